@@ -1,0 +1,126 @@
+package pattern
+
+import "strings"
+
+// The printer renders canonical text: one space between tokens, and
+// parentheses only where the operand binds more loosely than its parent
+// (or equally, on the right, since all combinators are left-associative).
+
+func (e *ObservationExpr) String() string {
+	var b strings.Builder
+	writeExpr(&b, e, 0)
+	return b.String()
+}
+
+func (e *BinaryExpr) String() string {
+	var b strings.Builder
+	writeExpr(&b, e, 0)
+	return b.String()
+}
+
+func (e *QualifiedExpr) String() string {
+	var b strings.Builder
+	writeExpr(&b, e, 0)
+	return b.String()
+}
+
+func (q *Within) String() string { return "WITHIN " + q.Seconds.Raw + " SECONDS" }
+
+func (q *Repeats) String() string { return "REPEATS " + q.Times.Raw + " TIMES" }
+
+func (q *StartStop) String() string { return "START " + q.Start.Raw + " STOP " + q.Stop.Raw }
+
+func (c *BinaryComparison) String() string {
+	var b strings.Builder
+	writeComparison(&b, c, 0)
+	return b.String()
+}
+
+func (c *PropTest) String() string {
+	var b strings.Builder
+	writeComparison(&b, c, 0)
+	return b.String()
+}
+
+func (c *ExistsTest) String() string {
+	var b strings.Builder
+	writeComparison(&b, c, 0)
+	return b.String()
+}
+
+// qualifiedPrec binds tighter than any combinator: a qualifier applies to
+// the observation expression immediately before it.
+const qualifiedPrec = And + 1
+
+// writeExpr writes e; min is the loosest combinator that may appear
+// unparenthesised at this position.
+func writeExpr(b *strings.Builder, e Expr, min Combinator) {
+	switch e := e.(type) {
+	case *ObservationExpr:
+		b.WriteByte('[')
+		writeComparison(b, e.Cond, 0)
+		b.WriteByte(']')
+	case *BinaryExpr:
+		paren := e.Op < min
+		if paren {
+			b.WriteByte('(')
+		}
+		writeExpr(b, e.X, e.Op)
+		b.WriteByte(' ')
+		b.WriteString(e.Op.String())
+		b.WriteByte(' ')
+		writeExpr(b, e.Y, e.Op+1)
+		if paren {
+			b.WriteByte(')')
+		}
+	case *QualifiedExpr:
+		writeExpr(b, e.X, qualifiedPrec)
+		b.WriteByte(' ')
+		b.WriteString(e.Qualifier.String())
+	}
+}
+
+// writeComparison writes c; min is as for writeExpr.
+func writeComparison(b *strings.Builder, c Comparison, min Combinator) {
+	switch c := c.(type) {
+	case *BinaryComparison:
+		paren := c.Op < min
+		if paren {
+			b.WriteByte('(')
+		}
+		writeComparison(b, c.X, c.Op)
+		b.WriteByte(' ')
+		b.WriteString(c.Op.String())
+		b.WriteByte(' ')
+		writeComparison(b, c.Y, c.Op+1)
+		if paren {
+			b.WriteByte(')')
+		}
+	case *PropTest:
+		b.WriteString(c.Path.String())
+		if c.Not {
+			b.WriteString(" NOT")
+		}
+		b.WriteByte(' ')
+		b.WriteString(c.Op.String())
+		b.WriteByte(' ')
+		if c.Op != OpIn {
+			b.WriteString(c.Value.Raw)
+			return
+		}
+		b.WriteByte('(')
+		for i, v := range c.Set {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(v.Raw)
+		}
+		b.WriteByte(')')
+	case *ExistsTest:
+		if c.Not {
+			b.WriteString("NOT ")
+		}
+		b.WriteString("EXISTS ")
+		b.WriteString(c.Path.String())
+	}
+}
