@@ -4,15 +4,15 @@ package pattern
 type tokenKind uint8
 
 const (
-	tokEOF tokenKind = iota
-	tokIdent         // identifier, possibly with hyphens (object types)
-	tokInt           // signed or unsigned integer literal
-	tokFloat         // signed or unsigned float literal
-	tokString        // '...'
-	tokBinary        // b'...'
-	tokHex           // h'...'
-	tokTimestamp     // t'...'
-	tokBool          // true / false
+	tokEOF       tokenKind = iota
+	tokIdent               // identifier, possibly with hyphens (object types)
+	tokInt                 // signed or unsigned integer literal
+	tokFloat               // signed or unsigned float literal
+	tokString              // '...'
+	tokBinary              // b'...'
+	tokHex                 // h'...'
+	tokTimestamp           // t'...'
+	tokBool                // true / false
 
 	// Keywords.
 	tokAnd
@@ -34,20 +34,20 @@ const (
 	tokTimes
 
 	// Punctuation and operators.
-	tokEq      // = or ==
-	tokNeq     // != or <>
-	tokLt      // <
-	tokLe      // <=
-	tokGt      // >
-	tokGe      // >=
-	tokColon   // :
-	tokDot     // .
-	tokComma   // ,
-	tokLParen  // (
-	tokRParen  // )
-	tokLBrack  // [
-	tokRBrack  // ]
-	tokStar    // *
+	tokEq     // = or ==
+	tokNeq    // != or <>
+	tokLt     // <
+	tokLe     // <=
+	tokGt     // >
+	tokGe     // >=
+	tokColon  // :
+	tokDot    // .
+	tokComma  // ,
+	tokLParen // (
+	tokRParen // )
+	tokLBrack // [
+	tokRBrack // ]
+	tokStar   // *
 )
 
 // keywords maps reserved words to their token kinds. Keywords are
