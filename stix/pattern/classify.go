@@ -1,7 +1,153 @@
 package pattern
 
+import (
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
 // Classify recognises a lookup value given by a user and normalises it
-// exactly as extraction does.
+// exactly as extraction does: an IP address, a CIDR, an e-mail address
+// (contains '@'), a URL (scheme "://" host), a hash recognised by its
+// hex length (32 md5, 40 sha1, 64 sha256, 128 sha512), or a domain name
+// (at least two labels). Surrounding white space is ignored. Path and Op
+// are empty in the result.
 func Classify(value string) (Observable, bool) {
-	return Observable{}, false
+	v := strings.TrimSpace(value)
+	if o, ok := classifyNet(v); ok {
+		return o, true
+	}
+	if strings.IndexByte(v, '@') >= 0 {
+		return classifyEmail(v)
+	}
+	if strings.Contains(v, "://") {
+		return classifyURL(v)
+	}
+	if isHexString(v) {
+		if kind, ok := hexHashKinds[len(v)]; ok {
+			return Observable{Kind: kind, Value: strings.ToLower(v)}, true
+		}
+	}
+	if strings.IndexByte(v, '.') < 0 {
+		return Observable{}, false
+	}
+	return classifyDomain(v)
+}
+
+// hexHashKinds maps a hex digest length to the algorithm Classify assumes.
+var hexHashKinds = map[int]string{32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+
+// classifyNet normalises an IP address or CIDR. A CIDR is masked; a
+// full-length prefix becomes the bare address. Zoned addresses are
+// refused: they name an interface, not a network location.
+func classifyNet(v string) (Observable, bool) {
+	p, ok := parseNet(v)
+	if !ok {
+		return Observable{}, false
+	}
+	p = p.Masked()
+	kind := kindIPv6
+	if p.Addr().Is4() {
+		kind = kindIPv4
+	}
+	if p.IsSingleIP() {
+		return Observable{Kind: kind, Value: p.Addr().String()}, true
+	}
+	return Observable{Kind: kind, Value: p.String()}, true
+}
+
+// classifyDomain lower-cases v and drops one trailing dot. Labels are
+// 1-63 bytes of letters, digits, '-' or '_' (seen in real DNS), or any
+// non-ASCII letters (internationalised names as written); the name is at
+// most 253 bytes.
+func classifyDomain(v string) (Observable, bool) {
+	d := strings.ToLower(strings.TrimSuffix(v, "."))
+	if d == "" || len(d) > 253 {
+		return Observable{}, false
+	}
+	for label := range strings.SplitSeq(d, ".") {
+		if label == "" || len(label) > 63 {
+			return Observable{}, false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || isDigit(c) || c == '-' || c == '_' || c >= 0x80) {
+				return Observable{}, false
+			}
+		}
+	}
+	if _, err := netip.ParseAddr(d); err == nil {
+		return Observable{}, false
+	}
+	return Observable{Kind: kindDomain, Value: d}, true
+}
+
+// classifyURL keeps v as written, if it is an absolute URL with a host.
+func classifyURL(v string) (Observable, bool) {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return Observable{}, false
+	}
+	return Observable{Kind: kindURL, Value: v}, true
+}
+
+// classifyEmail lower-cases an address of the form local@domain.
+func classifyEmail(v string) (Observable, bool) {
+	local, domain, ok := strings.Cut(v, "@")
+	if !ok || local == "" || strings.ContainsAny(local, " \t\r\n<>@") {
+		return Observable{}, false
+	}
+	if _, ok := classifyDomain(domain); !ok {
+		return Observable{}, false
+	}
+	return Observable{Kind: kindEmail, Value: strings.ToLower(v)}, true
+}
+
+// hashKind maps a STIX hash-algorithm key to an observable kind: the
+// vocabulary names without the SHA-2 hyphen ("SHA-256" → "sha256"), other
+// names lower-cased as written ("SHA3-256" → "sha3-256").
+func hashKind(alg string) string {
+	a := strings.ToLower(alg)
+	switch a {
+	case "sha-1", "sha-256", "sha-384", "sha-512":
+		return "sha" + a[4:]
+	}
+	return a
+}
+
+// hashLengths is the hex length of the fixed-size digests in the STIX
+// hash vocabulary.
+var hashLengths = map[string]int{
+	"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "sha3-256": 64, "sha3-512": 128,
+}
+
+// normaliseHash checks a digest of a known fixed-size algorithm (hex of
+// the right length) and lower-cases it. Other algorithms are kept: hex
+// values (TLSH) lower-cased, others (SSDEEP is case-sensitive base64)
+// as written.
+func normaliseHash(kind, v string) (Observable, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return Observable{}, false
+	}
+	hexV := isHexString(v)
+	if n, fixed := hashLengths[kind]; fixed && (!hexV || len(v) != n) {
+		return Observable{}, false
+	}
+	if hexV {
+		v = strings.ToLower(v)
+	}
+	return Observable{Kind: kind, Value: v}, true
+}
+
+func isHexString(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
 }
