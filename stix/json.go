@@ -1,0 +1,549 @@
+package stix
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// kind is the JSON type of a node.
+type kind uint8
+
+const (
+	kindNull kind = iota
+	kindBool
+	kindNumber
+	kindString
+	kindArray
+	kindObject
+)
+
+// String names the kind as the validator's messages do.
+func (k kind) String() string {
+	switch k {
+	case kindNull:
+		return "null"
+	case kindBool:
+		return "boolean"
+	case kindNumber:
+		return "number"
+	case kindString:
+		return "string"
+	case kindArray:
+		return "array"
+	default:
+		return "object"
+	}
+}
+
+// node is one parsed JSON value. start and end delimit its exact bytes in
+// the input, so raw sub-slices need no copy.
+type node struct {
+	kind       kind
+	nul        bool // a string (or, for containers, some descendant key or string) holds U+0000
+	b          bool
+	start, end int
+	str        string   // decoded string, or the number literal
+	members    []member // kindObject, in input order
+	elems      []node   // kindArray
+}
+
+// member is one name/value pair of a JSON object.
+type member struct {
+	key    string
+	keyOff int // offset of the opening quote of the name
+	val    node
+}
+
+// get returns the value of the member named key, or nil.
+func (n *node) get(key string) *node {
+	for i := range n.members {
+		if n.members[i].key == key {
+			return &n.members[i].val
+		}
+	}
+	return nil
+}
+
+// getString returns the member's string value and whether it is a string.
+func (n *node) getString(key string) (string, bool) {
+	v := n.get(key)
+	if v == nil || v.kind != kindString {
+		return "", false
+	}
+	return v.str, true
+}
+
+// parser is a strict, limit-enforcing recursive-descent JSON parser. It is
+// used for one document and discarded.
+type parser struct {
+	data  []byte
+	pos   int
+	lim   Limits
+	depth int
+	path  []pathSeg // pointer of the value being parsed, for errors
+}
+
+// pathSeg is one RFC 6901 reference token; key is used when idx < 0.
+type pathSeg struct {
+	key string
+	idx int
+}
+
+// pointer renders the current path as an RFC 6901 JSON pointer.
+func (p *parser) pointer() string {
+	return renderPointer(p.path)
+}
+
+func renderPointer(path []pathSeg) string {
+	var sb strings.Builder
+	for _, s := range path {
+		sb.WriteByte('/')
+		if s.idx >= 0 {
+			sb.WriteString(strconv.Itoa(s.idx))
+		} else {
+			sb.WriteString(escapePointer(s.key))
+		}
+	}
+	return sb.String()
+}
+
+// escapePointer escapes one RFC 6901 reference token.
+func escapePointer(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+func (p *parser) fail(off int, msg string) *DecodeError {
+	return &DecodeError{Pointer: p.pointer(), Offset: off, Msg: msg}
+}
+
+func (p *parser) tooLarge(off int, msg string) *DecodeError {
+	return &DecodeError{Pointer: p.pointer(), Offset: off, Msg: msg, TooLarge: true}
+}
+
+// parseDocument parses data as exactly one JSON value surrounded only by
+// whitespace.
+func parseDocument(data []byte, lim Limits) (node, *DecodeError) {
+	p := parser{data: data, lim: lim.withDefaults()}
+	if len(data) > p.lim.MaxBytes {
+		return node{}, p.tooLarge(p.lim.MaxBytes, "document larger than "+strconv.Itoa(p.lim.MaxBytes)+" bytes")
+	}
+	p.skipSpace()
+	v, err := p.value()
+	if err != nil {
+		return node{}, err
+	}
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return node{}, p.fail(p.pos, "unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value() (node, *DecodeError) {
+	if p.pos >= len(p.data) {
+		return node{}, p.fail(p.pos, "unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.array()
+	case c == '"':
+		start := p.pos
+		s, nul, err := p.string()
+		if err != nil {
+			return node{}, err
+		}
+		return node{kind: kindString, start: start, end: p.pos, str: s, nul: nul}, nil
+	case c == 't':
+		return p.literal("true", node{kind: kindBool, b: true})
+	case c == 'f':
+		return p.literal("false", node{kind: kindBool})
+	case c == 'n':
+		return p.literal("null", node{kind: kindNull})
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	default:
+		return node{}, p.fail(p.pos, "invalid character "+strconv.QuoteRune(rune(c))+" looking for a value")
+	}
+}
+
+func (p *parser) literal(lit string, n node) (node, *DecodeError) {
+	if len(p.data)-p.pos < len(lit) || string(p.data[p.pos:p.pos+len(lit)]) != lit {
+		return node{}, p.fail(p.pos, "invalid literal, expected "+lit)
+	}
+	n.start = p.pos
+	p.pos += len(lit)
+	n.end = p.pos
+	return n, nil
+}
+
+// number accepts the RFC 8259 grammar exactly: no leading zeros, no "+",
+// no bare "." or exponent without digits.
+func (p *parser) number() (node, *DecodeError) {
+	start := p.pos
+	d := p.data
+	if p.pos < len(d) && d[p.pos] == '-' {
+		p.pos++
+	}
+	switch {
+	case p.pos < len(d) && d[p.pos] == '0':
+		p.pos++
+	case p.pos < len(d) && d[p.pos] >= '1' && d[p.pos] <= '9':
+		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
+			p.pos++
+		}
+	default:
+		return node{}, p.fail(p.pos, "invalid number")
+	}
+	if p.pos < len(d) && d[p.pos] == '.' {
+		p.pos++
+		if !p.digits() {
+			return node{}, p.fail(p.pos, "invalid number: digit expected after '.'")
+		}
+	}
+	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
+			p.pos++
+		}
+		if !p.digits() {
+			return node{}, p.fail(p.pos, "invalid number: digit expected in exponent")
+		}
+	}
+	if p.pos-start > p.lim.MaxString {
+		return node{}, p.tooLarge(start, "number literal too long")
+	}
+	return node{kind: kindNumber, start: start, end: p.pos, str: string(d[start:p.pos])}, nil
+}
+
+func (p *parser) digits() bool {
+	start := p.pos
+	for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
+		p.pos++
+	}
+	return p.pos > start
+}
+
+func (p *parser) enter() *DecodeError {
+	p.depth++
+	if p.depth > p.lim.MaxDepth {
+		return p.tooLarge(p.pos, "nesting deeper than "+strconv.Itoa(p.lim.MaxDepth)+" levels")
+	}
+	return nil
+}
+
+func (p *parser) array() (node, *DecodeError) {
+	if err := p.enter(); err != nil {
+		return node{}, err
+	}
+	n := node{kind: kindArray, start: p.pos}
+	p.pos++ // '['
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		n.end = p.pos
+		p.depth--
+		return n, nil
+	}
+	p.path = append(p.path, pathSeg{idx: 0})
+	for {
+		if len(n.elems) >= p.lim.MaxElements {
+			return node{}, p.tooLarge(p.pos, "array has more than "+strconv.Itoa(p.lim.MaxElements)+" elements")
+		}
+		p.path[len(p.path)-1].idx = len(n.elems)
+		p.skipSpace()
+		v, err := p.value()
+		if err != nil {
+			return node{}, err
+		}
+		n.nul = n.nul || v.nul
+		n.elems = append(n.elems, v)
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return node{}, p.fail(p.pos, "unexpected end of input in array")
+		}
+		c := p.data[p.pos]
+		p.pos++
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			return node{}, p.fail(p.pos-1, "expected ',' or ']' in array")
+		}
+	}
+	p.path = p.path[:len(p.path)-1]
+	p.depth--
+	n.end = p.pos
+	return n, nil
+}
+
+func (p *parser) object() (node, *DecodeError) {
+	if err := p.enter(); err != nil {
+		return node{}, err
+	}
+	n := node{kind: kindObject, start: p.pos}
+	p.pos++ // '{'
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		n.end = p.pos
+		p.depth--
+		return n, nil
+	}
+	var folded map[string]struct{} // used once an object has many members
+	for {
+		if len(n.members) >= p.lim.MaxElements {
+			return node{}, p.tooLarge(p.pos, "object has more than "+strconv.Itoa(p.lim.MaxElements)+" members")
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return node{}, p.fail(p.pos, "unexpected end of input in object")
+		}
+		if p.data[p.pos] != '"' {
+			return node{}, p.fail(p.pos, "expected a string member name")
+		}
+		keyOff := p.pos
+		key, nul, err := p.string()
+		if err != nil {
+			return node{}, err
+		}
+		if dupErr := p.checkDuplicate(&n, &folded, key, keyOff); dupErr != nil {
+			return node{}, dupErr
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return node{}, p.fail(p.pos, "expected ':' after member name")
+		}
+		p.pos++
+		p.skipSpace()
+		p.path = append(p.path, pathSeg{key: key, idx: -1})
+		v, verr := p.value()
+		if verr != nil {
+			return node{}, verr
+		}
+		p.path = p.path[:len(p.path)-1]
+		n.nul = n.nul || nul || v.nul
+		n.members = append(n.members, member{key: key, keyOff: keyOff, val: v})
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return node{}, p.fail(p.pos, "unexpected end of input in object")
+		}
+		c := p.data[p.pos]
+		p.pos++
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return node{}, p.fail(p.pos-1, "expected ',' or '}' in object")
+		}
+	}
+	p.depth--
+	n.end = p.pos
+	return n, nil
+}
+
+// smallObject is the member count up to which duplicate names are found by
+// a linear scan; larger objects use a case-folded set.
+const smallObject = 32
+
+// checkDuplicate rejects a member name equal to an earlier one, ignoring
+// case: encoding/json (and many STIX consumers) match names
+// case-insensitively, so "type" and "TYPE" could be read differently by the
+// hub and by a receiver.
+func (p *parser) checkDuplicate(n *node, folded *map[string]struct{}, key string, off int) *DecodeError {
+	if len(n.members) < smallObject {
+		for i := range n.members {
+			if strings.EqualFold(n.members[i].key, key) {
+				return p.dupError(n.members[i].key, key, off)
+			}
+		}
+		return nil
+	}
+	if *folded == nil {
+		*folded = make(map[string]struct{}, 2*len(n.members))
+		for i := range n.members {
+			(*folded)[foldKey(n.members[i].key)] = struct{}{}
+		}
+	}
+	f := foldKey(key)
+	if _, dup := (*folded)[f]; dup {
+		for i := range n.members {
+			if strings.EqualFold(n.members[i].key, key) {
+				return p.dupError(n.members[i].key, key, off)
+			}
+		}
+		return p.dupError(key, key, off)
+	}
+	(*folded)[f] = struct{}{}
+	return nil
+}
+
+// foldKey maps names that strings.EqualFold considers equal to one key.
+func foldKey(s string) string {
+	return strings.ToLower(strings.ToUpper(s))
+}
+
+func (p *parser) dupError(first, second string, off int) *DecodeError {
+	if first == second {
+		return p.fail(off, "duplicate member name "+strconv.Quote(second))
+	}
+	return p.fail(off, "member name "+strconv.Quote(second)+" differs only in case from "+strconv.Quote(first))
+}
+
+// string parses a JSON string starting at the opening quote. It returns the
+// decoded text and whether it contains U+0000.
+func (p *parser) string() (string, bool, *DecodeError) {
+	d := p.data
+	start := p.pos
+	p.pos++
+	// Fast path: printable ASCII without escapes.
+	i := p.pos
+	end := min(len(d), p.pos+p.lim.MaxString+1)
+	for i < end {
+		c := d[i]
+		if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+		i++
+	}
+	if i-p.pos > p.lim.MaxString {
+		return "", false, p.tooLarge(start, "string longer than "+strconv.Itoa(p.lim.MaxString)+" bytes")
+	}
+	if i < len(d) && d[i] == '"' {
+		s := string(d[p.pos:i])
+		p.pos = i + 1
+		return s, false, nil
+	}
+	return p.slowString(start, i)
+}
+
+// slowString handles escapes and non-ASCII text; from is where the fast path
+// stopped.
+func (p *parser) slowString(start, from int) (string, bool, *DecodeError) {
+	d := p.data
+	buf := make([]byte, 0, from-p.pos+16)
+	buf = append(buf, d[p.pos:from]...)
+	i := from
+	nul := false
+	for {
+		if i-start-1 > p.lim.MaxString {
+			return "", false, p.tooLarge(start, "string longer than "+strconv.Itoa(p.lim.MaxString)+" bytes")
+		}
+		if i >= len(d) {
+			return "", false, p.fail(i, "unexpected end of input in string")
+		}
+		c := d[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			return string(buf), nul, nil
+		case c < 0x20:
+			return "", false, p.fail(i, "control character in string must be escaped")
+		case c == '\\':
+			r, n, err := p.escape(i)
+			if err != nil {
+				return "", false, err
+			}
+			if r == 0 {
+				nul = true
+			}
+			buf = utf8.AppendRune(buf, r)
+			i += n
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+			i++
+		default:
+			r, n := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return "", false, p.fail(i, "invalid UTF-8 in string")
+			}
+			buf = append(buf, d[i:i+n]...)
+			i += n
+		}
+	}
+}
+
+// escape decodes the escape sequence at d[i] == '\\' and returns the rune
+// and the number of input bytes consumed. Surrogates must come in valid
+// pairs.
+func (p *parser) escape(i int) (rune, int, *DecodeError) {
+	d := p.data
+	if i+1 >= len(d) {
+		return 0, 0, p.fail(i, "unexpected end of input in escape")
+	}
+	switch d[i+1] {
+	case '"':
+		return '"', 2, nil
+	case '\\':
+		return '\\', 2, nil
+	case '/':
+		return '/', 2, nil
+	case 'b':
+		return '\b', 2, nil
+	case 'f':
+		return '\f', 2, nil
+	case 'n':
+		return '\n', 2, nil
+	case 'r':
+		return '\r', 2, nil
+	case 't':
+		return '\t', 2, nil
+	case 'u':
+		r, ok := hex4(d, i+2)
+		if !ok {
+			return 0, 0, p.fail(i, `invalid \u escape`)
+		}
+		if !utf16.IsSurrogate(r) {
+			return r, 6, nil
+		}
+		if r >= 0xDC00 {
+			return 0, 0, p.fail(i, "lone low surrogate in \\u escape")
+		}
+		if i+7 < len(d) && d[i+6] == '\\' && d[i+7] == 'u' {
+			if r2, ok := hex4(d, i+8); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
+				return utf16.DecodeRune(r, r2), 12, nil
+			}
+		}
+		return 0, 0, p.fail(i, "lone high surrogate in \\u escape")
+	default:
+		return 0, 0, p.fail(i, "invalid escape character "+strconv.QuoteRune(rune(d[i+1])))
+	}
+}
+
+func hex4(d []byte, i int) (rune, bool) {
+	if i+4 > len(d) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d[i : i+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}

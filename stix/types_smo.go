@@ -1,0 +1,78 @@
+package stix
+
+// smoTypes defines the STIX 2.1 Meta Objects (§7): extension definitions,
+// language content and marking definitions.
+func smoTypes() map[string]*typeDef {
+	return map[string]*typeDef{
+		"extension-definition": {cat: catSMO, common: sdoCommon, versioned: true, props: map[string]prop{
+			"name": tString(), "description": tString(), "schema": tString(), "version": tString(),
+			"extension_types": tEnums(extensionTypes...), "extension_properties": tStrings(),
+		}, required: []string{"created_by_ref", "name", "schema", "version", "extension_types"}, check: checkExtensionDefinition},
+		"language-content": {cat: catSMO, common: sdoCommon, versioned: true, props: map[string]prop{
+			"object_ref": tRef(refAny), "object_modified": tTime(), "contents": tDict(),
+		}, required: []string{"object_ref", "contents"}},
+		"marking-definition": {cat: catSMO, common: smoCommon, props: map[string]prop{
+			"name": tString(), "definition_type": tOpen(), "definition": tDict(),
+		}, check: checkMarkingDefinition},
+	}
+}
+
+// checkExtensionDefinition: toplevel-property-extension definitions list
+// their properties; others must not.
+func checkExtensionDefinition(v *validator, n *node, p *path) {
+	types := n.get("extension_types")
+	hasTop := false
+	if types != nil && types.kind == kindArray {
+		for i := range types.elems {
+			if types.elems[i].kind == kindString && types.elems[i].str == "toplevel-property-extension" {
+				hasTop = true
+			}
+		}
+	}
+	if n.get("extension_properties") != nil && !hasTop {
+		v.add(p, "extension_properties is only allowed for toplevel-property-extension")
+	}
+}
+
+// checkMarkingDefinition: marking definitions are not versioned; a
+// definition_type needs a definition (statement and tlp forms checked);
+// a marking without extensions needs both; a TLP id must carry exactly the
+// OASIS content.
+func checkMarkingDefinition(v *validator, n *node, p *path) {
+	for _, k := range []string{"modified", "revoked"} {
+		if n.get(k) != nil {
+			kp := p.child(k)
+			v.add(&kp, "marking definitions are not versioned: "+k+" is not allowed")
+		}
+	}
+	dt, hasType := n.getString("definition_type")
+	def := n.get("definition")
+	if n.get("extensions") == nil && (n.get("definition_type") == nil || def == nil) {
+		v.add(p, "a marking definition needs definition_type and definition, or extensions")
+	}
+	if def != nil && def.kind == kindObject && hasType {
+		dp := p.child("definition")
+		switch dt {
+		case "statement":
+			v.members(def, &dp, statementProps, "statement")
+		case "tlp":
+			v.members(def, &dp, tlpDefinitionProps, "tlp")
+		}
+	}
+	if id, ok := n.getString("id"); ok {
+		if m, isTLP := lookupTLPMarking(id); isTLP {
+			want, derr := parseDocument([]byte(m.json), Limits{})
+			if derr != nil {
+				panic("stix: predefined TLP marking does not parse: " + derr.Error())
+			}
+			if !sameJSON(n, &want) {
+				v.add(p, id+" is the predefined "+m.level.String()+" marking: its content must be exactly the OASIS definition")
+			}
+		}
+	}
+}
+
+var (
+	statementProps     = map[string]prop{"statement": tString()}
+	tlpDefinitionProps = map[string]prop{"tlp": tEnum("white", "green", "amber", "red")}
+)
