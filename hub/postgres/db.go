@@ -23,15 +23,17 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/migrations"
 )
 
 // ErrUnavailable means the database could not be reached or could not
-// answer in time; the operation may be retried.
-var ErrUnavailable = errors.New("database unavailable")
+// answer in time; the operation may be retried. It is hub.ErrUnavailable,
+// so the service maps it to 503 without knowing the database.
+var ErrUnavailable = hub.ErrUnavailable
 
-// ErrNotFound means the requested row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound means the requested row does not exist (hub.ErrNotFound).
+var ErrNotFound = hub.ErrNotFound
 
 // Options tune the connection pool; zero values take the defaults.
 type Options struct {

@@ -1,0 +1,45 @@
+# JAG — one static binary plus PostgreSQL. `make help` lists the targets.
+
+GO       ?= go
+BIN      ?= bin/jag
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+FUZZTIME ?= 60s
+BENCHTIME ?= 1x
+BENCHCOUNT ?= 5
+
+export CGO_ENABLED ?= 0
+
+.PHONY: help run build test lint fuzz bench demo clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build the static jag binary into bin/
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/jag
+
+run: build ## run the hub on 127.0.0.1:8080 with the embedded PostgreSQL in ./jag-data
+	./$(BIN) serve --log-format console
+
+test: ## run every test with the race detector (needs PostgreSQL binaries; see README)
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+lint: ## gofmt must be clean and go vet must pass
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench: ## run the benchmarks (BENCHCOUNT runs each; compare medians with benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -timeout 60m ./... | tee bench.txt
+
+demo: build ## start the hub if needed, register two participants, sign and submit the Pegasus set, look things up
+	./scripts/demo.sh
+
+clean: ## remove build output (not the data directory)
+	rm -rf bin bench.txt

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jag-hub/jag/hub/postgres/pgtest"
+)
+
+// The end-to-end tests run the real `jag serve` binary, built once per test
+// binary.
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func jagBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "jagbin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "jag")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// serveProc is a running `jag serve` process.
+type serveProc struct {
+	t    testing.TB
+	cmd  *exec.Cmd
+	URL  string // http://127.0.0.1:port
+	Addr string
+	logs *syncBuffer
+	done chan struct{}
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// startServe starts `jag serve` against dbURL with extra flags and waits
+// until /readyz answers 200.
+func startServe(t testing.TB, dbURL string, args ...string) *serveProc {
+	t.Helper()
+	return startServeAt(t, freeAddr(t), dbURL, args...)
+}
+
+func startServeAt(t testing.TB, addr, dbURL string, args ...string) *serveProc {
+	t.Helper()
+	bin := jagBinary(t)
+	full := append([]string{"serve", "--addr", addr, "--database-url", dbURL, "--log-level", "debug"}, args...)
+	cmd := exec.Command(bin, full...)
+	cmd.Env = append(os.Environ(), "JAG_DATABASE_URL=", "JAG_DATA_DIR=")
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serveProc{t: t, cmd: cmd, URL: "http://" + addr, Addr: addr, logs: logs, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("jag serve %s logs:\n%s", addr, logs.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			t.Fatalf("jag serve exited during start:\n%s", logs.String())
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/readyz", nil)
+		resp, err := http.DefaultClient.Do(req)
+		cancel()
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("jag serve not ready after 30s:\n%s", logs.String())
+	return nil
+}
+
+// Stop sends SIGTERM and waits for a graceful exit (SIGKILL after 20 s).
+func (p *serveProc) Stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// Kill sends SIGKILL (kill -9) and waits for the process to be gone.
+func (p *serveProc) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Logs returns everything the process wrote so far.
+func (p *serveProc) Logs() string { return p.logs.String() }
+
+// TestServeBinaryGracefulStop checks the real binary serves and exits 0 on SIGTERM.
+func TestServeBinaryGracefulStop(t *testing.T) {
+	p := startServe(t, pgtest.URL(t))
+	if code, _ := get(t, p.URL+"/healthz"); code != 200 {
+		t.Fatalf("/healthz = %d", code)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("jag serve did not stop on SIGTERM")
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM\n%s", code, p.Logs())
+	}
+}

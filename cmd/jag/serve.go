@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/postgres"
+)
+
+// serveConfig is everything `jag serve` is configured with.
+type serveConfig struct {
+	addr      string
+	logLevel  string
+	logFormat string
+	db        dbFlags
+	hub       hub.Config
+	shutdown  time.Duration
+}
+
+func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
+	fs := newFlagSet(e, name, "[flags]")
+	fs.StringVar(&c.addr, "addr", envOr(e, "JAG_ADDR", "127.0.0.1:8080"), "listen address (env JAG_ADDR)")
+	fs.StringVar(&c.logLevel, "log-level", envOr(e, "JAG_LOG_LEVEL", "info"), "debug, info, warn or error (env JAG_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", envOr(e, "JAG_LOG_FORMAT", "json"), "json or console (env JAG_LOG_FORMAT)")
+	fs.BoolVar(&c.hub.PublicAccess, "public-access", envBool(e, "JAG_PUBLIC_ACCESS", false), "let anonymous requests read TLP:CLEAR objects (env JAG_PUBLIC_ACCESS)")
+	fs.Int64Var(&c.hub.MaxBodyBytes, "max-body-bytes", envInt64(e, "JAG_MAX_BODY_BYTES", 16<<20), "largest accepted request body (env JAG_MAX_BODY_BYTES)")
+	fs.DurationVar(&c.shutdown, "shutdown-timeout", envDuration(e, "JAG_SHUTDOWN_TIMEOUT", 15*time.Second), "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
+	c.db.register(fs, e)
+	return fs
+}
+
+// Main is the running hub: configuration in, a serving process out. The
+// serve command and the end-to-end tests both use it.
+type Main struct {
+	cfg serveConfig
+	env *env
+
+	log  zerolog.Logger
+	db   *database
+	ln   net.Listener
+	http *http.Server
+	done chan error
+}
+
+// Run opens the database, migrates, and starts serving; it returns once
+// the listener is bound.
+func (m *Main) Run(ctx context.Context) error {
+	log, err := newLogger(m.env.stderr, m.cfg.logLevel, m.cfg.logFormat)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	m.log = log
+	m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{})
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB})
+
+	m.ln, err = net.Listen("tcp", m.cfg.addr)
+	if err != nil {
+		m.db.Close()
+		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
+	}
+	m.http = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          newStdLogger(log),
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.http.Serve(m.ln) }()
+	log.Info().Str("addr", m.ln.Addr().String()).Bool("embedded_db", m.db.cluster != nil).Msg("jag serving")
+	return nil
+}
+
+// Addr is the bound listen address (useful with port 0).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Done yields the HTTP server's exit error if it stops on its own.
+func (m *Main) Done() <-chan error { return m.done }
+
+// Close drains in-flight requests, then closes the database and stops the
+// embedded cluster this process started.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.shutdown)
+		defer cancel()
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+	}
+	if m.db != nil {
+		if err := m.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	m.log.Info().Msg("jag stopped")
+	return errors.Join(errs...)
+}
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	m := &Main{env: e}
+	fs := m.cfg.register(e, "serve")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		m.log.Info().Msg("signal received, draining")
+		return m.Close()
+	case err := <-m.done:
+		cerr := m.Close()
+		if errors.Is(err, http.ErrServerClosed) {
+			return cerr
+		}
+		return errors.Join(fmt.Errorf("serve: %w", err), cerr)
+	}
+}
+
+func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || lvl == zerolog.NoLevel {
+		return zerolog.Nop(), fmt.Errorf("unknown log level %q", level)
+	}
+	switch format {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+	default:
+		return zerolog.Nop(), fmt.Errorf("unknown log format %q", format)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}

@@ -1,0 +1,65 @@
+package hub
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+// Every route states an explicit access rule; a route added without one
+// fails here (and panics at start-up).
+func TestRoutesHaveAccessRules(t *testing.T) {
+	s := New(Config{}, Deps{Log: zerolog.Nop()})
+	seen := map[string]bool{}
+	for _, rt := range s.routes() {
+		if rt.access.kind == 0 {
+			t.Errorf("route %q has no access rule", rt.pattern)
+		}
+		if rt.handler == nil {
+			t.Errorf("route %q has no handler", rt.pattern)
+		}
+		if seen[rt.pattern] {
+			t.Errorf("route %q registered twice", rt.pattern)
+		}
+		seen[rt.pattern] = true
+		if rt.pattern != "/" && !strings.HasPrefix(rt.pattern, "GET ") && !strings.HasPrefix(rt.pattern, "POST ") &&
+			!strings.HasPrefix(rt.pattern, "PUT ") && !strings.HasPrefix(rt.pattern, "DELETE ") {
+			t.Errorf("route %q does not name its method", rt.pattern)
+		}
+	}
+}
+
+// Without an authenticator every protected route answers 401 problem+json.
+func TestProtectedRoutesDenyAnonymous(t *testing.T) {
+	s := New(Config{}, Deps{Log: zerolog.Nop()})
+	h := s.Handler()
+	for _, rt := range s.routes() {
+		if rt.access.kind == accessPublic {
+			continue
+		}
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		path = strings.ReplaceAll(path, "{id}", "x")
+		path = strings.ReplaceAll(path, "{kid}", "x")
+		req := httptest.NewRequest(method, path, nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s anonymous = %d, want 401", rt.pattern, rec.Code)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s content type %q", rt.pattern, ct)
+		}
+	}
+}
+
+func TestUnknownPathIs404(t *testing.T) {
+	s := New(Config{}, Deps{Log: zerolog.Nop()})
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/nope", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("status = %d", rec.Code)
+	}
+}

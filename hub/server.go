@@ -1,0 +1,102 @@
+package hub
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// Config is the hub's behaviour that operators choose.
+type Config struct {
+	// PublicAccess lets anonymous requests read TLP:CLEAR objects.
+	PublicAccess bool
+	// MaxBodyBytes bounds every request body (default 16 MiB).
+	MaxBodyBytes int64
+	// RequestTimeout bounds the work of one non-streaming request
+	// (default 30 s).
+	RequestTimeout time.Duration
+}
+
+// Readiness is what /readyz asks storage.
+type Readiness interface {
+	Ready(ctx context.Context) error
+}
+
+// Deps are the collaborators a Server is built from; cmd/jag wires them.
+type Deps struct {
+	Log      zerolog.Logger
+	Registry *prometheus.Registry
+	Ready    Readiness
+	// Authenticate puts the caller's principal (if it presented a valid
+	// token) into the request context; nil treats every request as
+	// anonymous.
+	Authenticate func(http.Handler) http.Handler
+	// Now is the clock (tests inject one); nil means time.Now.
+	Now func() time.Time
+
+	// Each service area adds its collaborators below, one field each,
+	// declared as a small interface in the file of the handlers that use it.
+}
+
+// Server serves the HTTP API.
+type Server struct {
+	cfg     Config
+	deps    Deps
+	log     zerolog.Logger
+	ready   Readiness
+	reg     *prometheus.Registry
+	metrics *httpMetrics
+	authn   func(http.Handler) http.Handler
+	handler http.Handler
+}
+
+// New builds a Server.
+func New(cfg Config, d Deps) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 16 << 20
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate}
+	s.metrics = newHTTPMetrics(d.Registry)
+	s.handler = s.buildHandler()
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.guard(rt.access, rt.handler))
+	}
+	var h http.Handler = mux
+	if s.authn != nil {
+		h = s.authn(h)
+	}
+	h = s.metrics.instrument(h)
+	h = limitBody(s.cfg.MaxBodyBytes, h)
+	return s.logRequests(h)
+}
+
+// limitBody caps every request body (http.MaxBytesReader); handlers with a
+// tighter limit wrap again.
+func limitBody(n int64, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
