@@ -1,0 +1,121 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// TokenVerifier turns a bearer token into a principal; *Authority is one.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (*Principal, error)
+}
+
+var _ TokenVerifier = (*Authority)(nil)
+
+// ErrorWriter renders an authentication or authorization failure; the hub
+// passes its problem+json writer, which maps the error to its status.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
+// queryTokenParams are query parameters that would carry a token.
+var queryTokenParams = []string{"access_token", "token", "bearer", "jwt"}
+
+// BearerToken returns the request's bearer token: the Authorization header,
+// or for browsers' websockets a "bearer.<token>" entry of the
+// Sec-WebSocket-Protocol list. "" when there is none. A token in the URL
+// query string is ErrTokenInQuery (a URL ends up in logs and histories).
+func BearerToken(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	for _, name := range queryTokenParams {
+		if q.Has(name) {
+			return "", fmt.Errorf("%w: %w", ErrUnauthorized, ErrTokenInQuery)
+		}
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return "", fmt.Errorf("%w: %w: Authorization is not a bearer token", ErrUnauthorized, ErrMalformed)
+		}
+		return strings.TrimSpace(token), nil
+	}
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(h, ",") {
+			if token, ok := strings.CutPrefix(strings.TrimSpace(p), "bearer."); ok && token != "" {
+				return token, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// Authenticate returns middleware that puts the principal of a valid bearer
+// token into the request context. A request without a token passes through
+// without a principal (Require decides); a bad token, or a token in the URL
+// query string, is answered through fail with an error wrapping
+// ErrUnauthorized. An error of the revocation store is passed to fail as
+// it is (the hub answers 503). fail nil means WriteError.
+func Authenticate(v TokenVerifier, fail ErrorWriter) func(http.Handler) http.Handler {
+	if fail == nil {
+		fail = WriteError
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			token, err := BearerToken(r)
+			if err != nil {
+				fail(w, r, err)
+				return
+			}
+			if token == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			p, err := v.Verify(r.Context(), token)
+			if err != nil {
+				fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
+		})
+	}
+}
+
+// Require returns middleware that lets a request through only when its
+// principal has scope (ErrForbidden otherwise), or, for scope "", any
+// principal at all. A request without a principal gets ErrUnauthorized.
+func Require(scope string, fail ErrorWriter) func(http.Handler) http.Handler {
+	if fail == nil {
+		fail = WriteError
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := FromContext(r.Context())
+			switch {
+			case !ok:
+				fail(w, r, fmt.Errorf("%w: no access token", ErrUnauthorized))
+			case scope != "" && !p.HasScope(scope):
+				fail(w, r, fmt.Errorf("%w: scope %q required", ErrForbidden, scope))
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// WriteError is a minimal problem+json ErrorWriter: 401 for
+// ErrUnauthorized, 403 for ErrForbidden, 503 otherwise. The detail never
+// includes the token.
+func WriteError(w http.ResponseWriter, _ *http.Request, err error) {
+	status, code := http.StatusServiceUnavailable, "unavailable"
+	switch {
+	case errors.Is(err, ErrUnauthorized):
+		status, code = http.StatusUnauthorized, "unauthorized"
+		w.Header().Set("WWW-Authenticate", `Bearer realm="jag"`)
+	case errors.Is(err, ErrForbidden):
+		status, code = http.StatusForbidden, "forbidden"
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"type":"about:blank","title":%q,"status":%d,"code":%q}`+"\n", http.StatusText(status), status, code)
+}
