@@ -205,6 +205,9 @@ func (p *parser) number() (node, *DecodeError) {
 	switch {
 	case p.pos < len(d) && d[p.pos] == '0':
 		p.pos++
+		if p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
+			return node{}, p.fail(start, "invalid number: leading zero")
+		}
 	case p.pos < len(d) && d[p.pos] >= '1' && d[p.pos] <= '9':
 		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
 			p.pos++
@@ -262,17 +265,17 @@ func (p *parser) array() (node, *DecodeError) {
 		p.depth--
 		return n, nil
 	}
-	p.path = append(p.path, pathSeg{idx: 0})
 	for {
 		if len(n.elems) >= p.lim.MaxElements {
 			return node{}, p.tooLarge(p.pos, "array has more than "+strconv.Itoa(p.lim.MaxElements)+" elements")
 		}
-		p.path[len(p.path)-1].idx = len(n.elems)
 		p.skipSpace()
+		p.path = append(p.path, pathSeg{idx: len(n.elems)})
 		v, err := p.value()
 		if err != nil {
 			return node{}, err
 		}
+		p.path = p.path[:len(p.path)-1]
 		n.nul = n.nul || v.nul
 		n.elems = append(n.elems, v)
 		p.skipSpace()
@@ -288,7 +291,6 @@ func (p *parser) array() (node, *DecodeError) {
 			return node{}, p.fail(p.pos-1, "expected ',' or ']' in array")
 		}
 	}
-	p.path = p.path[:len(p.path)-1]
 	p.depth--
 	n.end = p.pos
 	return n, nil
