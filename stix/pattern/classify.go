@@ -9,8 +9,9 @@ import (
 // Classify recognises a lookup value given by a user and normalises it
 // exactly as extraction does: an IP address, a CIDR, an e-mail address
 // (contains '@'), a URL (scheme "://" host), a hash recognised by its
-// hex length (32 md5, 40 sha1, 64 sha256, 128 sha512), or a domain name
-// (at least two labels). Surrounding white space is ignored. Path and Op
+// hex length (32 md5, 40 sha1, 64 sha256, 128 sha512), or a domain name.
+// A single label ("localhost") counts as a domain name because indicators
+// name such hosts too. Surrounding white space is ignored. Path and Op
 // are empty in the result.
 func Classify(value string) (Observable, bool) {
 	v := strings.TrimSpace(value)
@@ -27,9 +28,6 @@ func Classify(value string) (Observable, bool) {
 		if kind, ok := hexHashKinds[len(v)]; ok {
 			return Observable{Kind: kind, Value: strings.ToLower(v)}, true
 		}
-	}
-	if strings.IndexByte(v, '.') < 0 {
-		return Observable{}, false
 	}
 	return classifyDomain(v)
 }

@@ -1,0 +1,60 @@
+package pattern
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		in         string
+		kind, want string // kind "" means not recognised
+	}{
+		{"198.51.100.1", "ipv4", "198.51.100.1"},
+		{" 198.51.100.1\n", "ipv4", "198.51.100.1"},
+		{"198.51.100.1/32", "ipv4", "198.51.100.1"},
+		{"198.51.100.7/24", "ipv4", "198.51.100.0/24"},
+		{"2001:DB8::0:1", "ipv6", "2001:db8::1"},
+		{"2001:db8::/32", "ipv6", "2001:db8::/32"},
+		{"::ffff:10.0.0.1", "ipv6", "::ffff:10.0.0.1"},
+		{"fe80::1%eth0", "", ""},
+		{"10.0.0.0/33", "", ""},
+		{"Example.COM.", "domain", "example.com"},
+		{"www.5z8.info", "domain", "www.5z8.info"},
+		{"_dmarc.example.com", "domain", "_dmarc.example.com"},
+		{"bücher.example", "domain", "bücher.example"},
+		{"localhost", "domain", "localhost"},
+		{"abc123", "domain", "abc123"},
+		{"a..b", "", ""},
+		{"exa mple.com", "", ""},
+		{strings.Repeat("a", 64) + ".com", "", ""},
+		{"John.Doe@Example.COM", "email", "john.doe@example.com"},
+		{"@example.com", "", ""},
+		{"a@b@c.com", "", ""},
+		{"a@localhost.", "email", "a@localhost."},
+		{"http://Example.com/Path?q=1", "url", "http://Example.com/Path?q=1"},
+		{"hxxp://example.com", "url", "hxxp://example.com"},
+		{"http://", "", ""},
+		{"CEAD3F77F6CDA6EC00F57D76C9A6879F", "md5", "cead3f77f6cda6ec00f57d76c9a6879f"},
+		{"2fd4e1c67a2d28fced849ee1bb76e7391b93eb12", "sha1", "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"},
+		{hex64, "sha256", hex64},
+		{hex64 + hex64, "sha512", hex64 + hex64},
+		{"", "", ""},
+		{"just words", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, ok := Classify(tt.in)
+			if tt.kind == "" {
+				if ok {
+					t.Errorf("Classify(%q) = %+v, want not recognised", tt.in, got)
+				}
+				return
+			}
+			want := Observable{Kind: tt.kind, Value: tt.want}
+			if !ok || got != want {
+				t.Errorf("Classify(%q) = %+v, %v; want %+v", tt.in, got, ok, want)
+			}
+		})
+	}
+}
