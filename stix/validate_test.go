@@ -1,0 +1,163 @@
+package stix
+
+import (
+	"strings"
+	"testing"
+)
+
+// validIndicator is a complete, valid indicator used as the base of the
+// mutation cases below.
+const validIndicator = `{"type":"indicator","spec_version":"2.1",
+"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+"created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z",
+"created_by_ref":"identity--f431f809-377b-45e0-aa1c-6a4751cae5ff",
+"indicator_types":["malicious-activity"],"name":"Poison Ivy Malware",
+"pattern":"[file:hashes.'SHA-256' = '4bac27393bdd9777ce02453256c5577cd02275510b2227f473d03f533924f877']",
+"pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z",
+"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]}`
+
+func bundleOf(objs ...string) string {
+	return `{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[` +
+		strings.Join(objs, ",") + `]}`
+}
+
+// edit replaces old by new in s once and fails loudly when old is absent,
+// so a mutation can never silently leave the input unchanged.
+func edit(t *testing.T, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("mutation base lacks %q", old)
+	}
+	return strings.Replace(s, old, new, 1)
+}
+
+func TestValidateValid(t *testing.T) {
+	docs := map[string]string{
+		"indicator":                     bundleOf(validIndicator),
+		"sco with v5 id and no created": bundleOf(`{"type":"ipv4-addr","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"}`),
+		"custom object and property":    bundleOf(`{"type":"x-acme-widget","spec_version":"2.1","id":"x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","x_acme_size":3}`),
+		"tlp 2.0 marking":               bundleOf(tlpAmberStrict),
+		"statement marking":             bundleOf(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41dd","created":"2016-08-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"Copyright 2016, Example Corp"}}`),
+		"relationship":                  bundleOf(`{"type":"relationship","spec_version":"2.1","id":"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad","created":"2016-04-06T20:06:37.000Z","modified":"2016-04-06T20:06:37.000Z","relationship_type":"indicates","source_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","target_ref":"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b"}`),
+		"extension-definition":          bundleOf(`{"type":"extension-definition","spec_version":"2.1","id":"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc","created_by_ref":"identity--f431f809-377b-45e0-aa1c-6a4751cae5ff","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"JAG signature","schema":"https://jag.example/signature.json","version":"1.0","extension_types":["property-extension"]}`),
+		"property extension":            bundleOf(edit(t, validIndicator, `"name"`, `"extensions":{"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc":{"extension_type":"property-extension","signature":"x"}},"name"`)),
+	}
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			b, err := DecodeBundle([]byte(doc), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if probs := Validate(b); probs != nil {
+				t.Errorf("unexpected problems: %v", probs)
+			}
+		})
+	}
+}
+
+func TestValidateProblems(t *testing.T) {
+	ind := validIndicator
+	tests := []struct {
+		name    string
+		doc     string
+		pointer string
+		msg     string // substring of the message
+		code    string
+	}{
+		{"2.0 bundle", edit(t, bundleOf(ind), `"type":"bundle",`, `"type":"bundle","spec_version":"2.0",`), "/spec_version", "STIX 2.0 is not supported; convert to 2.1", CodeInvalidObject},
+		{"2.0 object", bundleOf(edit(t, ind, `"spec_version":"2.1"`, `"spec_version":"2.0"`)), "/objects/0/spec_version", "STIX 2.0 is not supported", CodeInvalidObject},
+		{"bundle type", edit(t, bundleOf(ind), `"type":"bundle"`, `"type":"bundles"`), "/type", "bundle", CodeInvalidObject},
+		{"bundle id", edit(t, bundleOf(ind), `"bundle--44af6c39`, `"report--44af6c39`), "/id", "bundle", CodeInvalidObject},
+		{"missing spec_version", bundleOf(edit(t, ind, `"spec_version":"2.1",`, ``)), "/objects/0", "spec_version", CodeInvalidObject},
+		{"missing created", bundleOf(edit(t, ind, `"created":"2016-04-06T20:03:48.000Z",`, ``)), "/objects/0", "created", CodeInvalidObject},
+		{"missing pattern", bundleOf(edit(t, ind, `"pattern_type":"stix",`, ``)), "/objects/0", "pattern_type", CodeInvalidObject},
+		{"id of other type", bundleOf(edit(t, ind, `"id":"indicator--`, `"id":"malware--`)), "/objects/0/id", "must refer to indicator", CodeInvalidObject},
+		{"bad uuid", bundleOf(edit(t, ind, `8e2e2d2b-17d4-4cbf`, `8e2e2d2b-17d4-0cbf`)), "/objects/0/id", "UUID", CodeInvalidObject},
+		{"leap second", bundleOf(edit(t, ind, `"created":"2016-04-06T20:03:48.000Z"`, `"created":"2016-12-31T23:59:60.000Z"`)), "/objects/0/created", "leap", CodeInvalidObject},
+		{"offset", bundleOf(edit(t, ind, `"valid_from":"2016-01-01T00:00:00Z"`, `"valid_from":"2016-01-01T00:00:00+01:00"`)), "/objects/0/valid_from", "", CodeInvalidObject},
+		{"lower-case t", bundleOf(edit(t, ind, `"modified":"2016-04-06T20`, `"modified":"2016-04-06t20`)), "/objects/0/modified", "upper-case T", CodeInvalidObject},
+		{"ten fraction digits", bundleOf(edit(t, ind, `"modified":"2016-04-06T20:03:48.000Z"`, `"modified":"2016-04-06T20:03:48.0000000000Z"`)), "/objects/0/modified", "9 fraction", CodeInvalidObject},
+		{"modified before created", bundleOf(edit(t, ind, `"modified":"2016-04-06T20:03:48.000Z"`, `"modified":"2016-04-06T20:03:47.999Z"`)), "/objects/0/modified", "must not be before created", CodeInvalidObject},
+		{"created without millis", bundleOf(edit(t, ind, `"created":"2016-04-06T20:03:48.000Z"`, `"created":"2016-04-06T20:03:48Z"`)), "/objects/0/created", "millisecond", CodeInvalidObject},
+		{"valid_until before valid_from", bundleOf(edit(t, ind, `"valid_from"`, `"valid_until":"2015-01-01T00:00:00Z","valid_from"`)), "/objects/0/valid_until", "valid_from", CodeInvalidObject},
+		{"wrong created_by_ref type", bundleOf(edit(t, ind, `"created_by_ref":"identity--`, `"created_by_ref":"malware--`)), "/objects/0/created_by_ref", "must refer to identity", CodeInvalidObject},
+		{"marking ref type", bundleOf(edit(t, ind, `["marking-definition--34098fce`, `["identity--34098fce`)), "/objects/0/object_marking_refs/0", "marking-definition", CodeInvalidObject},
+		{"confidence range", bundleOf(edit(t, ind, `"name"`, `"confidence":101,"name"`)), "/objects/0/confidence", "between 0 and 100", CodeInvalidObject},
+		{"confidence float", bundleOf(edit(t, ind, `"name"`, `"confidence":50.5,"name"`)), "/objects/0/confidence", "integer", CodeInvalidObject},
+		{"wrong json type", bundleOf(edit(t, ind, `"name":"Poison Ivy Malware"`, `"name":7`)), "/objects/0/name", "must be a string", CodeInvalidObject},
+		{"empty list", bundleOf(edit(t, ind, `["malicious-activity"]`, `[]`)), "/objects/0/indicator_types", "empty", CodeInvalidObject},
+		{"bad custom property", bundleOf(edit(t, ind, `"name"`, `"X-Bad":1,"name"`)), "/objects/0/X-Bad", "custom property names", CodeInvalidObject},
+		{"reserved property", bundleOf(edit(t, ind, `"name"`, `"severity":"high","name"`)), "/objects/0/severity", "reserved", CodeInvalidObject},
+		{"bad extension key", bundleOf(edit(t, ind, `"name"`, `"extensions":{"my-ext":{"a":1}},"name"`)), "/objects/0/extensions/my-ext", "extension keys", CodeInvalidObject},
+		{"bad extension_type", bundleOf(edit(t, ind, `"name"`, `"extensions":{"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc":{"extension_type":"other"}},"name"`)), "/objects/0/extensions/extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc/extension_type", "not one of", CodeInvalidObject},
+		{"invalid pattern", bundleOf(edit(t, ind, `"pattern":"[file:`, `"pattern":"[[file:`)), "/objects/0/pattern", "", CodeInvalidPattern},
+		{"closed vocabulary", bundleOf(`{"type":"opinion","spec_version":"2.1","id":"opinion--b01efc25-77b4-4003-b18b-f6e24b5cd9f7","created":"2016-05-12T08:17:27.000Z","modified":"2016-05-12T08:17:27.000Z","opinion":"maybe","object_refs":["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"]}`), "/objects/0/opinion", "not one of", CodeInvalidObject},
+		{"relationship to marking", bundleOf(`{"type":"relationship","spec_version":"2.1","id":"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad","created":"2016-04-06T20:06:37.000Z","modified":"2016-04-06T20:06:37.000Z","relationship_type":"indicates","source_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","target_ref":"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}`), "/objects/0/target_ref", "SDO or an SCO", CodeInvalidObject},
+		{"sco without value", bundleOf(`{"type":"ipv4-addr","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd"}`), "/objects/0", "value", CodeInvalidObject},
+		{"bad hash", bundleOf(`{"type":"file","id":"file--ff26c055-6336-5bc5-b98d-13d6226742dd","hashes":{"MD5":"xyz"}}`), "/objects/0/hashes/MD5", "32 hexadecimal", CodeInvalidObject},
+		{"file without hashes or name", bundleOf(`{"type":"file","id":"file--ff26c055-6336-5bc5-b98d-13d6226742dd","size":3}`), "/objects/0", "hashes, name", CodeInvalidObject},
+		{"marking with modified", bundleOf(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41dd","created":"2016-08-01T00:00:00.000Z","modified":"2016-08-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"c"}}`), "/objects/0/modified", "not versioned", CodeInvalidObject},
+		{"tlp id reused", bundleOf(edit(t, tlp1Red, `{"tlp":"red"}`, `{"tlp":"white"}`)), "/objects/0", "predefined TLP:RED", CodeInvalidObject},
+		{"location without place", bundleOf(`{"type":"location","spec_version":"2.1","id":"location--a6e9345f-5a15-4c29-8bb3-7dcc5d168d64","created":"2016-04-06T20:03:00.000Z","modified":"2016-04-06T20:03:00.000Z","latitude":48.8566}`), "/objects/0", "latitude and longitude", CodeInvalidObject},
+		{"nul in value", bundleOf(edit(t, ind, `"Poison Ivy Malware"`, `"Poison\u0000Ivy"`)), "/objects/0/name", "U+0000", CodeInvalidObject},
+		{"same version different content", bundleOf(ind, edit(t, ind, `"Poison Ivy Malware"`, `"Other"`)), "/objects/1", "different content", CodeInvalidObject},
+		{"bad type name", bundleOf(`{"type":"X_Widget","id":"x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}`), "/objects/0/type", "not a valid STIX type", CodeInvalidObject},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := DecodeBundle([]byte(tt.doc), Limits{})
+			if err != nil {
+				t.Fatalf("DecodeBundle: %v", err)
+			}
+			probs := Validate(b)
+			for _, p := range probs {
+				if p.Pointer == tt.pointer && strings.Contains(p.Message, tt.msg) && p.Code == tt.code {
+					return
+				}
+			}
+			t.Errorf("no problem at %q containing %q (code %s); got %v", tt.pointer, tt.msg, tt.code, probs)
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	doc := bundleOf(
+		edit(t, validIndicator, `"name":"Poison Ivy Malware"`, `"name":7,"confidence":-1`),
+		`{"type":"ipv4-addr","id":"ipv4-addr--nope"}`,
+	)
+	b, err := DecodeBundle([]byte(doc), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"/objects/0/name":       "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+		"/objects/0/confidence": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+		"/objects/1/id":         "ipv4-addr--nope",
+		"/objects/1":            "ipv4-addr--nope", // missing value
+	}
+	probs := Validate(b)
+	for _, p := range probs {
+		if obj, ok := want[p.Pointer]; ok && obj == p.Object {
+			delete(want, p.Pointer)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing problems %v; got %v", want, probs)
+	}
+}
+
+func TestValidateObjectPointerPrefix(t *testing.T) {
+	o, err := DecodeObject([]byte(edit(t, validIndicator, `"name":"Poison Ivy Malware"`, `"name":7`)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := ValidateObject(o, "/objects/12")
+	if len(probs) != 1 || probs[0].Pointer != "/objects/12/name" || probs[0].Object != o.ID {
+		t.Fatalf("got %v", probs)
+	}
+	// An Object built by hand from raw bytes is validated from Raw.
+	probs = ValidateObject(&Object{ID: o.ID, Raw: o.Raw}, "")
+	if len(probs) != 1 || probs[0].Pointer != "/name" {
+		t.Fatalf("hand-built object: got %v", probs)
+	}
+}
