@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/stix"
 )
 
 // Config is the hub's behaviour that operators choose.
@@ -18,6 +20,8 @@ type Config struct {
 	// RequestTimeout bounds the work of one non-streaming request
 	// (default 30 s).
 	RequestTimeout time.Duration
+	// DefaultTLP applies to objects that carry no TLP marking (default amber).
+	DefaultTLP stix.TLP
 }
 
 // Readiness is what /readyz asks storage.
@@ -57,6 +61,9 @@ type Server struct {
 func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 20
+	}
+	if cfg.DefaultTLP == "" {
+		cfg.DefaultTLP = stix.TLPAmber
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second

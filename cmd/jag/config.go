@@ -1,36 +1,38 @@
 package main
 
 import (
-	"strconv"
+	"flag"
+	"fmt"
+	"sort"
 	"strings"
-	"time"
 
 	"github.com/rs/zerolog"
 	stdlog "log"
 )
 
-// envBool, envInt64 and envDuration read typed JAG_* defaults; a value
-// that does not parse is ignored here and reported by the flag parser when
-// passed explicitly.
-func envBool(e *env, key string, def bool) bool {
-	if v, err := strconv.ParseBool(envOr(e, key, "")); err == nil {
-		return v
+// applyEnv gives the typed flags of fs their JAG_* environment defaults:
+// for each flag name in vars not set on the command line, a non-empty
+// variable is parsed exactly like the flag would be, so a bad value is a
+// clear usage error naming the variable rather than a silent default.
+func applyEnv(fs *flag.FlagSet, e *env, vars map[string]string) error {
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	names := make([]string, 0, len(vars))
+	for name := range vars {
+		names = append(names, name)
 	}
-	return def
-}
-
-func envInt64(e *env, key string, def int64) int64 {
-	if v, err := strconv.ParseInt(envOr(e, key, ""), 10, 64); err == nil {
-		return v
+	sort.Strings(names)
+	for _, name := range names {
+		key := vars[name]
+		v := strings.TrimSpace(e.getenv(key))
+		if explicit[name] || v == "" {
+			continue
+		}
+		if err := fs.Set(name, v); err != nil {
+			return fmt.Errorf("%w: %s=%q: %v", errUsage, key, v, err)
+		}
 	}
-	return def
-}
-
-func envDuration(e *env, key string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(envOr(e, key, "")); err == nil {
-		return v
-	}
-	return def
+	return nil
 }
 
 // envList splits a comma-separated JAG_* value.

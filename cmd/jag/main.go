@@ -57,6 +57,7 @@ func commands() []command {
 		{"serve", "run the hub (embedded PostgreSQL unless a database URL is given)", cmdServe},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"version", "print the version", cmdVersion},
+		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid; problems as JSON)", cmdValidate},
 	}
 }
 

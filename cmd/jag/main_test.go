@@ -53,7 +53,7 @@ func startMain(t *testing.T, dbURL string, extraArgs ...string) (*Main, string) 
 	m := &Main{env: e}
 	fs := m.cfg.register(e, "serve")
 	args := append([]string{"--addr", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "debug"}, extraArgs...)
-	if err := parseFlags(fs, args); err != nil {
+	if err := m.cfg.parse(fs, e, args); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Run(context.Background()); err != nil {
@@ -135,5 +135,15 @@ func TestVersion(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "jag ") {
 		t.Fatalf("version output %q", out.String())
+	}
+}
+
+func TestServeRejectsBadEnvironment(t *testing.T) {
+	e, _, errb := testEnv(map[string]string{"JAG_MAX_BODY_BYTES": "lots"})
+	if code := run(context.Background(), e, []string{"serve"}); code != 2 {
+		t.Fatalf("exit = %d, want 2", code)
+	}
+	if !strings.Contains(errb.String(), `JAG_MAX_BODY_BYTES="lots"`) {
+		t.Fatalf("stderr = %q", errb.String())
 	}
 }

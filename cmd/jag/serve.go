@@ -17,6 +17,7 @@ import (
 
 	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/hub/postgres"
+	"github.com/jag-hub/jag/stix"
 )
 
 // serveConfig is everything `jag serve` is configured with.
@@ -34,11 +35,33 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	fs.StringVar(&c.addr, "addr", envOr(e, "JAG_ADDR", "127.0.0.1:8080"), "listen address (env JAG_ADDR)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(e, "JAG_LOG_LEVEL", "info"), "debug, info, warn or error (env JAG_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(e, "JAG_LOG_FORMAT", "json"), "json or console (env JAG_LOG_FORMAT)")
-	fs.BoolVar(&c.hub.PublicAccess, "public-access", envBool(e, "JAG_PUBLIC_ACCESS", false), "let anonymous requests read TLP:CLEAR objects (env JAG_PUBLIC_ACCESS)")
-	fs.Int64Var(&c.hub.MaxBodyBytes, "max-body-bytes", envInt64(e, "JAG_MAX_BODY_BYTES", 16<<20), "largest accepted request body (env JAG_MAX_BODY_BYTES)")
-	fs.DurationVar(&c.shutdown, "shutdown-timeout", envDuration(e, "JAG_SHUTDOWN_TIMEOUT", 15*time.Second), "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
+	fs.BoolVar(&c.hub.PublicAccess, "public-access", false, "let anonymous requests read TLP:CLEAR objects (env JAG_PUBLIC_ACCESS)")
+	fs.Func("default-tlp", "TLP of objects without a TLP marking: clear, green, amber, amber+strict or red (env JAG_DEFAULT_TLP) (default amber)", func(v string) error {
+		t, err := stix.ParseTLP(v)
+		c.hub.DefaultTLP = t
+		return err
+	})
+	fs.Int64Var(&c.hub.MaxBodyBytes, "max-body-bytes", 16<<20, "largest accepted request body (env JAG_MAX_BODY_BYTES)")
+	fs.DurationVar(&c.shutdown, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
 	c.db.register(fs, e)
 	return fs
+}
+
+// serveEnv maps serve's typed flags to their environment variables (string
+// flags read theirs directly with envOr).
+var serveEnv = map[string]string{
+	"public-access":    "JAG_PUBLIC_ACCESS",
+	"default-tlp":      "JAG_DEFAULT_TLP",
+	"max-body-bytes":   "JAG_MAX_BODY_BYTES",
+	"shutdown-timeout": "JAG_SHUTDOWN_TIMEOUT",
+}
+
+// parse parses serve's flags and then its typed environment defaults.
+func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return applyEnv(fs, e, serveEnv)
 }
 
 // Main is the running hub: configuration in, a serving process out. The
@@ -117,7 +140,7 @@ func (m *Main) Close() error {
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	m := &Main{env: e}
 	fs := m.cfg.register(e, "serve")
-	if err := parseFlags(fs, args); err != nil {
+	if err := m.cfg.parse(fs, e, args); err != nil {
 		return err
 	}
 	if err := m.Run(ctx); err != nil {
