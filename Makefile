@@ -39,7 +39,7 @@ bench: ## run the benchmarks (BENCHCOUNT runs each; compare medians with benchst
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -timeout 60m ./... | tee bench.txt
 
 demo: build ## start the hub if needed, register two participants, sign and submit the Pegasus set, look things up
-	./scripts/demo.sh
+	./$(BIN) demo
 
 clean: ## remove build output (not the data directory)
 	rm -rf bin bench.txt
