@@ -7,8 +7,8 @@ import (
 )
 
 // Classify recognises a lookup value given by a user and normalises it
-// exactly as extraction does: an IP address, a CIDR, an e-mail address
-// (contains '@'), a URL (scheme "://" host), a hash recognised by its
+// exactly as extraction does: an IP address, a CIDR, a URL (scheme "://"
+// host), an e-mail address (contains '@'), a hash recognised by its
 // hex length (32 md5, 40 sha1, 64 sha256, 128 sha512), or a domain name.
 // A single label ("localhost") counts as a domain name because indicators
 // name such hosts too. Surrounding white space is ignored. Path and Op
@@ -18,11 +18,13 @@ func Classify(value string) (Observable, bool) {
 	if o, ok := classifyNet(v); ok {
 		return o, true
 	}
+	if strings.Contains(v, "://") {
+		if o, ok := classifyURL(v); ok {
+			return o, true
+		}
+	}
 	if strings.IndexByte(v, '@') >= 0 {
 		return classifyEmail(v)
-	}
-	if strings.Contains(v, "://") {
-		return classifyURL(v)
 	}
 	if isHexString(v) {
 		if kind, ok := hexHashKinds[len(v)]; ok {
@@ -80,8 +82,14 @@ func classifyDomain(v string) (Observable, bool) {
 	return Observable{Kind: kindDomain, Value: d}, true
 }
 
-// classifyURL keeps v as written, if it is an absolute URL with a host.
+// classifyURL keeps v as written, if it is an absolute URL with a host
+// and without white space or control characters.
 func classifyURL(v string) (Observable, bool) {
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] == 0x7f {
+			return Observable{}, false
+		}
+	}
 	u, err := url.Parse(v)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return Observable{}, false

@@ -58,3 +58,13 @@ func TestClassify(t *testing.T) {
 		})
 	}
 }
+
+func TestClassifyPrefersURLOverEmail(t *testing.T) {
+	got, ok := Classify("http://user@example.com/x")
+	if want := (Observable{Kind: "url", Value: "http://user@example.com/x"}); !ok || got != want {
+		t.Errorf("Classify = %+v, %v; want %+v", got, ok, want)
+	}
+	if _, ok := Classify("http://example.com/a b"); ok {
+		t.Errorf("URL with a space classified")
+	}
+}

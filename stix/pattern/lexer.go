@@ -168,7 +168,8 @@ func (l *lexer) scanString(i int) (string, int, *Error) {
 			if !esc {
 				return s[i+1 : j], j + 1, nil
 			}
-			return unescape(s, i+1)
+			body, end := unescape(s, i+1)
+			return body, end, nil
 		case '\\':
 			if j+1 >= len(s) {
 				return "", 0, l.errAt(i, "unterminated string")
@@ -185,7 +186,7 @@ func (l *lexer) scanString(i int) (string, int, *Error) {
 
 // unescape decodes a string body known to be well-formed, starting at
 // from, up to its closing quote.
-func unescape(s string, from int) (string, int, *Error) {
+func unescape(s string, from int) (string, int) {
 	var b strings.Builder
 	j := from
 	for s[j] != '\'' {
@@ -195,7 +196,7 @@ func unescape(s string, from int) (string, int, *Error) {
 		b.WriteByte(s[j])
 		j++
 	}
-	return b.String(), j + 1, nil
+	return b.String(), j + 1
 }
 
 // scanNumber scans IntPosLiteral, IntNegLiteral, FloatPosLiteral or
