@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	stdlog "log"
@@ -50,4 +51,13 @@ func envList(e *env, key string) []string {
 func newStdLogger(log zerolog.Logger) *stdlog.Logger {
 	l := log.With().Str("component", "http").Logger()
 	return stdlog.New(l, "", 0)
+}
+
+// envDuration reads a duration default for flags that are not part of a
+// flag set passed through applyEnv; an unparsable value falls back to def.
+func envDuration(e *env, key string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(envOr(e, key, "")); err == nil {
+		return v
+	}
+	return def
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
+	"github.com/jag-hub/jag/migrations"
 )
 
 // The end-to-end tests run the real `jag serve` binary, built once per test
@@ -154,5 +156,49 @@ func TestServeBinaryGracefulStop(t *testing.T) {
 	}
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM\n%s", code, p.Logs())
+	}
+}
+
+// Two replicas started at the same moment against one empty database both
+// come up, and the migrations are applied once.
+func TestTwoReplicasStartOnEmptyDatabase(t *testing.T) {
+	url := pgtest.URL(t)
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
+		t.Fatal(err)
+	}
+	jagBinary(t) // build before the race starts
+	var wg sync.WaitGroup
+	procs := make([]*serveProc, 2)
+	for i := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			procs[i] = startServe(t, url)
+		}()
+	}
+	wg.Wait()
+	for i, p := range procs {
+		if p == nil {
+			t.Fatalf("replica %d did not start", i)
+		}
+		if code, _ := get(t, p.URL+"/readyz"); code != 200 {
+			t.Fatalf("replica %d /readyz = %d", i, code)
+		}
+	}
+	all, err := migrations.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, distinct int
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(all) || distinct != len(all) {
+		t.Fatalf("schema_migrations has %d rows (%d distinct), want %d", n, distinct, len(all))
 	}
 }
