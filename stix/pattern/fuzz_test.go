@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"errors"
+	"regexp"
 	"testing"
 	"unicode/utf8"
 )
@@ -35,6 +36,16 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		// Validation parses MATCHES expressions without compiling them;
+		// it must accept exactly what regexp.Compile accepts.
+		walkExpr(p.Root, func(pt *PropTest) {
+			if pt.Op != OpMatches {
+				return
+			}
+			if _, err := regexp.Compile(pt.Value.Str); err != nil {
+				t.Errorf("accepted MATCHES %s, which regexp.Compile rejects: %v", pt.Value.Raw, err)
+			}
+		})
 		canon := p.String()
 		q, err := ParseWithLimits(canon, Limits{MaxLength: 1 << 20, MaxDepth: 64})
 		if err != nil {

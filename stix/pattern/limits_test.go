@@ -14,6 +14,9 @@ func TestHostile(t *testing.T) {
 	deepCmp := "[" + strings.Repeat("(", 10000) + "file:a = 1" + strings.Repeat(")", 10000) + "]"
 	megabyte := "[file:a = '" + strings.Repeat("x", 1<<20) + "']"
 	longChain := "[file:a = 1" + strings.Repeat(" OR file:a = 1", 4000) + "]"
+	// Counted repetitions expand when compiled: 64 KiB of them would cost
+	// a regexp.Compile per clause; validation must not.
+	heavyRegex := "[file:a MATCHES '.{1000}.{1000}'" + strings.Repeat(" OR file:a MATCHES '.{1000}.{1000}'", 1800) + "]"
 	tests := []struct {
 		name    string
 		in      string
@@ -25,6 +28,7 @@ func TestHostile(t *testing.T) {
 		{"1 MB pattern", megabyte, Limits{}, ErrTooLong},
 		{"catastrophic-backtracking regex is linear under RE2", "[file:name MATCHES '(a+)+$']", Limits{}, nil},
 		{"long flat chain", longChain, Limits{}, nil},
+		{"many expensive-to-compile regexes", heavyRegex, Limits{}, nil},
 		{"depth at the limit", strings.Repeat("(", 63) + "[file:a = 1]" + strings.Repeat(")", 63), Limits{}, nil},
 		{"depth over the limit", strings.Repeat("(", 64) + "[file:a = 1]" + strings.Repeat(")", 64), Limits{}, ErrTooDeep},
 		{"raised depth limit", deepParens, Limits{MaxDepth: 10001}, nil},
