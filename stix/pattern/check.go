@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"regexp/syntax"
 	"strings"
@@ -31,7 +32,7 @@ func checkObjectType(t token) *Error {
 		}
 	}
 	if bad {
-		return newError(t.pos, "invalid object type %q: want 3-250 characters of a-z, 0-9 and single hyphens, starting with a letter", s)
+		return newError(t.pos, "invalid object type %q: want 3-250 characters of a-z, 0-9 and single hyphens, starting with a letter", snippet(s))
 	}
 	return nil
 }
@@ -44,14 +45,14 @@ func checkObjectType(t token) *Error {
 func checkKey(t token, first bool) *Error {
 	k := t.val
 	if k == "" || len(k) > maxNameLength {
-		return newError(t.pos, "key %s must be 1-%d characters long", t.text, maxNameLength)
+		return newError(t.pos, "key %s must be 1-%d characters long", snippet(t.text), maxNameLength)
 	}
 	if !first {
 		return nil
 	}
 	for i := 0; i < len(k); i++ {
 		if c := k[i]; !(c >= 'a' && c <= 'z' || isDigit(c) || c == '_') {
-			return newError(t.pos, "invalid property name %s: want a-z, 0-9 and '_'", t.text)
+			return newError(t.pos, "invalid property name %s: want a-z, 0-9 and '_'", snippet(t.text))
 		}
 	}
 	return nil
@@ -70,13 +71,17 @@ func checkPropTest(t *PropTest) *Error {
 		// and, unlike compiling, does not expand counted repetitions, so
 		// a pattern full of "MATCHES '.{1000}.{1000}'" stays cheap.
 		if _, err := syntax.Parse(v.Str, syntax.Perl); err != nil {
-			return newError(v.Position, "invalid MATCHES regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			msg := err.Error()
+			if serr, ok := err.(*syntax.Error); ok {
+				msg = fmt.Sprintf("%s: `%s`", serr.Code, snippet(serr.Expr))
+			}
+			return newError(v.Position, "invalid MATCHES regular expression: %s", msg)
 		}
 	case OpIsSubset, OpIsSuperset:
 		// ISSUBSET and ISSUPERSET compare IP networks (STIX 2.1 section
 		// 9.6), so the right-hand side must be an address or a CIDR.
 		if _, ok := parseNet(v.Str); !ok {
-			return newError(v.Position, "%s needs an IP address or CIDR, not %s", t.Op, v.Raw)
+			return newError(v.Position, "%s needs an IP address or CIDR, not %s", t.Op, snippet(v.Raw))
 		}
 	}
 	return nil

@@ -222,7 +222,7 @@ func (l *lexer) scanNumber(i int) (tokenKind, int, *Error) {
 	case j == d:
 		return 0, 0, l.errAt(i, "expected a number after %q", s[i])
 	case s[d] == '0' && j-d > 1:
-		return 0, 0, l.errAt(i, "integer %q has a leading zero", s[i:j])
+		return 0, 0, l.errAt(i, "integer %q has a leading zero", snippet(s[i:j]))
 	}
 	return tokInt, j, nil
 }

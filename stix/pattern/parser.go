@@ -74,9 +74,24 @@ func (p *parser) next() *Error {
 func (p *parser) unexpected(want string) *Error {
 	got := p.tok.kind.String()
 	if p.tok.kind != tokEOF {
-		got = strconv.Quote(p.tok.text)
+		got = strconv.Quote(snippet(p.tok.text))
 	}
 	return newError(p.tok.pos, "expected %s, found %s", want, got)
+}
+
+// maxSnippet bounds the source text quoted in an error message.
+const maxSnippet = 40
+
+// snippet shortens s to at most maxSnippet bytes, on a rune boundary.
+func snippet(s string) string {
+	if len(s) <= maxSnippet {
+		return s
+	}
+	n := maxSnippet
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // expect consumes a token of kind k.
@@ -213,7 +228,7 @@ func (p *parser) parseWithin() (Qualifier, *Error) {
 		return nil, err
 	}
 	if lit.Kind == KindInt && lit.Int <= 0 || lit.Kind == KindFloat && !(lit.Float > 0) {
-		return nil, newError(lit.Position, "WITHIN needs a positive number of seconds, not %s", lit.Raw)
+		return nil, newError(lit.Position, "WITHIN needs a positive number of seconds, not %s", snippet(lit.Raw))
 	}
 	if _, err := p.expect(tokSeconds); err != nil {
 		return nil, err
@@ -235,7 +250,7 @@ func (p *parser) parseRepeats() (Qualifier, *Error) {
 		return nil, err
 	}
 	if lit.Int <= 0 {
-		return nil, newError(lit.Position, "REPEATS needs a positive count, not %s", lit.Raw)
+		return nil, newError(lit.Position, "REPEATS needs a positive count, not %s", snippet(lit.Raw))
 	}
 	if _, err := p.expect(tokTimes); err != nil {
 		return nil, err
@@ -480,7 +495,7 @@ func (p *parser) parseKey(first bool) (PathStep, *Error) {
 	case tokIdent:
 		for k := 0; k < len(t.text); k++ {
 			if t.text[k] == '-' {
-				return step, newError(t.pos, "%q must be quoted: unquoted keys cannot contain '-'", t.text)
+				return step, newError(t.pos, "%q must be quoted: unquoted keys cannot contain '-'", snippet(t.text))
 			}
 		}
 	default:
@@ -504,7 +519,7 @@ func (p *parser) parseIndex() (PathStep, *Error) {
 	case tokInt:
 		n, err := strconv.Atoi(p.tok.text)
 		if err != nil {
-			return step, newError(p.tok.pos, "list index %s out of range", p.tok.text)
+			return step, newError(p.tok.pos, "list index %s out of range", snippet(p.tok.text))
 		}
 		step.Kind, step.Index = StepIndex, n
 	default:
@@ -534,14 +549,14 @@ func (p *parser) parseLiteral() (*Literal, *Error) {
 		lit.Kind = KindInt
 		n, err := strconv.ParseInt(t.text, 10, 64)
 		if err != nil {
-			return nil, newError(t.pos, "integer %s out of range", t.text)
+			return nil, newError(t.pos, "integer %s out of range", snippet(t.text))
 		}
 		lit.Int = n
 	case tokFloat:
 		lit.Kind = KindFloat
 		f, err := strconv.ParseFloat(t.text, 64)
 		if err != nil {
-			return nil, newError(t.pos, "float %s out of range", t.text)
+			return nil, newError(t.pos, "float %s out of range", snippet(t.text))
 		}
 		lit.Float = f
 	case tokString:

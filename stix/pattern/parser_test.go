@@ -276,3 +276,28 @@ func TestParseInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorMessagesBounded checks that errors quote at most a snippet of a
+// long offending token, so a hostile pattern cannot inflate its error.
+func TestErrorMessagesBounded(t *testing.T) {
+	long := strings.Repeat("é", 5000)
+	tests := []string{
+		"[file:a = 1] '" + long + "'",
+		"[file:a = 9" + strings.Repeat("9", 5000) + "]",
+		"[file:a MATCHES '(" + long + "']",
+		"[file:a ISSUBSET '" + long + "']",
+		"[file:" + strings.Repeat("x-", 2000) + "x = 1]",
+		"[" + strings.Repeat("a", 5000) + ":b = 1]",
+		"[file:x." + strings.Repeat("k", 5000) + " = 1]",
+	}
+	for _, in := range tests {
+		_, err := Parse(in)
+		if err == nil {
+			t.Errorf("Parse(%.40q…) succeeded, want an error", in)
+			continue
+		}
+		if n := len(err.Error()); n > 200 {
+			t.Errorf("error for %.40q… is %d bytes: %.100s…", in, n, err)
+		}
+	}
+}
