@@ -127,6 +127,17 @@ var hashLengths = map[string]int{
 	"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "sha3-256": 64, "sha3-512": 128,
 }
 
+// ClassifyHash normalises a digest given with its STIX hash-algorithm
+// name (a key of a hashes dictionary: "SHA-256", "MD5", "ssdeep", …)
+// exactly as extraction does for "file:hashes.<alg>": the kind is the
+// algorithm as hashKind names it; digests of the fixed-size algorithms
+// (md5, sha1, sha256, sha512, sha3-256, sha3-512) must be hex of the
+// right length. It lets the index of cyber-observable objects agree with
+// the index of patterns.
+func ClassifyHash(alg, digest string) (Observable, bool) {
+	return normaliseHash(hashKind(alg), digest)
+}
+
 // normaliseHash checks a digest of a known fixed-size algorithm (hex of
 // the right length) and lower-cases it. Other algorithms are kept: hex
 // values (TLSH) lower-cased, others (SSDEEP is case-sensitive base64)

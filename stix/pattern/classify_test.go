@@ -68,3 +68,37 @@ func TestClassifyPrefersURLOverEmail(t *testing.T) {
 		t.Errorf("URL with a space classified")
 	}
 }
+
+func TestClassifyHash(t *testing.T) {
+	tests := []struct {
+		alg, digest string
+		kind, want  string // kind "" means refused
+	}{
+		{"SHA-256", strings.ToUpper(hex64), "sha256", hex64},
+		{"sha-256", hex64, "sha256", hex64},
+		{"SHA256", hex64, "sha256", hex64},
+		{"MD5", " CEAD3F77F6CDA6EC00F57D76C9A6879F ", "md5", "cead3f77f6cda6ec00f57d76c9a6879f"},
+		{"SHA-1", "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12", "sha1", "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"},
+		{"SHA-512", hex64 + hex64, "sha512", hex64 + hex64},
+		{"SHA3-256", hex64, "sha3-256", hex64},
+		{"SHA3-512", hex64 + hex64, "sha3-512", hex64 + hex64},
+		{"SSDEEP", "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C", "ssdeep", "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C"},
+		{"TLSH", "ABCDEF0123", "tlsh", "abcdef0123"},
+		{"x-custom", "Whatever", "x-custom", "Whatever"},
+		{"MD5", "abc", "", ""},
+		{"SHA-256", "g" + hex64[1:], "", ""},
+		{"MD5", "", "", ""},
+	}
+	for _, tt := range tests {
+		got, ok := ClassifyHash(tt.alg, tt.digest)
+		if tt.kind == "" {
+			if ok {
+				t.Errorf("ClassifyHash(%q, %q) = %+v, want refused", tt.alg, tt.digest, got)
+			}
+			continue
+		}
+		if want := (Observable{Kind: tt.kind, Value: tt.want}); !ok || got != want {
+			t.Errorf("ClassifyHash(%q, %q) = %+v, %v; want %+v", tt.alg, tt.digest, got, ok, want)
+		}
+	}
+}
