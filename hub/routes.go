@@ -18,6 +18,12 @@ func (s *Server) routes() []route {
 		{"GET /readyz", public, s.handleReadyz},
 		{"GET /metrics", public, s.handleMetrics},
 
+		{"GET /v1/objects", readOrAnonymous, s.handleSearch},
+		{"GET /v1/objects/{id}", readOrAnonymous, s.handleObject},
+		{"GET /v1/objects/{id}/provenance", readOrAnonymous, s.handleProvenance},
+		{"GET /v1/lookup", readOrAnonymous, s.handleLookup},
+		{"POST /v1/lookup", readOrAnonymous, s.handleLookupBatch},
+
 		// Anything else: a problem+json 404 rather than the mux's text.
 		{"/", public, s.handleNotFound},
 	}

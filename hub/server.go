@@ -43,6 +43,10 @@ type Deps struct {
 
 	// Each service area adds its collaborators below, one field each,
 	// declared as a small interface in the file of the handlers that use it.
+
+	// Queries serves the read paths: objects, history search, lookups and
+	// provenance (query.go).
+	Queries Queries
 }
 
 // Server serves the HTTP API.
