@@ -80,9 +80,14 @@ type QualifiedExpr struct {
 	Qualifier Qualifier
 }
 
+// Pos implements Expr.
 func (e *ObservationExpr) Pos() Pos { return e.Position }
-func (e *BinaryExpr) Pos() Pos      { return e.Position }
-func (e *QualifiedExpr) Pos() Pos   { return e.Position }
+
+// Pos implements Expr.
+func (e *BinaryExpr) Pos() Pos { return e.Position }
+
+// Pos implements Expr.
+func (e *QualifiedExpr) Pos() Pos { return e.Position }
 
 func (*ObservationExpr) exprNode() {}
 func (*BinaryExpr) exprNode()      {}
@@ -115,8 +120,13 @@ type StartStop struct {
 	Start, Stop *Literal // KindTimestamp
 }
 
-func (q *Within) Pos() Pos    { return q.Position }
-func (q *Repeats) Pos() Pos   { return q.Position }
+// Pos implements Qualifier.
+func (q *Within) Pos() Pos { return q.Position }
+
+// Pos implements Qualifier.
+func (q *Repeats) Pos() Pos { return q.Position }
+
+// Pos implements Qualifier.
 func (q *StartStop) Pos() Pos { return q.Position }
 
 func (*Within) qualifierNode()    {}
@@ -199,9 +209,14 @@ type ExistsTest struct {
 	Path     *ObjectPath
 }
 
+// Pos implements Comparison.
 func (c *BinaryComparison) Pos() Pos { return c.Position }
-func (c *PropTest) Pos() Pos         { return c.Position }
-func (c *ExistsTest) Pos() Pos       { return c.Position }
+
+// Pos implements Comparison.
+func (c *PropTest) Pos() Pos { return c.Position }
+
+// Pos implements Comparison.
+func (c *ExistsTest) Pos() Pos { return c.Position }
 
 func (*BinaryComparison) comparisonNode() {}
 func (*PropTest) comparisonNode()         {}

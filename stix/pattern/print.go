@@ -6,42 +6,51 @@ import "strings"
 // parentheses only where the operand binds more loosely than its parent
 // (or equally, on the right, since all combinators are left-associative).
 
+// String implements Expr.
 func (e *ObservationExpr) String() string {
 	var b strings.Builder
 	writeExpr(&b, e, 0)
 	return b.String()
 }
 
+// String implements Expr.
 func (e *BinaryExpr) String() string {
 	var b strings.Builder
 	writeExpr(&b, e, 0)
 	return b.String()
 }
 
+// String implements Expr.
 func (e *QualifiedExpr) String() string {
 	var b strings.Builder
 	writeExpr(&b, e, 0)
 	return b.String()
 }
 
+// String implements Qualifier.
 func (q *Within) String() string { return "WITHIN " + q.Seconds.Raw + " SECONDS" }
 
+// String implements Qualifier.
 func (q *Repeats) String() string { return "REPEATS " + q.Times.Raw + " TIMES" }
 
+// String implements Qualifier.
 func (q *StartStop) String() string { return "START " + q.Start.Raw + " STOP " + q.Stop.Raw }
 
+// String implements Comparison.
 func (c *BinaryComparison) String() string {
 	var b strings.Builder
 	writeComparison(&b, c, 0)
 	return b.String()
 }
 
+// String implements Comparison.
 func (c *PropTest) String() string {
 	var b strings.Builder
 	writeComparison(&b, c, 0)
 	return b.String()
 }
 
+// String implements Comparison.
 func (c *ExistsTest) String() string {
 	var b strings.Builder
 	writeComparison(&b, c, 0)
