@@ -146,7 +146,9 @@ func TestAuthorityVerifyHostile(t *testing.T) {
 	spki, _ := x509.MarshalPKIXPublicKey(edPriv.Public())
 	claimsJSON := `{"iss":"jag","aud":"jag","sub":"x","org":"` + orgA + `","tier":"member","scope":"read","exp":` +
 		strconv.FormatInt(tokenNow.Add(time.Hour).Unix(), 10) + `,"jti":"j1"}`
-	hdr := func(alg, typ string) string { return `{"alg":"` + alg + `","kid":"` + hub.KeyID + `","typ":"` + typ + `"}` }
+	hdr := func(alg, typ string) string {
+		return `{"alg":"` + alg + `","kid":"` + hub.KeyID + `","typ":"` + typ + `"}`
+	}
 	objSig := sign(t, testIndicator, hub, nil)
 	verified, err := VerifyObject(objSig, []Key{registered(t, orgA, hub)}, tokenNow)
 	if err != nil {
@@ -202,7 +204,6 @@ func TestAuthorityVerifyHostile(t *testing.T) {
 		})
 	}
 }
-
 
 func TestAuthorityStoreErrorIsNotUnauthorized(t *testing.T) {
 	a, rev := newTestAuthority(t, nil)
