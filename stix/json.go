@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -83,6 +84,12 @@ type parser struct {
 	lim   Limits
 	depth int
 	path  []pathSeg // pointer of the value being parsed, for errors
+
+	// Children of the open containers are gathered on these stacks and
+	// copied into one exactly sized slice when their container closes, so
+	// a document costs one allocation per container, not one per append.
+	memStack  []member
+	elemStack []node
 }
 
 // pathSeg is one RFC 6901 reference token; key is used when idx < 0.
@@ -265,19 +272,21 @@ func (p *parser) array() (node, *DecodeError) {
 		p.depth--
 		return n, nil
 	}
+	mark := len(p.elemStack)
 	for {
-		if len(n.elems) >= p.lim.MaxElements {
+		count := len(p.elemStack) - mark
+		if count >= p.lim.MaxElements {
 			return node{}, p.tooLarge(p.pos, "array has more than "+strconv.Itoa(p.lim.MaxElements)+" elements")
 		}
 		p.skipSpace()
-		p.path = append(p.path, pathSeg{idx: len(n.elems)})
+		p.path = append(p.path, pathSeg{idx: count})
 		v, err := p.value()
 		if err != nil {
 			return node{}, err
 		}
 		p.path = p.path[:len(p.path)-1]
 		n.nul = n.nul || v.nul
-		n.elems = append(n.elems, v)
+		p.elemStack = append(p.elemStack, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return node{}, p.fail(p.pos, "unexpected end of input in array")
@@ -291,6 +300,10 @@ func (p *parser) array() (node, *DecodeError) {
 			return node{}, p.fail(p.pos-1, "expected ',' or ']' in array")
 		}
 	}
+	n.elems = make([]node, len(p.elemStack)-mark)
+	copy(n.elems, p.elemStack[mark:])
+	clear(p.elemStack[mark:]) // drop references for the GC
+	p.elemStack = p.elemStack[:mark]
 	p.depth--
 	n.end = p.pos
 	return n, nil
@@ -310,8 +323,9 @@ func (p *parser) object() (node, *DecodeError) {
 		return n, nil
 	}
 	var folded map[string]struct{} // used once an object has many members
+	mark := len(p.memStack)
 	for {
-		if len(n.members) >= p.lim.MaxElements {
+		if len(p.memStack)-mark >= p.lim.MaxElements {
 			return node{}, p.tooLarge(p.pos, "object has more than "+strconv.Itoa(p.lim.MaxElements)+" members")
 		}
 		p.skipSpace()
@@ -322,11 +336,11 @@ func (p *parser) object() (node, *DecodeError) {
 			return node{}, p.fail(p.pos, "expected a string member name")
 		}
 		keyOff := p.pos
-		key, nul, err := p.string()
+		key, nul, err := p.memberName()
 		if err != nil {
 			return node{}, err
 		}
-		if dupErr := p.checkDuplicate(&n, &folded, key, keyOff); dupErr != nil {
+		if dupErr := p.checkDuplicate(p.memStack[mark:], &folded, key, keyOff); dupErr != nil {
 			return node{}, dupErr
 		}
 		p.skipSpace()
@@ -342,7 +356,7 @@ func (p *parser) object() (node, *DecodeError) {
 		}
 		p.path = p.path[:len(p.path)-1]
 		n.nul = n.nul || nul || v.nul
-		n.members = append(n.members, member{key: key, keyOff: keyOff, val: v})
+		p.memStack = append(p.memStack, member{key: key, keyOff: keyOff, val: v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return node{}, p.fail(p.pos, "unexpected end of input in object")
@@ -356,6 +370,10 @@ func (p *parser) object() (node, *DecodeError) {
 			return node{}, p.fail(p.pos-1, "expected ',' or '}' in object")
 		}
 	}
+	n.members = make([]member, len(p.memStack)-mark)
+	copy(n.members, p.memStack[mark:])
+	clear(p.memStack[mark:])
+	p.memStack = p.memStack[:mark]
 	p.depth--
 	n.end = p.pos
 	return n, nil
@@ -369,26 +387,26 @@ const smallObject = 32
 // case: encoding/json (and many STIX consumers) match names
 // case-insensitively, so "type" and "TYPE" could be read differently by the
 // hub and by a receiver.
-func (p *parser) checkDuplicate(n *node, folded *map[string]struct{}, key string, off int) *DecodeError {
-	if len(n.members) < smallObject {
-		for i := range n.members {
-			if strings.EqualFold(n.members[i].key, key) {
-				return p.dupError(n.members[i].key, key, off)
+func (p *parser) checkDuplicate(members []member, folded *map[string]struct{}, key string, off int) *DecodeError {
+	if len(members) < smallObject {
+		for i := range members {
+			if strings.EqualFold(members[i].key, key) {
+				return p.dupError(members[i].key, key, off)
 			}
 		}
 		return nil
 	}
 	if *folded == nil {
-		*folded = make(map[string]struct{}, 2*len(n.members))
-		for i := range n.members {
-			(*folded)[foldKey(n.members[i].key)] = struct{}{}
+		*folded = make(map[string]struct{}, 2*len(members))
+		for i := range members {
+			(*folded)[foldKey(members[i].key)] = struct{}{}
 		}
 	}
 	f := foldKey(key)
 	if _, dup := (*folded)[f]; dup {
-		for i := range n.members {
-			if strings.EqualFold(n.members[i].key, key) {
-				return p.dupError(n.members[i].key, key, off)
+		for i := range members {
+			if strings.EqualFold(members[i].key, key) {
+				return p.dupError(members[i].key, key, off)
 			}
 		}
 		return p.dupError(key, key, off)
@@ -407,6 +425,22 @@ func (p *parser) dupError(first, second string, off int) *DecodeError {
 		return p.fail(off, "duplicate member name "+strconv.Quote(second))
 	}
 	return p.fail(off, "member name "+strconv.Quote(second)+" differs only in case from "+strconv.Quote(first))
+}
+
+// memberName parses a member name, returning the package's constant for
+// the common STIX property names so that decoding a bundle does not
+// allocate the same few names thousands of times.
+func (p *parser) memberName() (string, bool, *DecodeError) {
+	d := p.data
+	if end := p.pos + 1 + maxInternedLen; end < len(d) {
+		if q := bytes.IndexByte(d[p.pos+1:end], '"'); q > 0 {
+			if k, ok := internedName(d[p.pos+1 : p.pos+1+q]); ok {
+				p.pos += q + 2
+				return k, false, nil
+			}
+		}
+	}
+	return p.string()
 }
 
 // string parses a JSON string starting at the opening quote. It returns the
