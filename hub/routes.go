@@ -18,6 +18,10 @@ func (s *Server) routes() []route {
 		{"GET /readyz", public, s.handleReadyz},
 		{"GET /metrics", public, s.handleMetrics},
 
+		{"POST /v1/bundles", scope("submit"), s.handleSubmitBundle},
+		// submit or read: checked by the handler (one rule holds one scope).
+		{"GET /v1/submissions/{id}", anyToken, s.handleGetSubmission},
+
 		{"GET /v1/objects", readOrAnonymous, s.handleSearch},
 		{"GET /v1/objects/{id}", readOrAnonymous, s.handleObject},
 		{"GET /v1/objects/{id}/provenance", readOrAnonymous, s.handleProvenance},

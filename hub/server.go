@@ -47,6 +47,9 @@ type Deps struct {
 	// Queries serves the read paths: objects, history search, lookups and
 	// provenance (query.go).
 	Queries Queries
+
+	// Ingest serves POST /v1/bundles and GET /v1/submissions/{id} (ingest.go).
+	Ingest IngestDeps
 }
 
 // Server serves the HTTP API.

@@ -1,0 +1,75 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/jag-hub/jag/hub"
+)
+
+var _ hub.SubmissionStore = (*DB)(nil)
+
+// submissionRow is a submissions row.
+type submissionRow struct {
+	ID         string    `db:"id"`
+	Org        string    `db:"org"`
+	Received   time.Time `db:"received"`
+	BundleID   string    `db:"bundle_id"`
+	Digest     []byte    `db:"digest"`
+	Accepted   int       `db:"accepted"`
+	Duplicates int       `db:"duplicates"`
+	Receipt    string    `db:"receipt"`
+}
+
+func (r *submissionRow) submission() hub.Submission {
+	s := hub.Submission{
+		ID: r.ID, Org: r.Org, Received: r.Received.UTC(), BundleID: r.BundleID,
+		Accepted: r.Accepted, Duplicates: r.Duplicates, Receipt: r.Receipt,
+	}
+	copy(s.Digest[:], r.Digest)
+	return s
+}
+
+const submissionColumns = `id, org, received, bundle_id, digest, accepted, duplicates, receipt`
+
+// Submission implements hub.SubmissionStore: the submission id of org. A
+// submission of another org is not found, exactly like a missing one.
+func (db *DB) Submission(ctx context.Context, org, id string) (hub.Submission, error) {
+	var r submissionRow
+	err := db.db.GetContext(ctx, &r, `SELECT `+submissionColumns+` FROM submissions WHERE id = $1 AND org = $2`, id, org)
+	if err != nil {
+		return hub.Submission{}, fmt.Errorf("get submission: %w", mapError(err))
+	}
+	return r.submission(), nil
+}
+
+// submissionByDigest returns the earliest submission of org with digest
+// (sql.ErrNoRows when there is none).
+func submissionByDigest(ctx context.Context, q sqlx.QueryerContext, org string, digest [32]byte) (hub.Submission, error) {
+	var r submissionRow
+	err := sqlx.GetContext(ctx, q, &r, `
+		SELECT `+submissionColumns+` FROM submissions
+		WHERE org = $1 AND digest = $2
+		ORDER BY received, id LIMIT 1`, org, digest[:])
+	if err != nil {
+		return hub.Submission{}, fmt.Errorf("find submission by digest: %w", err)
+	}
+	return r.submission(), nil
+}
+
+// KnownMarkings implements hub.SubmissionStore: which of ids are stored
+// marking definitions (of any org).
+func (db *DB) KnownMarkings(ctx context.Context, ids []string) ([]string, error) {
+	var known []string
+	err := db.db.SelectContext(ctx, &known, `
+		SELECT DISTINCT id FROM objects
+		WHERE type = 'marking-definition' AND id = ANY($1::text[])`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("known markings: %w", mapError(err))
+	}
+	return known, nil
+}

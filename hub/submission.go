@@ -1,0 +1,160 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/stix"
+)
+
+// ErrNotCreator: a submission adds a version of an object that another org
+// created; only the creating org may version an object (403 forbidden).
+var ErrNotCreator = errors.New("object was created by another org")
+
+// VersionError names the object version a store refusal is about. Err is
+// ErrConflict (same id and modified, different content) or ErrNotCreator.
+type VersionError struct {
+	Err      error
+	ID       string
+	Modified string
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("%s (modified %s): %v", e.ID, e.Modified, e.Err)
+}
+
+// Unwrap returns the sentinel.
+func (e *VersionError) Unwrap() error { return e.Err }
+
+// Submission is one accepted POST /v1/bundles as it is recorded.
+type Submission struct {
+	ID         string // "submission--<uuid>"
+	Org        string // the submitting participant
+	Received   time.Time
+	BundleID   string
+	Digest     [32]byte // see submissionDigest
+	Accepted   int      // versions stored by this submission
+	Duplicates int      // versions that were already stored
+	Receipt    string   // hub-signed compact JWS
+}
+
+// StoredObject is one object version ready to be written: the exact bytes
+// received and everything the read paths filter on.
+type StoredObject struct {
+	ID         string
+	Modified   string // original string; the created string for unversioned objects (see objectVersion)
+	ModifiedAt time.Time
+	Type       string
+	CreatedAt  time.Time
+	CreatedBy  string
+	TLP        stix.TLP
+	Recipients []string // nil when the object names none
+	Revoked    bool
+	ValidFrom  *time.Time
+	ValidUntil *time.Time
+	Confidence *int
+	Labels     []string
+	Name       string
+	Desc       string
+	Raw        []byte   // exactly as received
+	SHA256     [32]byte // of the JCS form of the whole object
+	Signature  string
+	KID        string
+	// Observables are the typed index rows of this version.
+	Observables []Observable
+}
+
+// Observable is one typed index row of an object version. For kinds ipv4
+// and ipv6 Value is an address or a CIDR and is also stored as inet.
+type Observable struct {
+	Kind  string
+	Value string
+	Path  string
+	Op    string
+}
+
+// NewSubmission is what ingest asks the store to write in one transaction.
+// Objects are distinct versions in bundle order.
+type NewSubmission struct {
+	Submission
+	Objects []StoredObject
+}
+
+// StoreResult is the outcome of a stored (or replayed) submission.
+type StoreResult struct {
+	// Submission is the record whose receipt answers the request: the new
+	// one, or on an idempotent retry the original.
+	Submission Submission
+	// Replayed is true when an earlier submission with the same org and
+	// digest already exists and nothing was written.
+	Replayed bool
+}
+
+// SubmissionStore is the storage ingest writes to and reads receipts from.
+// *postgres.DB implements it.
+type SubmissionStore interface {
+	// StoreSubmission writes s in one transaction: if a submission of
+	// s.Org with s.Digest exists it returns that one (Replayed) and writes
+	// nothing; otherwise it records s, inserts its versions (identical
+	// versions already stored count as duplicates; different content is a
+	// *VersionError wrapping ErrConflict, a version of an object created by
+	// another org one wrapping ErrNotCreator, and nothing is written),
+	// their observables, and last their events under the feed lock. It
+	// sends the feed wake-up after COMMIT.
+	StoreSubmission(ctx context.Context, s *NewSubmission) (StoreResult, error)
+	// Submission returns the submission id of org, or an error wrapping
+	// ErrNotFound (also when it belongs to another org).
+	Submission(ctx context.Context, org, id string) (Submission, error)
+	// KnownMarkings returns which of ids are stored marking definitions.
+	KnownMarkings(ctx context.Context, ids []string) ([]string, error)
+}
+
+// submissionView is the JSON answer of POST /v1/bundles and
+// GET /v1/submissions/{id}.
+type submissionView struct {
+	Submission string `json:"submission"`
+	Received   string `json:"received"`
+	Accepted   int    `json:"accepted"`
+	Duplicates int    `json:"duplicates"`
+	Receipt    string `json:"receipt"`
+}
+
+func viewOf(s Submission) submissionView {
+	return submissionView{
+		Submission: s.ID,
+		Received:   s.Received.UTC().Format(time.RFC3339Nano),
+		Accepted:   s.Accepted,
+		Duplicates: s.Duplicates,
+		Receipt:    s.Receipt,
+	}
+}
+
+// handleGetSubmission answers GET /v1/submissions/{id}: the receipt of an
+// earlier submission of the caller's own org. A submission of another org
+// is answered exactly like a missing one.
+func (s *Server) handleGetSubmission(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.FromContext(r.Context())
+	if !p.HasScope(auth.ScopeSubmit) && !p.HasScope(auth.ScopeRead) {
+		writeProblem(w, NewProblem(http.StatusForbidden, CodeForbidden, "the token lacks scope submit or read"))
+		return
+	}
+	store := s.deps.Ingest.Store
+	switch {
+	case store == nil:
+		fail(w, r, fmt.Errorf("get submission: no store configured: %w", ErrUnavailable))
+		return
+	case p.Org == "":
+		fail(w, r, ErrNotFound) // a token without an org has no submissions
+		return
+	}
+	sub, err := store.Submission(r.Context(), p.Org, r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewOf(sub))
+}
