@@ -25,6 +25,7 @@ func corpusFiles(t testing.TB) []string {
 		t.Fatalf("list examples: %v", err)
 	}
 	files = append(files,
+		filepath.Join("testdata", "seeds.json"),
 		filepath.Join(root, "datasets", "amnesty-pegasus.stix2.json"),
 		filepath.Join(root, "datasets", "mvt-predator.stix2.json"))
 	if len(files) < 10 {

@@ -147,7 +147,7 @@ func (v *validator) check(pr prop, n *node, p *path) {
 // wantKind reports a problem unless n has kind k.
 func (v *validator) wantKind(n *node, p *path, k kind) bool {
 	if n.kind != k {
-		v.add(p, "must be a "+k.String()+", not "+n.kind.String())
+		v.add(p, "must be "+article(k)+" "+k.String()+", not "+n.kind.String())
 		return false
 	}
 	return true
@@ -259,4 +259,11 @@ func isHexString(s string) bool {
 		}
 	}
 	return true
+}
+
+func article(k kind) string {
+	if k == kindArray || k == kindObject {
+		return "an"
+	}
+	return "a"
 }

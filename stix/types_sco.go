@@ -106,12 +106,12 @@ func atLeastOneProperty(v *validator, n *node, p *path) {
 	v.add(p, "needs at least one property of its type or an extension")
 }
 
-// checkArtifact: payload_bin and url are mutually exclusive; url needs
+// checkArtifact: exactly one of payload_bin and url; url needs
 // hashes; decryption_key needs encryption_algorithm.
 func checkArtifact(v *validator, n *node, p *path) {
 	bin, url := n.get("payload_bin") != nil, n.get("url") != nil
-	if bin && url {
-		v.add(p, "payload_bin and url must not both be present")
+	if bin == url {
+		v.add(p, "an artifact needs exactly one of payload_bin and url")
 	}
 	if url && n.get("hashes") == nil {
 		v.add(p, "hashes is required when url is present")
