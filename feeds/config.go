@@ -1,0 +1,114 @@
+package feeds
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// Timing of a websocket session. A heartbeat goes out at least every
+// HeartbeatInterval (API.md: at most 15 s apart) and also re-checks the
+// token's revocation; pings go out every PingInterval and a client that
+// has not answered within PongWait is closed; every write must complete
+// within WriteWait; the subscribe message must arrive within
+// SubscribeWait of the upgrade.
+const (
+	DefaultHeartbeatInterval = 15 * time.Second
+	DefaultPongWait          = 30 * time.Second
+	DefaultPingInterval      = DefaultPongWait * 9 / 10
+	DefaultWriteWait         = 10 * time.Second
+	DefaultSubscribeWait     = 10 * time.Second
+)
+
+// Sizes and the tailer's cadence.
+const (
+	// DefaultQueueSize bounds the events waiting for one session's writer;
+	// a session whose queue is full is a slow consumer (close 4408).
+	DefaultQueueSize = 1024
+	// DefaultRingSize is how many recent events a replica keeps in memory
+	// so reconnecting cursors switch from replay to live without a query.
+	DefaultRingSize = 8192
+	// DefaultBatchSize bounds the events one log read returns.
+	DefaultBatchSize = 1000
+	// DefaultPollInterval is how often the tailer reads the log without a
+	// wake-up: polling is what guarantees delivery.
+	DefaultPollInterval = time.Second
+	// DefaultMaxMessageBytes is the read limit of client frames (close 1009).
+	DefaultMaxMessageBytes = 128 << 10
+	// DefaultMaxSessions bounds a replica's sessions (close 1013 beyond).
+	DefaultMaxSessions = 20000
+	// DefaultRetention is how long events stay in the log (4410 beyond).
+	DefaultRetention = 7 * 24 * time.Hour
+	// DefaultPurgeInterval is how often expired events are purged.
+	DefaultPurgeInterval = time.Hour
+	// DefaultStatsInterval is how often the lag gauges are refreshed.
+	DefaultStatsInterval = 5 * time.Second
+)
+
+// Config is the feed's behaviour that operators (and tests) choose; zero
+// fields take the defaults above.
+type Config struct {
+	// AllowedOrigins are the exact origins ("https://soc.example.org") a
+	// browser may connect from; a request with any other Origin header is
+	// refused with 403 before the upgrade. Requests without Origin (non-
+	// browser clients) are not affected.
+	AllowedOrigins []string
+
+	Retention     time.Duration
+	PurgeInterval time.Duration
+	PollInterval  time.Duration
+	StatsInterval time.Duration
+	BatchSize     int
+	RingSize      int
+
+	QueueSize       int
+	MaxSessions     int
+	MaxMessageBytes int64
+
+	HeartbeatInterval time.Duration
+	PingInterval      time.Duration
+	PongWait          time.Duration
+	WriteWait         time.Duration
+	SubscribeWait     time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	dur := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	num := func(n *int, def int) {
+		if *n <= 0 {
+			*n = def
+		}
+	}
+	dur(&c.Retention, DefaultRetention)
+	dur(&c.PurgeInterval, DefaultPurgeInterval)
+	dur(&c.PollInterval, DefaultPollInterval)
+	dur(&c.StatsInterval, DefaultStatsInterval)
+	dur(&c.HeartbeatInterval, DefaultHeartbeatInterval)
+	dur(&c.PongWait, DefaultPongWait)
+	dur(&c.PingInterval, c.PongWait*9/10)
+	dur(&c.WriteWait, DefaultWriteWait)
+	dur(&c.SubscribeWait, DefaultSubscribeWait)
+	num(&c.BatchSize, DefaultBatchSize)
+	num(&c.RingSize, DefaultRingSize)
+	num(&c.QueueSize, DefaultQueueSize)
+	num(&c.MaxSessions, DefaultMaxSessions)
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	return c
+}
+
+// Deps are the feed's collaborators.
+type Deps struct {
+	Source      Source      // required
+	Revocations Revocations // required: revoked tokens close their sessions
+	Wakeup      Wakeup      // optional: LISTEN/NOTIFY wake-ups
+	Log         zerolog.Logger
+	Registry    prometheus.Registerer // nil: metrics are not registered
+	Now         func() time.Time      // nil: time.Now
+}

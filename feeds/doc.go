@@ -1,0 +1,70 @@
+// Package feeds is JAG's live alert feed: a per-replica tailer of the
+// event log and the websocket sessions of GET /v1/feed (API.md section 4).
+//
+// # Gap-free order across replicas
+//
+// Every replica delivers the events in the one total order of the log's
+// seq column. seq values are drawn from a sequence when a row is inserted
+// but become visible when its transaction commits, so transactions that
+// commit out of order would make a reader following "seq > last" skip the
+// late one. Ingest therefore appends event rows as the last statements of
+// its transaction, right after taking the transaction-level advisory lock
+// feedAppendLock (hub/postgres/events.go). PostgreSQL releases that lock
+// only after the committing transaction is visible to new snapshots, and
+// the next appender draws its seq only after acquiring the lock. Hence a
+// committed seq n implies every seq < n that will ever commit has already
+// committed: the visible log is always a prefix, and the tailer's
+// "WHERE seq > $position ORDER BY seq LIMIT n" never skips. Rolled-back
+// appends leave holes in seq that are never filled, which is harmless.
+// TestOutOfOrderCommits (hub/postgres) and the three-replica test in
+// cmd/jag prove it, and their negative controls show a naive reader with
+// unserialised appends skipping.
+//
+// LISTEN/NOTIFY is only a wake-up: ingest sends it after COMMIT, outside
+// the transaction; the tailer polls at PollInterval regardless, so a lost
+// notification or a dead listener connection delays delivery by at most
+// one interval.
+//
+// # Fan-out, replay and the switch to live
+//
+// A replica runs ONE query loop (the tailer) for all its sessions; each
+// batch is joined with the object bytes and fanned out in memory to the
+// bounded queue of every attached session whose filter and visibility
+// admit it. The tailer never blocks on a session: a full queue closes the
+// session with 4408 (slow consumer), and the client resumes from its
+// cursor with no loss. The tailer keeps the last RingSize events; a
+// session subscribing with a cursor behind that ring replays from the
+// database page by page, then from the ring, and is attached to the
+// tailer in the same critical section that hands it the ring's last
+// events, so it switches to live without gap or duplicate. A session
+// without a cursor starts at the live edge.
+//
+// A cursor is opaque (base64url of "v1.<seq>"), valid on every replica,
+// and names the position up to which the client has received every event
+// it may see (heartbeats advance it past filtered-out events). Delivery is
+// at-least-once: a client that resumes from the cursor of the last event
+// it processed gets every later event exactly once; resuming from an
+// older cursor (e.g. one persisted before the last events were processed)
+// repeats the events after it — that is the duplicate window. A cursor
+// whose following events were purged by retention (cursor below the purge
+// watermark) is closed with 4410.
+//
+// # Sessions
+//
+// Authentication happens before the upgrade (the hub's middleware; the
+// token may come as the "bearer.<token>" subprotocol for browsers), as do
+// the scope and Origin checks. Each connection has exactly one reader
+// goroutine (subscribe message, pongs, close) and one writer goroutine
+// (everything else); compression is never negotiated; client frames are
+// limited to MaxMessageBytes (1009). Visibility (auth.Visible, the twin
+// of SQL jag_visible) is checked per event when it is queued and again
+// when it is sent; nothing is sent once the token's exp has passed (4401),
+// and the token's revocation is re-checked at every heartbeat (4401).
+// Shutdown closes every session with 1001.
+//
+// # Concurrency
+//
+// A Feed is safe for concurrent use; ServeHTTP runs once per connection.
+// Events handed out by a Source are shared, read-only, by all sessions.
+// The package has no package-level mutable state.
+package feeds

@@ -1,0 +1,258 @@
+package feeds
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/auth"
+)
+
+// Subprotocol is the websocket subprotocol of the feed.
+const Subprotocol = "jag.v1"
+
+// Feed is a replica's live alert feed: the tailer of the event log and the
+// websocket endpoint GET /v1/feed. Create it with New, run the tailer with
+// Run, serve it as an http.Handler behind the hub's authentication, and
+// drain it with Shutdown.
+type Feed struct {
+	cfg         Config
+	src         Source
+	wakeup      Wakeup
+	revocations Revocations
+	log         zerolog.Logger
+	now         func() time.Time
+	metrics     *metrics
+	tail        *tailer
+	upgrader    websocket.Upgrader
+	origins     map[string]struct{}
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	draining bool
+	wg       sync.WaitGroup
+}
+
+// New returns a Feed; it does nothing until Run.
+func New(cfg Config, d Deps) (*Feed, error) {
+	if d.Source == nil || d.Revocations == nil {
+		return nil, errors.New("new feed: a source and a revocation store are required")
+	}
+	f := &Feed{
+		cfg:         cfg.withDefaults(),
+		src:         d.Source,
+		wakeup:      d.Wakeup,
+		revocations: d.Revocations,
+		log:         d.Log,
+		now:         d.Now,
+		metrics:     newMetrics(d.Registry),
+		origins:     map[string]struct{}{},
+		sessions:    map[*session]struct{}{},
+	}
+	if f.now == nil {
+		f.now = time.Now
+	}
+	for _, o := range f.cfg.AllowedOrigins {
+		f.origins[normOrigin(o)] = struct{}{}
+	}
+	f.tail = newTailer(f)
+	f.upgrader = websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		ReadBufferSize:   4 << 10,
+		WriteBufferSize:  4 << 10,
+		WriteBufferPool:  &sync.Pool{},
+		Subprotocols:     []string{Subprotocol},
+		// The origin was checked before the upgrade (ServeHTTP).
+		CheckOrigin:       func(*http.Request) bool { return true },
+		EnableCompression: false,
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+			writeProblem(w, status, "bad_request", reason.Error())
+		},
+	}
+	return f, nil
+}
+
+// Run tails the event log and purges expired events until ctx ends.
+func (f *Feed) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); f.tail.run(ctx) }()
+	go func() { defer wg.Done(); f.purgeLoop(ctx) }()
+	go func() { defer wg.Done(); f.statsLoop(ctx) }()
+	wg.Wait()
+}
+
+// Ready is closed once the tailer knows its starting position.
+func (f *Feed) Ready() <-chan struct{} { return f.tail.ready }
+
+// Shutdown closes every session with 1001 (reconnect elsewhere, with the
+// cursor), refuses new ones, and waits for the sessions to end or ctx.
+func (f *Feed) Shutdown(ctx context.Context) error {
+	f.mu.Lock()
+	f.draining = true
+	for s := range f.sessions {
+		s.kill(CloseGoingAway, "server draining; reconnect with your cursor")
+	}
+	f.mu.Unlock()
+	f.tail.stop()
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("drain feed: %w", ctx.Err())
+	}
+}
+
+// ServeHTTP is GET /v1/feed. The hub's middleware has authenticated the
+// request (bearer header, or the "bearer.<token>" subprotocol); the
+// checks here run before the upgrade, so failures are plain HTTP answers.
+func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p, ok := auth.FromContext(r.Context())
+	switch {
+	case !ok:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="jag"`)
+		writeProblem(w, http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
+		return
+	case !p.HasScope(auth.ScopeRead):
+		writeProblem(w, http.StatusForbidden, "forbidden", "the token lacks scope read")
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		if _, ok := f.origins[normOrigin(o)]; !ok {
+			writeProblem(w, http.StatusForbidden, "forbidden", "origin not allowed")
+			return
+		}
+	}
+	f.mu.Lock()
+	draining, full := f.draining, len(f.sessions) >= f.cfg.MaxSessions
+	f.mu.Unlock()
+	if draining {
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, http.StatusServiceUnavailable, "unavailable", "the server is draining")
+		return
+	}
+	conn, err := f.upgrader.Upgrade(hijacker{w}, r, nil)
+	if err != nil {
+		return // the upgrader answered
+	}
+	if full {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseOverloaded, "too many sessions; retry later"), time.Now().Add(f.cfg.WriteWait))
+		f.metrics.closed(CloseOverloaded)
+		_ = conn.Close()
+		return
+	}
+	s := newSession(f, conn, p)
+	if !f.track(s) {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseGoingAway, "server draining"), time.Now().Add(f.cfg.WriteWait))
+		_ = conn.Close()
+		return
+	}
+	defer f.untrack(s)
+	s.serve()
+}
+
+func (f *Feed) track(s *session) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.draining {
+		return false
+	}
+	f.sessions[s] = struct{}{}
+	f.wg.Add(1)
+	f.metrics.sessions.Set(float64(len(f.sessions)))
+	return true
+}
+
+func (f *Feed) untrack(s *session) {
+	f.mu.Lock()
+	delete(f.sessions, s)
+	f.metrics.sessions.Set(float64(len(f.sessions)))
+	f.mu.Unlock()
+	f.wg.Done()
+}
+
+// purgeLoop deletes events older than the retention, now and then every
+// PurgeInterval. Every replica runs it; concurrent purges are harmless.
+func (f *Feed) purgeLoop(ctx context.Context) {
+	tick := time.NewTicker(f.cfg.PurgeInterval)
+	defer tick.Stop()
+	for {
+		n, err := f.src.PurgeEvents(ctx, f.now().Add(-f.cfg.Retention))
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			f.log.Warn().Err(err).Msg("feed: purge failed; retrying at the next interval")
+		case n > 0:
+			f.metrics.purged.Add(float64(n))
+			f.log.Info().Int64("events", n).Msg("feed: purged events older than the retention")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// statsLoop refreshes the lag gauges.
+func (f *Feed) statsLoop(ctx context.Context) {
+	tick := time.NewTicker(f.cfg.StatsInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		st, err := f.src.EventStats(ctx)
+		if err != nil {
+			continue
+		}
+		f.metrics.lagEvents.Set(float64(max(0, st.MaxSeq-f.tail.position())))
+		f.metrics.oldestXactAge.Set(st.OldestWriteXact.Seconds())
+	}
+}
+
+// normOrigin lower-cases an origin and drops a trailing slash.
+func normOrigin(o string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(o)), "/")
+}
+
+// hijacker exposes Hijack of a wrapped ResponseWriter (the hub's
+// middleware wrap it and offer Unwrap) to the websocket upgrader.
+type hijacker struct{ http.ResponseWriter }
+
+func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(h.ResponseWriter).Hijack()
+}
+
+// writeProblem answers with an application/problem+json body (API.md
+// section 3) before the upgrade.
+func writeProblem(w http.ResponseWriter, status int, code, detail string) {
+	b, _ := json.Marshal(problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail})
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// problem is the problem+json body of a refusal before the upgrade.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Code   string `json:"code"`
+	Detail string `json:"detail,omitempty"`
+}

@@ -1,0 +1,54 @@
+package feeds
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the feed's Prometheus series.
+type metrics struct {
+	lagEvents     prometheus.Gauge
+	oldestXactAge prometheus.Gauge
+	head          prometheus.Gauge
+	sessions      prometheus.Gauge
+	delivered     prometheus.Counter
+	closes        *prometheus.CounterVec
+	pollErrors    prometheus.Counter
+	purged        prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		lagEvents: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jag_feed_lag_events", Help: "Committed events this replica has not yet delivered to its sessions (max seq in the log minus the tailer's position).",
+		}),
+		oldestXactAge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jag_feed_oldest_xact_age_seconds", Help: "Age of the oldest open write transaction in the database: one holding the append lock stalls the feed.",
+		}),
+		head: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jag_feed_position", Help: "Highest event seq this replica's tailer has read.",
+		}),
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jag_feed_sessions", Help: "Open websocket feed sessions.",
+		}),
+		delivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jag_feed_events_sent_total", Help: "Event messages written to feed sessions.",
+		}),
+		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jag_feed_session_closes_total", Help: "Feed sessions closed, by websocket close code.",
+		}, []string{"code"}),
+		pollErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jag_feed_poll_errors_total", Help: "Failed reads of the event log (retried).",
+		}),
+		purged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jag_feed_events_purged_total", Help: "Events removed from the log by retention.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.lagEvents, m.oldestXactAge, m.head, m.sessions, m.delivered, m.closes, m.pollErrors, m.purged)
+	}
+	return m
+}
+
+func (m *metrics) closed(code int) { m.closes.WithLabelValues(strconv.Itoa(code)).Inc() }

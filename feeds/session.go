@@ -1,0 +1,196 @@
+package feeds
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/jag-hub/jag/auth"
+)
+
+// item is one event waiting in a session's queue, with the watchlist
+// matches that let it through.
+type item struct {
+	ev    *Event
+	match []Match
+}
+
+// subscribeMsg is the client's first (and only) message.
+type subscribeMsg struct {
+	Op     string  `json:"op"`
+	Cursor *string `json:"cursor"`
+	Filter *Filter `json:"filter"`
+}
+
+// subscription is a checked subscribe message.
+type subscription struct {
+	cursor    int64
+	hasCursor bool
+	sel       *selector
+}
+
+// session is one websocket connection. Its writer is the goroutine that
+// runs serve (the HTTP handler's); its reader is the one goroutine started
+// by read. The tailer only touches queue, last, and kill.
+type session struct {
+	f    *Feed
+	conn *websocket.Conn
+	p    *auth.Principal
+
+	sel   *selector // set by the writer before the session is attached
+	queue chan item
+	last  atomic.Int64 // position the tailer has considered for this session
+
+	written int64 // writer only: position fully handled by the writer
+
+	subscribed chan subscription // reader → writer, once
+	readErr    chan error        // reader → writer, once
+
+	ctx      context.Context // ends when the session is killed
+	cancel   context.CancelFunc
+	killOnce sync.Once
+	code     int    // set once by kill, read after ctx.Done
+	reason   string // close reason
+	errCode  string // optional "error" message sent before the close
+}
+
+func newSession(f *Feed, conn *websocket.Conn, p *auth.Principal) *session {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &session{
+		f: f, conn: conn, p: p,
+		queue:      make(chan item, f.cfg.QueueSize),
+		subscribed: make(chan subscription, 1),
+		readErr:    make(chan error, 1),
+		ctx:        ctx, cancel: cancel,
+	}
+}
+
+// kill asks the writer to close the session with code; the first call
+// wins. It never blocks, so the tailer may call it.
+func (s *session) kill(code int, reason string) { s.killWithError(code, reason, "") }
+
+// killWithError also sends {"op":"error","code":errCode,...} first.
+func (s *session) killWithError(code int, reason, errCode string) {
+	s.killOnce.Do(func() {
+		s.code, s.reason, s.errCode = code, reason, errCode
+		s.cancel()
+	})
+}
+
+// offer enqueues the events of batch this session wants and may see,
+// without blocking. It runs under the tailer's lock. false means the
+// queue is full: the session is a slow consumer.
+func (s *session) offer(batch []*Event) bool {
+	last := s.last.Load()
+	for _, ev := range batch {
+		if ev.Seq <= last {
+			continue
+		}
+		if !visible(s.p, ev) {
+			continue
+		}
+		ok, m := s.sel.match(ev)
+		if !ok {
+			continue
+		}
+		select {
+		case s.queue <- item{ev: ev, match: m}:
+		default:
+			return false
+		}
+	}
+	// Stored after the enqueues: a writer that reads last and then finds
+	// its queue empty has handled everything up to last (see cursor).
+	s.last.Store(max(last, batch[len(batch)-1].Seq))
+	return true
+}
+
+// cursor is the position a heartbeat reports: everything up to it was
+// sent or filtered out. Only the writer calls it.
+func (s *session) cursor() int64 {
+	last := s.last.Load()
+	if len(s.queue) == 0 {
+		return max(last, s.written)
+	}
+	return s.written
+}
+
+// read is the session's reader: it hands the subscribe message to the
+// writer, answers pings (gorilla) and records pongs, and reports the end
+// of the connection. Any later data message is a policy violation.
+func (s *session) read() {
+	c := s.conn
+	c.SetReadLimit(s.f.cfg.MaxMessageBytes)
+	_ = c.SetReadDeadline(time.Now().Add(s.f.cfg.PongWait))
+	c.SetPongHandler(func(string) error {
+		return c.SetReadDeadline(time.Now().Add(s.f.cfg.PongWait))
+	})
+	first := true
+	for {
+		_, data, err := c.ReadMessage()
+		if err != nil {
+			s.readErr <- err
+			return
+		}
+		if !first {
+			s.killWithError(ClosePolicy, "unexpected message", "bad_request")
+			continue
+		}
+		first = false
+		sub, err := parseSubscribe(data)
+		if err != nil {
+			s.killWithError(ClosePolicy, err.Error(), "bad_request")
+			continue
+		}
+		s.subscribed <- sub
+	}
+}
+
+// parseSubscribe checks a subscribe message.
+func parseSubscribe(data []byte) (subscription, error) {
+	var m subscribeMsg
+	if err := decodeStrict(data, &m); err != nil {
+		return subscription{}, fmt.Errorf("subscribe message: %w", err)
+	}
+	if m.Op != "subscribe" {
+		return subscription{}, errors.New(`the first message must be {"op":"subscribe",...}`)
+	}
+	var sub subscription
+	if m.Cursor != nil && *m.Cursor != "" {
+		seq, err := DecodeCursor(*m.Cursor)
+		if err != nil {
+			return subscription{}, err
+		}
+		sub.cursor, sub.hasCursor = seq, true
+	}
+	var f Filter
+	if m.Filter != nil {
+		f = *m.Filter
+	}
+	sel, err := f.compile()
+	if err != nil {
+		return subscription{}, err
+	}
+	sub.sel = sel
+	return sub, nil
+}
+
+// decodeStrict decodes one JSON value with no unknown members.
+func decodeStrict(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}

@@ -1,0 +1,239 @@
+package feeds
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// tailer is a replica's one reader of the event log. It follows
+// "seq > head ORDER BY seq" (see the package documentation for why that
+// never skips), keeps the most recent events in a ring, and fans each
+// batch out to the attached sessions' queues without ever blocking on a
+// session. Sessions whose cursor lies behind the ring replay from the
+// database themselves and attach once they reach it.
+type tailer struct {
+	f *Feed
+
+	ready chan struct{} // closed once head is known
+
+	mu    sync.Mutex
+	head  int64    // highest seq read from the log
+	floor int64    // the ring holds every event in (floor, head]
+	ring  []*Event // in seq order
+	subs  map[*session]struct{}
+	down  bool // stopped: no more attachments
+}
+
+func newTailer(f *Feed) *tailer {
+	return &tailer{f: f, ready: make(chan struct{}), subs: map[*session]struct{}{}}
+}
+
+// run reads the log until ctx ends. It starts at the live edge: what was
+// committed before the replica started is reached through cursors.
+func (t *tailer) run(ctx context.Context) {
+	cfg := t.f.cfg
+	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
+	for {
+		head, purged, err := t.f.src.EventHead(ctx)
+		if err == nil {
+			t.mu.Lock()
+			t.head, t.floor = max(head, purged), max(head, purged)
+			t.mu.Unlock()
+			t.f.metrics.head.Set(float64(head))
+			close(t.ready)
+			break
+		}
+		t.f.metrics.pollErrors.Inc()
+		t.f.log.Warn().Err(err).Msg("feed: cannot read the event log head; retrying")
+		if !sleep(ctx, backoff.next()) {
+			return
+		}
+	}
+	var wake <-chan struct{}
+	if t.f.wakeup != nil {
+		wake = t.f.wakeup.Wakeups()
+	}
+	timer := time.NewTimer(cfg.PollInterval)
+	defer timer.Stop()
+	for {
+		t.mu.Lock()
+		head := t.head
+		t.mu.Unlock()
+		page, err := t.f.src.EventsAfter(ctx, head, cfg.BatchSize)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			t.f.metrics.pollErrors.Inc()
+			t.f.log.Warn().Err(err).Msg("feed: cannot read the event log; retrying")
+			if !sleep(ctx, backoff.next()) {
+				return
+			}
+			continue
+		}
+		backoff.reset()
+		if page.PurgedThrough > head {
+			t.fellBehind(page.PurgedThrough)
+			continue
+		}
+		t.publish(page.Events)
+		if len(page.Events) == cfg.BatchSize {
+			continue // more is waiting
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(cfg.PollInterval)
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// publish appends a batch to the ring and enqueues each event for every
+// attached session that wants it and may see it. A session whose queue is
+// full is closed 4408 and detached; nobody else waits for it.
+func (t *tailer) publish(batch []*Event) {
+	if len(batch) == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	last := batch[len(batch)-1].Seq
+	t.ring = append(t.ring, batch...)
+	if n := len(t.ring) - t.f.cfg.RingSize; n > 0 {
+		t.floor = t.ring[n-1].Seq
+		// Copy down once the dropped prefix is as large as the ring, so
+		// the backing array stays bounded.
+		if n >= t.f.cfg.RingSize {
+			t.ring = append([]*Event(nil), t.ring[n:]...)
+		} else {
+			t.ring = t.ring[n:]
+		}
+	}
+	t.head = last
+	t.f.metrics.head.Set(float64(last))
+	for s := range t.subs {
+		if !s.offer(batch) {
+			delete(t.subs, s)
+			s.kill(CloseSlowConsumer, "slow consumer: reconnect with your cursor")
+		}
+	}
+}
+
+// fellBehind handles a tailer whose position was purged (it was stopped
+// for longer than the retention): its sessions cannot be continued
+// without a gap, so they are closed 4410 and the tailer restarts at the
+// purge watermark.
+func (t *tailer) fellBehind(purged int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.f.log.Error().Int64("position", t.head).Int64("purged_through", purged).Msg("feed: tailer fell behind the retention")
+	for s := range t.subs {
+		delete(t.subs, s)
+		s.kill(CloseCursorExpired, "events were purged; resync through the history API")
+	}
+	t.head, t.floor, t.ring = purged, purged, nil
+}
+
+// catchUp moves a replaying session at position after towards live. When
+// the ring does not reach back to after, inRing is false and the session
+// reads the database. Otherwise it returns the ring's events after the
+// position, at most limit of them; when they are all that is missing, the
+// session is attached in the same critical section, so every later event
+// reaches its queue: no gap, no duplicate.
+func (t *tailer) catchUp(s *session, after int64, limit int) (evs []*Event, attached, inRing bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.down {
+		return nil, false, false
+	}
+	if after < t.floor {
+		return nil, false, false
+	}
+	i := sort.Search(len(t.ring), func(i int) bool { return t.ring[i].Seq > after })
+	rest := t.ring[i:]
+	if len(rest) > limit {
+		return append([]*Event(nil), rest[:limit]...), false, true
+	}
+	s.last.Store(max(after, t.head))
+	t.subs[s] = struct{}{}
+	return append([]*Event(nil), rest...), true, true
+}
+
+// attachLive attaches a session at the live edge and returns that position.
+func (t *tailer) attachLive(s *session) (int64, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.down {
+		return 0, false
+	}
+	s.last.Store(t.head)
+	t.subs[s] = struct{}{}
+	return t.head, true
+}
+
+// detach removes a session (it ended).
+func (t *tailer) detach(s *session) {
+	t.mu.Lock()
+	delete(t.subs, s)
+	t.mu.Unlock()
+}
+
+// stop detaches every session and refuses new ones.
+func (t *tailer) stop() {
+	t.mu.Lock()
+	t.down = true
+	clear(t.subs)
+	t.mu.Unlock()
+}
+
+// position returns the tailer's head.
+func (t *tailer) position() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.head
+}
+
+// backoff is a capped exponential delay.
+type backoff struct{ min, max, cur time.Duration }
+
+func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max} }
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(2*b.cur, b.max)
+	}
+	return b.cur
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// sleep waits d or until ctx ends; false when ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// isDown reports whether the tailer was stopped.
+func (t *tailer) isDown() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.down
+}

@@ -1,0 +1,321 @@
+package feeds
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// errStop ends the writer: the session was killed or its connection ended.
+var errStop = errors.New("session ended")
+
+// serve is the session's writer: it waits for the subscribe message,
+// replays from the cursor (database, then the tailer's ring), attaches to
+// the tailer and writes live events, heartbeats and pings until the
+// session ends. It is the only goroutine that writes data frames.
+func (s *session) serve() {
+	go s.read()
+	err := s.writeLoop()
+	s.f.tail.detach(s)
+	s.finish(err)
+}
+
+func (s *session) writeLoop() error {
+	cfg := s.f.cfg
+	subTimer := time.NewTimer(cfg.SubscribeWait)
+	defer subTimer.Stop()
+	var sub subscription
+	select {
+	case sub = <-s.subscribed:
+	case <-subTimer.C:
+		s.killWithError(ClosePolicy, "no subscribe message", "bad_request")
+		return errStop
+	case err := <-s.readErr:
+		return err
+	case <-s.ctx.Done():
+		return errStop
+	}
+	s.sel = sub.sel
+
+	select {
+	case <-s.f.tail.ready:
+	case <-s.ctx.Done():
+		return errStop
+	}
+
+	t := newTimers(cfg, s.p.Expires, s.f.now())
+	defer t.stop()
+
+	if !sub.hasCursor {
+		pos, ok := s.f.tail.attachLive(s)
+		if !ok {
+			s.kill(CloseGoingAway, "server draining")
+			return errStop
+		}
+		s.written = pos
+		if err := s.writeJSON(subscribedMsg{Op: "subscribed", Cursor: EncodeCursor(pos)}); err != nil {
+			return err
+		}
+		return s.live(t)
+	}
+	if err := s.replay(t, sub.cursor); err != nil {
+		return err
+	}
+	return s.live(t)
+}
+
+// replay brings a session with a cursor up to the live edge: pages from
+// the database while the cursor lies behind the tailer's ring, then the
+// ring, then attachment (see tailer.catchUp). The cursor is checked
+// against the retention before "subscribed" is sent.
+func (s *session) replay(t *timers, pos int64) error {
+	limit := max(1, s.f.cfg.QueueSize/2)
+	next := func() ([]*Event, bool, error) {
+		evs, attached, inRing := s.f.tail.catchUp(s, pos, limit)
+		if inRing {
+			return evs, attached, nil
+		}
+		if s.f.tail.isDown() {
+			s.kill(CloseGoingAway, "server draining")
+			return nil, false, errStop
+		}
+		page, err := s.f.src.EventsAfter(s.ctx, pos, s.f.cfg.BatchSize)
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.f.log.Warn().Err(err).Msg("feed: replay read failed")
+				s.killWithError(CloseInternal, "cannot read the event log; reconnect later", "unavailable")
+			}
+			return nil, false, errStop
+		}
+		if pos < page.PurgedThrough {
+			s.killWithError(CloseCursorExpired, "cursor older than retention; resync through the history API", "cursor_expired")
+			return nil, false, errStop
+		}
+		if len(page.Events) == 0 {
+			// The ring moved past pos although the log holds nothing
+			// after it: wait for the tailer rather than spin.
+			if !sleep(s.ctx, s.f.cfg.PollInterval) {
+				return nil, false, errStop
+			}
+		}
+		return page.Events, false, nil
+	}
+
+	evs, attached, err := next()
+	if err != nil {
+		return err
+	}
+	s.written = pos
+	if err := s.writeJSON(subscribedMsg{Op: "subscribed", Cursor: EncodeCursor(pos)}); err != nil {
+		return err
+	}
+	for {
+		for _, ev := range evs {
+			if ev.Seq <= s.written {
+				continue
+			}
+			if err := s.housekeeping(t); err != nil {
+				return err
+			}
+			if ok, m := s.sel.match(ev); ok && visible(s.p, ev) {
+				if err := s.writeEvent(item{ev: ev, match: m}); err != nil {
+					return err
+				}
+			}
+			s.written = ev.Seq
+		}
+		if attached {
+			return nil
+		}
+		pos = s.written
+		if evs, attached, err = next(); err != nil {
+			return err
+		}
+	}
+}
+
+// live writes queued events, heartbeats and pings until the session ends.
+func (s *session) live(t *timers) error {
+	for {
+		// A kill (slow consumer, drain, expiry) wins over queued events.
+		select {
+		case <-s.ctx.Done():
+			return errStop
+		default:
+		}
+		select {
+		case it := <-s.queue:
+			if err := s.writeEvent(it); err != nil {
+				return err
+			}
+		case <-t.ping.C:
+			if err := s.ping(); err != nil {
+				return err
+			}
+		case <-t.heartbeat.C:
+			if err := s.heartbeat(); err != nil {
+				return err
+			}
+		case <-t.expiry.C:
+			s.kill(CloseTokenExpired, "token expired")
+			return errStop
+		case err := <-s.readErr:
+			return err
+		case <-s.ctx.Done():
+			return errStop
+		}
+	}
+}
+
+// housekeeping does what is due between two replayed events.
+func (s *session) housekeeping(t *timers) error {
+	select {
+	case <-s.ctx.Done():
+		return errStop
+	case err := <-s.readErr:
+		return err
+	case <-t.expiry.C:
+		s.kill(CloseTokenExpired, "token expired")
+		return errStop
+	case <-t.ping.C:
+		return s.ping()
+	case <-t.heartbeat.C:
+		return s.heartbeat()
+	default:
+		return nil
+	}
+}
+
+// writeEvent sends one event, re-checking expiry and visibility at send
+// time: nothing is sent after the token's exp.
+func (s *session) writeEvent(it item) error {
+	if !s.f.now().Before(s.p.Expires) {
+		s.kill(CloseTokenExpired, "token expired")
+		return errStop
+	}
+	if !visible(s.p, it.ev) {
+		s.written = max(s.written, it.ev.Seq)
+		return nil
+	}
+	fr, err := it.ev.encode()
+	if err != nil {
+		s.f.log.Error().Err(err).Int64("seq", it.ev.Seq).Msg("feed: cannot encode event")
+		s.killWithError(CloseInternal, "internal error", "internal")
+		return errStop
+	}
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.f.cfg.WriteWait))
+	if it.match == nil {
+		err = s.conn.WritePreparedMessage(fr.prepared)
+	} else {
+		var b []byte
+		if b, err = fr.withMatches(it.match); err == nil {
+			err = s.conn.WriteMessage(websocket.TextMessage, b)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	s.written = max(s.written, it.ev.Seq)
+	s.f.metrics.delivered.Inc()
+	return nil
+}
+
+// heartbeat sends the position and re-checks the token: expired or
+// revoked closes 4401. A revocation store that cannot answer does not end
+// the session; the next heartbeat asks again.
+func (s *session) heartbeat() error {
+	if !s.f.now().Before(s.p.Expires) {
+		s.kill(CloseTokenExpired, "token expired")
+		return errStop
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.f.cfg.WriteWait)
+	revoked, err := s.f.revocations.TokenRevoked(ctx, s.p.JTI)
+	cancel()
+	switch {
+	case err != nil && s.ctx.Err() == nil:
+		s.f.log.Warn().Err(err).Msg("feed: cannot check token revocation")
+	case revoked:
+		s.kill(CloseTokenExpired, "token revoked")
+		return errStop
+	}
+	return s.writeJSON(heartbeatMsg{Op: "heartbeat", Cursor: EncodeCursor(s.cursor())})
+}
+
+func (s *session) ping() error {
+	return s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.f.cfg.WriteWait))
+}
+
+func (s *session) writeJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.f.cfg.WriteWait))
+	return s.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+// finish closes the connection: with the kill's code (after its error
+// message) when the session was killed, at once when the connection
+// already failed. It waits briefly for the client's close echo so the
+// close frame is not lost to a reset.
+func (s *session) finish(err error) {
+	defer s.cancel()
+	code := 0
+	if s.ctx.Err() != nil {
+		code = s.code
+	}
+	switch {
+	case code != 0:
+		if s.errCode != "" && code != CloseTokenExpired {
+			_ = s.writeJSON(errorMsg{Op: "error", Code: s.errCode, Message: s.reason})
+		}
+		reason := s.reason
+		if len(reason) > 120 {
+			reason = reason[:120]
+		}
+		_ = s.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(s.f.cfg.WriteWait))
+		if errors.Is(err, errStop) { // the reader still runs
+			select {
+			case <-s.readErr:
+			case <-time.After(time.Second):
+			}
+		}
+	case errors.Is(err, websocket.ErrReadLimit):
+		code = CloseTooBig // gorilla already sent the close frame
+	default:
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			code = ce.Code // the client closed; gorilla echoed it
+		} else {
+			// A dead or silent client (no pong within PongWait): say why
+			// if it still listens.
+			code = ClosePolicy
+			_ = s.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, "connection timed out"), time.Now().Add(time.Second))
+		}
+	}
+	s.f.metrics.closed(code)
+	_ = s.conn.Close()
+}
+
+// timers are the session's clocks.
+type timers struct {
+	ping, heartbeat *time.Ticker
+	expiry          *time.Timer
+}
+
+func newTimers(cfg Config, exp, now time.Time) *timers {
+	return &timers{
+		ping:      time.NewTicker(cfg.PingInterval),
+		heartbeat: time.NewTicker(cfg.HeartbeatInterval),
+		expiry:    time.NewTimer(exp.Sub(now)),
+	}
+}
+
+func (t *timers) stop() {
+	t.ping.Stop()
+	t.heartbeat.Stop()
+	t.expiry.Stop()
+}
