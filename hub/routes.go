@@ -28,6 +28,10 @@ func (s *Server) routes() []route {
 		{"GET /v1/lookup", readOrAnonymous, s.handleLookup},
 		{"POST /v1/lookup", readOrAnonymous, s.handleLookupBatch},
 
+		// Websocket feed: the token (header or "bearer." subprotocol) is
+		// checked here, before the upgrade.
+		{"GET /v1/feed", scope("read"), s.handleFeed},
+
 		// Anything else: a problem+json 404 rather than the mux's text.
 		{"/", public, s.handleNotFound},
 	}

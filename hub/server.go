@@ -50,6 +50,10 @@ type Deps struct {
 
 	// Ingest serves POST /v1/bundles and GET /v1/submissions/{id} (ingest.go).
 	Ingest IngestDeps
+
+	// Feed serves the websocket alert feed GET /v1/feed (feed.go); nil
+	// answers 503.
+	Feed http.Handler
 }
 
 // Server serves the HTTP API.
