@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/stix/pattern"
+)
+
+// Lookup answers many probes in one statement. Exact (kind, value) pairs
+// — a domain's parents and a digest's possible algorithms included — are
+// joined on observables_value; addresses and CIDRs are joined on the GiST
+// index with "net >>= probe", which finds the same network and every
+// network containing it. A hit counts only when its object version is the
+// latest one the viewer may see: a version superseded by a visible later
+// one that dropped the value does not match.
+func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limit int) ([]hub.LookupHit, error) {
+	const q = `WITH hits AS (
+		    SELECT p.idx, ob.object_id, ob.modified, ob.kind, ob.value, ob.path, ob.op
+		    FROM unnest($1::int[], $2::text[], $3::text[]) AS p (idx, kind, value)
+		    JOIN observables ob ON ob.kind = p.kind AND ob.value = p.value
+		  UNION ALL
+		    SELECT n.idx, ob.object_id, ob.modified, ob.kind, ob.value, ob.path, ob.op
+		    FROM unnest($4::int[], $5::inet[]) AS n (idx, net)
+		    JOIN observables ob ON ob.net >>= n.net
+		)
+		SELECT h.idx, h.kind, h.value, h.path, h.op, ` + objectColumns + `
+		FROM hits h
+		JOIN objects o ON o.id = h.object_id AND o.modified = h.modified
+		WHERE jag_visible(o.tlp, o.recipients, o.created_by, $6, $7)
+		  AND NOT EXISTS (
+		        SELECT 1 FROM objects l
+		        WHERE l.id = o.id
+		          AND (l.modified_at, l.modified) > (o.modified_at, o.modified)
+		          AND jag_visible(l.tlp, l.recipients, l.created_by, $6, $7))
+		ORDER BY h.idx, o.id
+		LIMIT $8`
+	var idx, nidx []int64
+	var kinds, values, nets []string
+	for i, p := range probes {
+		if p.Net != "" {
+			// the containment join finds the same network too
+			nidx, nets = append(nidx, int64(i)), append(nets, p.Net)
+			continue
+		}
+		for _, k := range p.Kinds {
+			for _, val := range p.Values {
+				idx, kinds, values = append(idx, int64(i)), append(kinds, k), append(values, val)
+			}
+		}
+	}
+	rows, err := db.db.QueryxContext(ctx, q, pq.Array(idx), pq.Array(kinds), pq.Array(values),
+		pq.Array(nidx), pq.Array(nets), v.Org, v.Tier, limit)
+	if err != nil {
+		return nil, fmt.Errorf("lookup: %w", mapError(err))
+	}
+	defer rows.Close()
+	var out []hub.LookupHit
+	for rows.Next() {
+		var h hub.LookupHit
+		var ob pattern.Observable
+		var o objectRow
+		if err := rows.Scan(&h.Probe, &ob.Kind, &ob.Value, &ob.Path, &ob.Op,
+			&o.ID, &o.Modified, &o.Type, &o.CreatedBy, &o.Received, &o.Revoked, &o.Raw); err != nil {
+			return nil, fmt.Errorf("lookup: scan: %w", mapError(err))
+		}
+		h.Observable, h.Object = ob, o.version()
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lookup: %w", mapError(err))
+	}
+	return out, nil
+}

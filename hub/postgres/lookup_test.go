@@ -1,0 +1,127 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/stix/pattern"
+)
+
+func ob(kind, value string) pattern.Observable { return pattern.Observable{Kind: kind, Value: value} }
+
+var (
+	sha256Lower = strings.Repeat("ab", 32)
+	md5Lower    = strings.Repeat("0f", 16)
+)
+
+func TestLookup(t *testing.T) {
+	db := seedDB(t,
+		seedObject{id: uid("indicator", 1), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "198.51.100.7")}},
+		seedObject{id: uid("indicator", 2), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "198.51.100.0/24")}},
+		seedObject{id: uid("indicator", 3), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "198.0.0.0/8"), ob("ipv4", "198.51.100.7")}},
+		seedObject{id: uid("indicator", 4), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv6", "2001:db8::/32")}},
+		seedObject{id: uid("indicator", 5), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("domain", "example.org")}},
+		seedObject{id: uid("indicator", 6), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("domain", "c2.example.org")}},
+		seedObject{id: uid("indicator", 7), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("sha256", sha256Lower)}},
+		seedObject{id: uid("indicator", 8), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("sha3-256", sha256Lower)}},
+		seedObject{id: uid("indicator", 9), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("md5", md5Lower)}},
+		// a later version dropped the address: the old version no longer matches
+		seedObject{id: uid("indicator", 10), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "203.0.113.9")}},
+		seedObject{id: uid("indicator", 10), modified: "2026-01-02T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "203.0.113.10")}},
+		// a later version the viewer may not see does not hide the earlier one
+		seedObject{id: uid("indicator", 11), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "203.0.113.11")}},
+		seedObject{id: uid("indicator", 11), modified: "2026-01-02T00:00:00Z", tlp: "red", recipients: []string{orgA}},
+		// hidden from B entirely
+		seedObject{id: uid("indicator", 12), modified: "2026-01-01T00:00:00Z", tlp: "red", recipients: []string{orgA}, observables: []pattern.Observable{ob("ipv4", "198.51.100.7")}},
+		seedObject{id: uid("indicator", 13), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("url", "https://c2.example.org/x"), ob("email", "a@example.org")}},
+	)
+	tests := []struct {
+		value string
+		v     hub.Viewer
+		want  []string // "n:match", ordered by object id; one per observable row
+	}{
+		{"198.51.100.7", memberB, []string{"1:exact", "2:cidr", "3:cidr", "3:exact"}},
+		{"198.51.100.7", memberA, []string{"1:exact", "12:exact", "2:cidr", "3:cidr", "3:exact"}},
+		{"198.51.100.0/24", memberB, []string{"2:exact", "3:cidr"}},
+		{"198.51.0.0/16", memberB, []string{"3:cidr"}},
+		{"2001:db8::1", memberB, []string{"4:cidr"}},
+		{"WWW.C2.Example.org.", memberB, []string{"5:parent_domain", "6:parent_domain"}},
+		{"example.org", memberB, []string{"5:exact"}},
+		{"org", memberB, nil},
+		{strings.ToUpper(sha256Lower), memberB, []string{"7:exact", "8:exact"}},
+		{md5Lower, memberB, []string{"9:exact"}},
+		{"203.0.113.9", memberB, nil},
+		{"203.0.113.10", memberB, []string{"10:exact"}},
+		{"203.0.113.11", memberB, []string{"11:exact"}},
+		{"203.0.113.11", memberA, nil},
+		{"https://c2.example.org/x", memberB, []string{"13:exact"}},
+		{"A@Example.org", memberB, []string{"13:exact"}},
+		{"198.51.100.7", anonymous, nil},
+	}
+	num := func(id string) int {
+		var n int
+		fmt.Sscanf(id[len(id)-12:], "%d", &n)
+		return n
+	}
+	for _, tc := range tests {
+		t.Run(tc.value+"/"+tc.v.Org+tc.v.Tier, func(t *testing.T) {
+			p, ok := hub.NewProbe(tc.value)
+			if !ok && tc.want != nil {
+				t.Fatalf("NewProbe(%q) refused", tc.value)
+			}
+			if !ok {
+				return
+			}
+			hits, err := db.Lookup(context.Background(), tc.v, []hub.Probe{p}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range hits {
+				if h.Probe != 0 {
+					t.Fatalf("probe index %d", h.Probe)
+				}
+				got = append(got, fmt.Sprintf("%d:%s", num(h.Object.ID), p.Match(h.Observable.Value)))
+			}
+			slices.Sort(got)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// A batch answers every probe in one statement, tagged with its index.
+func TestLookupBatch(t *testing.T) {
+	db := seedDB(t,
+		seedObject{id: uid("indicator", 1), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "198.51.100.7")}},
+		seedObject{id: uid("indicator", 2), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("domain", "example.org")}},
+	)
+	var probes []hub.Probe
+	for _, v := range []string{"example.org", "192.0.2.1", "198.51.100.7", "a.example.org"} {
+		p, _ := hub.NewProbe(v)
+		probes = append(probes, p)
+	}
+	hits, err := db.Lookup(context.Background(), memberB, probes, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range hits {
+		got = append(got, fmt.Sprintf("%d:%s", h.Probe, h.Object.ID))
+	}
+	want := []string{"0:" + uid("indicator", 2), "2:" + uid("indicator", 1), "3:" + uid("indicator", 2)}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	limited, err := db.Lookup(context.Background(), memberB, probes, 2)
+	if err != nil || len(limited) != 2 {
+		t.Fatalf("limit 2: %d hits, %v", len(limited), err)
+	}
+}

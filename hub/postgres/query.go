@@ -1,0 +1,183 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/jag-hub/jag/hub"
+)
+
+// objectColumns are the columns every read path returns, in the order
+// objectRow scans them.
+const objectColumns = `o.id, o.modified, o.type, o.created_by, o.received, o.revoked, o.raw`
+
+// objectRow is one object version as read paths scan it.
+type objectRow struct {
+	ID        string    `db:"id"`
+	Modified  string    `db:"modified"`
+	Type      string    `db:"type"`
+	CreatedBy string    `db:"created_by"`
+	Received  time.Time `db:"received"`
+	Revoked   bool      `db:"revoked"`
+	Raw       []byte    `db:"raw"`
+}
+
+func (r objectRow) version() hub.ObjectVersion {
+	return hub.ObjectVersion{ID: r.ID, Modified: r.Modified, Type: r.Type, CreatedBy: r.CreatedBy,
+		Received: r.Received, Revoked: r.Revoked, Raw: r.Raw}
+}
+
+func versions(rows []objectRow) []hub.ObjectVersion {
+	out := make([]hub.ObjectVersion, len(rows))
+	for i, r := range rows {
+		out[i] = r.version()
+	}
+	return out
+}
+
+// Object returns one visible version of id ($3 = "" for the latest).
+// Latest means greatest modified time; versions whose times differ only
+// below PostgreSQL's microsecond precision are ordered by their text.
+func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hub.ObjectVersion, error) {
+	const q = `SELECT ` + objectColumns + `
+		FROM objects o
+		WHERE o.id = $1 AND ($2 = '' OR o.modified = $2)
+		  AND jag_visible(o.tlp, o.recipients, o.created_by, $3, $4)
+		ORDER BY o.modified_at DESC, o.modified DESC
+		LIMIT 1`
+	var r objectRow
+	if err := db.db.GetContext(ctx, &r, q, id, modified, v.Org, v.Tier); err != nil {
+		return hub.ObjectVersion{}, fmt.Errorf("get object: %w", mapError(err))
+	}
+	return r.version(), nil
+}
+
+// ObjectVersions returns every visible version of id, oldest first.
+func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string) ([]hub.ObjectVersion, error) {
+	const q = `SELECT ` + objectColumns + `
+		FROM objects o
+		WHERE o.id = $1 AND jag_visible(o.tlp, o.recipients, o.created_by, $2, $3)
+		ORDER BY o.modified_at, o.modified`
+	var rows []objectRow
+	if err := db.db.SelectContext(ctx, &rows, q, id, v.Org, v.Tier); err != nil {
+		return nil, fmt.Errorf("list object versions: %w", mapError(err))
+	}
+	return versions(rows), nil
+}
+
+// SearchObjects is the history search: visible versions matching f, in
+// (received, id, modified) order strictly after the cursor. The order is
+// the objects_received index, so a page costs an index range scan.
+//
+// Every filter is a "$n IS NULL OR …" term: lib/pq sends unnamed
+// statements, so PostgreSQL plans each call with its actual values and the
+// unused terms fold away.
+func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilter, after *hub.Cursor, limit int) ([]hub.ObjectVersion, error) {
+	const q = `SELECT ` + objectColumns + `
+		FROM objects o
+		WHERE jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
+		  AND ($3::text IS NULL OR o.type = $3)
+		  AND ($4::text IS NULL OR o.created_by = $4)
+		  AND ($5::text IS NULL OR $5 = ANY (o.labels))
+		  AND ($6::timestamptz IS NULL OR o.received > $6)
+		  AND ($7::timestamptz IS NULL OR o.received < $7)
+		  AND ($8::timestamptz IS NULL OR o.modified_at > $8)
+		  AND ($9::timestamptz IS NULL OR (o.valid_from <= $9 AND (o.valid_until IS NULL OR o.valid_until > $9)))
+		  AND ($10::boolean IS NULL OR o.revoked = $10)
+		  AND ($11::text IS NULL OR o.name ILIKE $11 OR o.description ILIKE $11)
+		  AND ($12::text[] IS NULL OR EXISTS (
+		        SELECT 1 FROM observables ob
+		        WHERE ob.object_id = o.id AND ob.modified = o.modified
+		          AND ((ob.kind = ANY ($12) AND ob.value = ANY ($13))
+		               OR ($14::inet IS NOT NULL AND ob.net >>= $14))))
+		  AND ($15::timestamptz IS NULL OR (o.received, o.id, o.modified) > ($15, $16, $17))
+		ORDER BY o.received, o.id, o.modified
+		LIMIT $18`
+	args := []any{v.Org, v.Tier,
+		nullString(f.Type), nullString(f.CreatedBy), nullString(f.Label),
+		nullTime(f.AddedAfter), nullTime(f.AddedBefore), nullTime(f.ModifiedAfter), nullTime(f.ValidAt),
+		f.Revoked, nil, nil, nil, nil, nil, nil, nil, limit}
+	if f.Text != "" {
+		args[10] = "%" + escapeLike(f.Text) + "%"
+	}
+	if p := f.Observable; p != nil {
+		args[11], args[12], args[13] = pq.Array(p.Kinds), pq.Array(p.Values), nullString(p.Net)
+	}
+	if after != nil {
+		args[14], args[15], args[16] = after.Received, after.ID, after.Modified
+	}
+	var rows []objectRow
+	if err := db.db.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("search objects: %w", mapError(err))
+	}
+	return versions(rows), nil
+}
+
+// nullString is nil for "" so the filter's IS NULL term applies.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullTime is nil for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// escapeLike quotes the LIKE metacharacters of s (backslash is the
+// default escape character).
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// provenanceRow is a version with its signature, signer and submission.
+type provenanceRow struct {
+	objectRow
+	SHA256             []byte    `db:"sha256"`
+	Signature          string    `db:"signature"`
+	KID                string    `db:"kid"`
+	Signer             string    `db:"signer"`
+	SignerName         string    `db:"signer_name"`
+	SubmissionID       string    `db:"submission_id"`
+	SubmissionOrg      string    `db:"submission_org"`
+	SubmissionReceived time.Time `db:"submission_received"`
+	Receipt            string    `db:"receipt"`
+}
+
+// Provenance returns one visible version ($2 = "" for the latest) with
+// what proves its origin.
+func (db *DB) Provenance(ctx context.Context, v hub.Viewer, id, modified string) (hub.Provenance, error) {
+	const q = `SELECT ` + objectColumns + `, o.sha256, o.signature, o.kid,
+		       coalesce(k.participant_id, '') AS signer, coalesce(p.name, '') AS signer_name,
+		       s.id AS submission_id, s.org AS submission_org, s.received AS submission_received, s.receipt
+		FROM objects o
+		JOIN submissions s ON s.id = o.submission
+		LEFT JOIN participant_keys k ON k.kid = o.kid
+		LEFT JOIN participants p ON p.id = k.participant_id
+		WHERE o.id = $1 AND ($2 = '' OR o.modified = $2)
+		  AND jag_visible(o.tlp, o.recipients, o.created_by, $3, $4)
+		ORDER BY o.modified_at DESC, o.modified DESC
+		LIMIT 1`
+	var r provenanceRow
+	if err := db.db.GetContext(ctx, &r, q, id, modified, v.Org, v.Tier); err != nil {
+		return hub.Provenance{}, fmt.Errorf("get provenance: %w", mapError(err))
+	}
+	return hub.Provenance{
+		Object:     r.version(),
+		SHA256:     r.SHA256,
+		Signature:  r.Signature,
+		KID:        r.KID,
+		Signer:     r.Signer,
+		SignerName: r.SignerName,
+		Submission: hub.SubmissionRef{ID: r.SubmissionID, Org: r.SubmissionOrg, Received: r.SubmissionReceived, Receipt: r.Receipt},
+	}, nil
+}
