@@ -37,6 +37,52 @@ func (v *validator) externalReference(n *node, p *path) {
 	if n.get("description") == nil && n.get("url") == nil && n.get("external_id") == nil {
 		v.add(p, "an external reference needs at least one of description, url, external_id")
 	}
+	// CVE and CAPEC references must name the entry they cite.
+	src, _ := n.getString("source_name")
+	var valid func(string) bool
+	switch src {
+	case "cve":
+		valid = isCVE
+	case "capec":
+		valid = isCAPEC
+	default:
+		return
+	}
+	id := n.get("external_id")
+	if id == nil {
+		v.add(p, "a "+src+" reference needs external_id")
+		return
+	}
+	if id.kind == kindString && !valid(id.str) {
+		ip := p.child("external_id")
+		v.add(&ip, strconv.Quote(id.str)+" is not a valid "+strings.ToUpper(src)+" id")
+	}
+}
+
+// isCVE reports whether s is CVE-YYYY-NNNN with a 4-digit year and a
+// sequence of 4 or more digits (no leading zero beyond 4 digits).
+func isCVE(s string) bool {
+	rest, ok := strings.CutPrefix(s, "CVE-")
+	if !ok || len(rest) < 9 || rest[4] != '-' || !allDigits(rest[:4]) {
+		return false
+	}
+	seq := rest[5:]
+	return allDigits(seq) && len(seq) >= 4 && (len(seq) == 4 || seq[0] != '0')
+}
+
+// isCAPEC reports whether s is CAPEC-N.
+func isCAPEC(s string) bool {
+	rest, ok := strings.CutPrefix(s, "CAPEC-")
+	return ok && rest != "" && allDigits(rest)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // granularMarking checks one granular-marking: selectors and exactly one

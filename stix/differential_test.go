@@ -91,9 +91,20 @@ func mutations(obj map[string]any) []mutation {
 			mutation{"empty list " + k, func(o map[string]any) bool { o[k] = []any{}; return true }},
 		)
 		switch v := obj[k].(type) {
+		case []any:
+			// Drop each member of the first element of a list of objects
+			// (external_references, kill_chain_phases, granular_markings…).
+			if first, ok := v[0].(map[string]any); ok {
+				for sub := range first {
+					ms = append(ms, mutation{"drop " + k + "/0/" + sub, func(o map[string]any) bool {
+						delete(o[k].([]any)[0].(map[string]any), sub)
+						return true
+					}})
+				}
+			}
 		case string:
 			if _, err := ParseTimestamp(v); err == nil {
-				for _, bad := range []string{"2016-12-31T23:59:60.000Z", "2016-05-12T08:17:27.000+01:00", "2016-05-12t08:17:27.000Z", "2016-02-30T08:17:27.000Z", "2016-05-12T08:17:27.0000000000Z"} {
+				for _, bad := range []string{"2016-05-12T08:17:27Z", "2016-12-31T23:59:60.000Z", "2016-05-12T08:17:27.000+01:00", "2016-05-12t08:17:27.000Z", "2016-02-30T08:17:27.000Z", "2016-05-12T08:17:27.0000000000Z"} {
 					ms = append(ms, mutation{"timestamp " + k + " " + bad, func(o map[string]any) bool { o[k] = bad; return true }})
 				}
 			}
@@ -152,9 +163,18 @@ var specStricter = []stricterRule{
 		func(typ, m string, _ []Problem) bool {
 			return typ == "marking-definition" && (m == "bad custom property" || m == "reserved property")
 		}},
-	{"incident: its schema predates the 2.1 kill_chain_phases property and leaves it untyped",
+	{"timestamp order: the spec requires e.g. last_seen >= first_seen and modified >= created; JSON Schema cannot compare properties",
+		func(_, m string, p []Problem) bool {
+			return strings.HasPrefix(m, "timestamp ") && (anyMessage(p, "must not be before") || anyMessage(p, "must be after"))
+		}},
+	{"marking-definition created: the spec's millisecond precision for created is only in the SDO/SRO core schema",
 		func(typ, m string, p []Problem) bool {
-			return typ == "incident" && strings.HasSuffix(m, " kill_chain_phases") && anyMessage(p, "must be an array")
+			return typ == "marking-definition" && strings.HasPrefix(m, "timestamp created") && anyMessage(p, "millisecond")
+		}},
+	{"incident: its schema predates the 2.1 kill_chain_phases property and leaves it unchecked",
+		func(typ, m string, p []Problem) bool {
+			return typ == "incident" && strings.Contains(m, " kill_chain_phases") &&
+				(anyMessage(p, "must be an array") || anyMessage(p, "missing required property"))
 		}},
 }
 

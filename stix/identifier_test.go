@@ -42,3 +42,31 @@ func TestParseIdentifier(t *testing.T) {
 		})
 	}
 }
+
+func TestExternalIDs(t *testing.T) {
+	tests := []struct {
+		in    string
+		cve   bool
+		capec bool
+	}{
+		{"CVE-2016-1234", true, false},
+		{"CVE-2021-44228", true, false},
+		{"CVE-1999-0001", true, false},
+		{"CVE-2016-123", false, false},
+		{"CVE-2016-01234", false, false},
+		{"CVE-16-1234", false, false},
+		{"cve-2016-1234", false, false},
+		{"CVE-2016-1234 ", false, false},
+		{"CAPEC-163", false, true},
+		{"CAPEC-", false, false},
+		{"CAPEC-16a", false, false},
+	}
+	for _, tt := range tests {
+		if got := isCVE(tt.in); got != tt.cve {
+			t.Errorf("isCVE(%q) = %v", tt.in, got)
+		}
+		if got := isCAPEC(tt.in); got != tt.capec {
+			t.Errorf("isCAPEC(%q) = %v", tt.in, got)
+		}
+	}
+}

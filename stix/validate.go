@@ -8,13 +8,20 @@ import (
 // Validate checks every STIX 2.1 rule on the bundle and returns every
 // problem (nil when valid). Indicator patterns with pattern_type "stix" are
 // parsed with stix/pattern (Code "invalid_pattern"). Pointers are relative
-// to the bundle document.
+// to the bundle document. A Bundle built by hand rather than by
+// DecodeBundle has only its ID and objects checked.
 func Validate(b *Bundle) []Problem {
 	if b == nil {
 		return []Problem{{Message: "no bundle", Code: CodeInvalidObject}}
 	}
 	v := &validator{}
-	v.bundle(&b.root)
+	if b.raw != nil {
+		v.bundle(&b.root)
+	} else { // built by hand, not decoded: only the id can be checked
+		p := path{root: true, idx: -1}
+		idp := p.child("id")
+		v.identifier(&node{kind: kindString, str: b.ID}, &idp, []string{"bundle"})
+	}
 	for i, o := range b.Objects {
 		v.object(o, &path{key: "objects", idx: -1}, i)
 	}
@@ -81,11 +88,14 @@ func (v *validator) addCode(p *path, code, msg string) {
 func (v *validator) bundle(n *node) {
 	root := &path{root: true, idx: -1}
 	v.obj = ""
+	// STIX 2.1 bundles have no spec_version; "2.1" is tolerated because
+	// some producers still write it, "2.0" marks a 2.0 bundle.
 	if sv := n.get("spec_version"); sv != nil {
 		p := root.child("spec_version")
-		if sv.kind == kindString && sv.str == "2.0" {
+		switch {
+		case sv.kind == kindString && sv.str == "2.0":
 			v.add(&p, "STIX 2.0 is not supported; convert to 2.1")
-		} else {
+		case sv.kind != kindString || sv.str != "2.1":
 			v.add(&p, "a STIX 2.1 bundle has no spec_version property")
 		}
 	}

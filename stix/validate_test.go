@@ -101,6 +101,8 @@ func TestValidateProblems(t *testing.T) {
 		{"location without place", bundleOf(`{"type":"location","spec_version":"2.1","id":"location--a6e9345f-5a15-4c29-8bb3-7dcc5d168d64","created":"2016-04-06T20:03:00.000Z","modified":"2016-04-06T20:03:00.000Z","latitude":48.8566}`), "/objects/0", "latitude and longitude", CodeInvalidObject},
 		{"nul in value", bundleOf(edit(t, ind, `"Poison Ivy Malware"`, `"Poison\u0000Ivy"`)), "/objects/0/name", "U+0000", CodeInvalidObject},
 		{"same version different content", bundleOf(ind, edit(t, ind, `"Poison Ivy Malware"`, `"Other"`)), "/objects/1", "different content", CodeInvalidObject},
+		{"bad cve id", bundleOf(`{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"2016-05-12T08:17:27.000Z","modified":"2016-05-12T08:17:27.000Z","name":"CVE-2016-1234","external_references":[{"source_name":"cve","external_id":"CVE-2016-0123x"}]}`), "/objects/0/external_references/0/external_id", "not a valid CVE id", CodeInvalidObject},
+		{"capec without id", bundleOf(edit(t, ind, `"name"`, `"external_references":[{"source_name":"capec","url":"https://capec.mitre.org/"}],"name"`)), "/objects/0/external_references/0", "needs external_id", CodeInvalidObject},
 		{"bad type name", bundleOf(`{"type":"X_Widget","id":"x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}`), "/objects/0/type", "not a valid STIX type", CodeInvalidObject},
 	}
 	for _, tt := range tests {
