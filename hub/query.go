@@ -209,9 +209,12 @@ func parseSearch(q map[string][]string) (ObjectFilter, *Cursor, int, error) {
 		if str(name, &v); err != nil || v == "" {
 			return
 		}
-		if *dst, err = time.Parse(time.RFC3339Nano, v); err != nil {
+		t, perr := time.Parse(time.RFC3339Nano, v)
+		if perr != nil {
 			err = badParam(name, "is not an RFC 3339 time")
+			return
 		}
+		*dst = t.UTC()
 	}
 	str("type", &f.Type)
 	str("created_by", &f.CreatedBy)

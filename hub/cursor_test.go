@@ -1,0 +1,39 @@
+package hub
+
+import (
+	"encoding/base64"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestCursorRoundTrip(t *testing.T) {
+	c := Cursor{Received: time.Date(2026, 3, 1, 12, 0, 0, 123456000, time.FixedZone("x", 3600)), ID: "indicator--1", Modified: "2026-01-01T00:00:00.123456789Z"}
+	got, err := ParseCursor(c.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Received.Equal(c.Received) || got.ID != c.ID || got.Modified != c.Modified {
+		t.Fatalf("round trip = %+v, want %+v", got, c)
+	}
+}
+
+func TestParseCursorRefuses(t *testing.T) {
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for name, s := range map[string]string{
+		"empty":         "",
+		"not base64":    "!!!",
+		"not json":      b64("hello"),
+		"wrong version": b64(`{"v":2,"r":"2026-01-01T00:00:00Z","i":"a","m":"b"}`),
+		"no id":         b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"","m":"b"}`),
+		"no modified":   b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a","m":""}`),
+		"bad time":      b64(`{"v":1,"r":"yesterday","i":"a","m":"b"}`),
+		"padded":        base64.URLEncoding.EncodeToString([]byte(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a","m":"b"}`)) + "=",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseCursor(s); !errors.Is(err, ErrBadCursor) {
+				t.Fatalf("ParseCursor(%q) err = %v, want ErrBadCursor", s, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,66 @@
+package hub
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestNewProbe(t *testing.T) {
+	sha := strings.Repeat("Ab", 32)
+	tests := []struct {
+		in     string
+		kind   string
+		kinds  []string
+		values []string
+		net    string
+	}{
+		{"198.51.100.7", "ipv4", []string{"ipv4"}, []string{"198.51.100.7"}, "198.51.100.7"},
+		{" 198.51.100.7/24 ", "ipv4", []string{"ipv4"}, []string{"198.51.100.0/24"}, "198.51.100.0/24"},
+		{"2001:DB8::1", "ipv6", []string{"ipv6"}, []string{"2001:db8::1"}, "2001:db8::1"},
+		{"WWW.C2.Example.org.", "domain", []string{"domain"}, []string{"www.c2.example.org", "c2.example.org", "example.org"}, ""},
+		{"example.org", "domain", []string{"domain"}, []string{"example.org"}, ""},
+		{sha, "sha256", []string{"sha256", "sha3-256"}, []string{strings.ToLower(sha)}, ""},
+		{strings.Repeat("a", 32), "md5", []string{"md5"}, []string{strings.Repeat("a", 32)}, ""},
+		{strings.Repeat("a", 40), "sha1", []string{"sha1"}, []string{strings.Repeat("a", 40)}, ""},
+		{strings.Repeat("a", 128), "sha512", []string{"sha512", "sha3-512"}, []string{strings.Repeat("a", 128)}, ""},
+		{"https://c2.example.org/x?a=b", "url", []string{"url"}, []string{"https://c2.example.org/x?a=b"}, ""},
+		{"Alice@Example.org", "email", []string{"email"}, []string{"alice@example.org"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			p, ok := NewProbe(tc.in)
+			if !ok {
+				t.Fatalf("NewProbe(%q) refused", tc.in)
+			}
+			if p.Kind != tc.kind || !slices.Equal(p.Kinds, tc.kinds) || !slices.Equal(p.Values, tc.values) || p.Net != tc.net || p.Value != tc.in {
+				t.Fatalf("NewProbe(%q) = %+v", tc.in, p)
+			}
+		})
+	}
+	for _, bad := range []string{"", "not a value", "1.2.3.4/33", "a@", "http://"} {
+		if p, ok := NewProbe(bad); ok {
+			t.Errorf("NewProbe(%q) = %+v, want refused", bad, p)
+		}
+	}
+}
+
+func TestProbeMatch(t *testing.T) {
+	ip, _ := NewProbe("198.51.100.7")
+	dom, _ := NewProbe("a.example.org")
+	tests := []struct {
+		p     Probe
+		value string
+		want  string
+	}{
+		{ip, "198.51.100.7", MatchExact},
+		{ip, "198.51.100.0/24", MatchCIDR},
+		{dom, "a.example.org", MatchExact},
+		{dom, "example.org", MatchParentDomain},
+	}
+	for _, tc := range tests {
+		if got := tc.p.Match(tc.value); got != tc.want {
+			t.Errorf("%s.Match(%s) = %s, want %s", tc.p.Value, tc.value, got, tc.want)
+		}
+	}
+}
