@@ -58,6 +58,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"version", "print the version", cmdVersion},
 		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid; problems as JSON)", cmdValidate},
+		{"submit", "submit a signed bundle and print the hub's receipt (retries safely on network errors and 503)", cmdSubmit},
 	}
 }
 
