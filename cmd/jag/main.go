@@ -59,6 +59,8 @@ func commands() []command {
 		{"version", "print the version", cmdVersion},
 		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid; problems as JSON)", cmdValidate},
 		{"submit", "submit a signed bundle and print the hub's receipt (retries safely on network errors and 503)", cmdSubmit},
+		{"query", "fetch an object by id, or search the history (JSON lines; --all follows every page)", cmdQuery},
+		{"lookup", "which indicators name these IPs, CIDRs, domains, URLs, e-mail addresses or hashes", cmdLookup},
 	}
 }
 
