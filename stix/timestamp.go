@@ -15,67 +15,82 @@ var ErrTimestamp = errors.New("stix: invalid timestamp")
 func ParseTimestamp(s string) (time.Time, error) {
 	const base = len("2006-01-02T15:04:05Z")
 	if len(s) < base {
-		return time.Time{}, fmt.Errorf("%w %q: want YYYY-MM-DDTHH:MM:SS[.fraction]Z", ErrTimestamp, s)
+		return time.Time{}, timestampError(s, "want YYYY-MM-DDTHH:MM:SS[.fraction]Z")
 	}
-	bad := func(what string) (time.Time, error) {
-		return time.Time{}, fmt.Errorf("%w %q: %s", ErrTimestamp, s, what)
-	}
-	num := func(i, n int) (int, bool) {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
-	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(5, 2)
-	day, ok3 := num(8, 2)
-	hour, ok4 := num(11, 2)
-	minute, ok5 := num(14, 2)
-	sec, ok6 := num(17, 2)
+	year, ok1 := digits(s[0:4])
+	month, ok2 := digits(s[5:7])
+	day, ok3 := digits(s[8:10])
+	hour, ok4 := digits(s[11:13])
+	minute, ok5 := digits(s[14:16])
+	sec, ok6 := digits(s[17:19])
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
 		s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
-		return bad("want YYYY-MM-DDTHH:MM:SS[.fraction]Z")
+		return time.Time{}, timestampError(s, "want YYYY-MM-DDTHH:MM:SS[.fraction]Z")
 	}
 	if s[10] != 'T' {
-		return bad("date and time must be separated by upper-case T")
+		return time.Time{}, timestampError(s, "date and time must be separated by upper-case T")
 	}
 	if s[len(s)-1] != 'Z' {
-		return bad("must end in upper-case Z (UTC, no offset)")
+		return time.Time{}, timestampError(s, "must end in upper-case Z (UTC, no offset)")
 	}
 	nsec := 0
 	if rest := s[19 : len(s)-1]; rest != "" {
 		if rest[0] != '.' || len(rest) < 2 {
-			return bad("want YYYY-MM-DDTHH:MM:SS[.fraction]Z")
+			return time.Time{}, timestampError(s, "want YYYY-MM-DDTHH:MM:SS[.fraction]Z")
 		}
-		digits := rest[1:]
-		if len(digits) > 9 {
-			return bad("more than 9 fraction digits")
+		frac := rest[1:]
+		if len(frac) > 9 {
+			return time.Time{}, timestampError(s, "more than 9 fraction digits")
 		}
-		f, ok := num(20, len(digits))
+		f, ok := digits(frac)
 		if !ok {
-			return bad("fraction must be digits")
+			return time.Time{}, timestampError(s, "fraction must be digits")
 		}
-		for range 9 - len(digits) {
+		for range 9 - len(frac) {
 			f *= 10
 		}
 		nsec = f
 	}
 	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) {
-		return bad("no such date")
+		return time.Time{}, timestampError(s, "no such date")
 	}
 	if hour > 23 || minute > 59 {
-		return bad("no such time")
+		return time.Time{}, timestampError(s, "no such time")
 	}
 	if sec > 59 {
-		return bad("seconds must be 00-59 (no leap seconds)")
+		return time.Time{}, timestampError(s, "seconds must be 00-59 (no leap seconds)")
 	}
 	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), nil
 }
 
+func timestampError(s, why string) error {
+	return fmt.Errorf("%w %q: %s", ErrTimestamp, s, why)
+}
+
+// digits parses a short run of ASCII digits.
+func digits(s string) (int, bool) {
+	v := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+// daysIn returns the number of days of a month in the proleptic Gregorian
+// calendar.
 func daysIn(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
