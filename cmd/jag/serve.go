@@ -91,7 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB})
+	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB, Queries: m.db.DB})
 
 	m.ln, err = net.Listen("tcp", m.cfg.addr)
 	if err != nil {

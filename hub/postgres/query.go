@@ -11,6 +11,8 @@ import (
 	"github.com/jag-hub/jag/hub"
 )
 
+var _ hub.Queries = (*DB)(nil)
+
 // objectColumns are the columns every read path returns, in the order
 // objectRow scans them.
 const objectColumns = `o.id, o.modified, o.type, o.created_by, o.received, o.revoked, o.raw`
