@@ -5,71 +5,63 @@ import (
 	"strings"
 )
 
-// object validates the i-th object of a bundle.
-func (v *validator) object(o *Object, objects *path, i int) {
-	p := objects.index(i)
-	v.objectAt(o, &p)
-}
-
-// objectAt validates one object whose pointer is p.
-func (v *validator) objectAt(o *Object, p *path) {
+// object validates one object at the current pointer.
+func (v *validator) object(o *Object) {
 	v.obj = o.ID
 	n, err := o.node()
 	if err != nil {
-		v.add(p, "not a valid JSON object: "+err.Error())
+		v.add("not a valid JSON object: " + err.Error())
 		return
 	}
-	v.nulStrings(n, p)
+	v.nulStrings(n)
 
 	typ, ok := n.getString("type")
 	if !ok {
 		if n.get("type") == nil {
-			v.add(p, "missing required property type")
+			v.add("missing required property type")
 		} else {
-			tp := p.child("type")
-			v.add(&tp, "type must be a string")
+			v.addAt("type", "type must be a string")
 		}
 		return
 	}
 	def := typeDefs[typ]
 	if def == nil {
-		tp := p.child("type")
 		if !validTypeName(typ) {
-			v.add(&tp, strconv.Quote(typ)+" is not a valid STIX type name (3-250 characters of a-z, 0-9 and single hyphens, starting with a letter)")
+			v.addAt("type", strconv.Quote(typ)+" is not a valid STIX type name (3-250 characters of a-z, 0-9 and single hyphens, starting with a letter)")
 			return
 		}
 		def = customTypeDef(n)
 	}
 
-	v.identity(n, p, typ)
-	v.specVersion(n, p, def.cat)
+	v.identity(n, typ)
+	v.specVersion(n, def.cat)
 	if def.versioned {
-		v.versionTimestamps(n, p)
+		v.versionTimestamps(n)
 	} else if def.cat == catSMO { // marking-definition: created only
-		v.requiredTimestamp(n, p, "created")
+		v.requiredTimestamp(n, "created")
 	}
 
 	for i := range n.members {
 		m := &n.members[i]
-		mp := p.child(m.key)
 		switch m.key {
 		case "type", "id", "spec_version", "created", "modified":
 			continue // checked above
-		case "extensions":
-			v.extensions(&m.val, &mp, def.cat)
-			continue
 		}
-		if pr, ok := def.common[m.key]; ok {
-			v.check(pr, &m.val, &mp)
+		mark := v.at(m.key)
+		if m.key == "extensions" {
+			v.extensions(&m.val, def.cat)
+		} else if pr, ok := def.common[m.key]; ok {
+			v.check(pr, &m.val)
 		} else if pr, ok := def.props[m.key]; ok {
-			v.check(pr, &m.val, &mp)
+			v.check(pr, &m.val)
 		} else {
-			v.customProperty(m, &mp)
+			v.customProperty(m)
 		}
+		v.back(mark)
 	}
-	v.required(n, p, def.required)
+	v.required(n, def.required)
 	if def.check != nil {
-		def.check(v, n, p)
+		def.check(v, n)
 	}
 }
 
@@ -78,69 +70,77 @@ func (v *validator) objectAt(o *Object, p *path) {
 // modified), of an SCO otherwise.
 func customTypeDef(n *node) *typeDef {
 	if n.get("created") != nil || n.get("modified") != nil {
-		return &typeDef{cat: catSDO, common: sdoCommon, versioned: true}
+		return &customVersioned
 	}
-	return &typeDef{cat: catSCO, common: scoCommon}
+	return &customUnversioned
 }
 
+var (
+	customVersioned   = typeDef{cat: catSDO, common: sdoCommon, versioned: true}
+	customUnversioned = typeDef{cat: catSCO, common: scoCommon}
+)
+
 // identity checks id: present, an identifier of the object's own type.
-func (v *validator) identity(n *node, p *path, typ string) {
+func (v *validator) identity(n *node, typ string) {
 	idn := n.get("id")
 	if idn == nil {
-		v.add(p, "missing required property id")
+		v.add("missing required property id")
 		return
 	}
-	ip := p.child("id")
-	v.identifier(idn, &ip, []string{typ})
+	mark := v.at("id")
+	v.identifierOf(idn, typ)
+	v.back(mark)
 }
 
 // specVersion checks spec_version: required "2.1" except on SCOs, where it
 // is optional.
-func (v *validator) specVersion(n *node, p *path, cat category) {
+func (v *validator) specVersion(n *node, cat category) {
 	sv := n.get("spec_version")
 	if sv == nil {
 		if cat != catSCO {
-			v.add(p, "missing required property spec_version")
+			v.add("missing required property spec_version")
 		}
 		return
 	}
-	sp := p.child("spec_version")
-	if !v.wantKind(sv, &sp, kindString) {
+	mark := v.at("spec_version")
+	defer v.back(mark)
+	if !v.wantKind(sv, kindString) {
 		return
 	}
 	switch sv.str {
 	case "2.1":
 	case "2.0":
-		v.add(&sp, "STIX 2.0 is not supported; convert to 2.1")
+		v.add("STIX 2.0 is not supported; convert to 2.1")
 	default:
-		v.add(&sp, "spec_version must be \"2.1\", not "+strconv.Quote(sv.str))
+		v.add("spec_version must be \"2.1\", not " + strconv.Quote(sv.str))
 	}
 }
 
 // versionTimestamps checks created and modified: required timestamps with
 // at least millisecond precision, modified not before created.
-func (v *validator) versionTimestamps(n *node, p *path) {
-	c := v.requiredTimestamp(n, p, "created")
-	m := v.requiredTimestamp(n, p, "modified")
+func (v *validator) versionTimestamps(n *node) {
+	c := v.requiredTimestamp(n, "created")
+	m := v.requiredTimestamp(n, "modified")
 	if c && m {
-		v.order(n, p, "created", "modified", true)
+		v.order(n, "created", "modified", true)
 	}
 }
 
 // requiredTimestamp checks that n has a valid millisecond-precision
 // timestamp named key.
-func (v *validator) requiredTimestamp(n *node, p *path, key string) bool {
+func (v *validator) requiredTimestamp(n *node, key string) bool {
 	t := n.get(key)
 	if t == nil {
-		v.add(p, "missing required property "+key)
+		v.add("missing required property " + key)
 		return false
 	}
-	kp := p.child(key)
-	if !v.timestamp(t, &kp) {
+	mark := v.at(key)
+	defer v.back(mark)
+	if !v.timestamp(t) {
 		return false
 	}
 	if dot := strings.IndexByte(t.str, '.'); dot < 0 || len(t.str)-dot-2 < 3 {
-		v.add(&kp, key+" must be precise to at least the millisecond (e.g. 2016-05-12T08:17:27.000Z)")
+		v.add(key + " must be precise to at least the millisecond (e.g. 2016-05-12T08:17:27.000Z)")
 		return false
 	}
 	return true
@@ -148,7 +148,7 @@ func (v *validator) requiredTimestamp(n *node, p *path, key string) bool {
 
 // order reports when timestamp later is before earlier (or equal, when
 // !allowEqual). Missing or invalid timestamps are reported elsewhere.
-func (v *validator) order(n *node, p *path, earlier, later string, allowEqual bool) {
+func (v *validator) order(n *node, earlier, later string, allowEqual bool) {
 	a, ok1 := n.getString(earlier)
 	b, ok2 := n.getString(later)
 	if !ok1 || !ok2 {
@@ -159,12 +159,11 @@ func (v *validator) order(n *node, p *path, earlier, later string, allowEqual bo
 	if err1 != nil || err2 != nil {
 		return
 	}
-	lp := p.child(later)
 	switch {
 	case tb.Before(ta):
-		v.add(&lp, later+" must not be before "+earlier)
+		v.addAt(later, later+" must not be before "+earlier)
 	case !allowEqual && tb.Equal(ta):
-		v.add(&lp, later+" must be after "+earlier)
+		v.addAt(later, later+" must be after "+earlier)
 	}
 }
 
@@ -187,8 +186,11 @@ func (v *validator) crossObject(b *Bundle) {
 		this, _ := o.node()
 		if first != nil && this != nil && !sameJSON(first, this) {
 			v.obj = o.ID
-			p := path{root: true, prefix: "/objects/" + strconv.Itoa(i), idx: -1}
-			v.add(&p, "same id and modified as /objects/"+strconv.Itoa(j)+" but different content")
+			objects := v.at("objects")
+			mark := v.atIndex(i)
+			v.add("same id and modified as /objects/" + strconv.Itoa(j) + " but different content")
+			v.back(mark)
+			v.back(objects)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package stix
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -49,7 +50,7 @@ type prop struct {
 	min, max int64
 	fmin     float64
 	fmax     float64
-	item     func(v *validator, n *node, p *path)
+	item     func(v *validator, n *node) // checks one element of a kObjects list
 }
 
 func tString() prop              { return prop{kind: kString} }
@@ -72,129 +73,136 @@ func tHashes() prop              { return prop{kind: kHashes} }
 func tHex() prop                 { return prop{kind: kHex} }
 func tBinary() prop              { return prop{kind: kBinary} }
 func tAny() prop                 { return prop{kind: kAny} }
-func tObjects(item func(v *validator, n *node, p *path)) prop {
+func tObjects(item func(v *validator, n *node)) prop {
 	return prop{kind: kObjects, item: item}
 }
 
 const maxInt = 1<<53 - 1 // largest integer every JSON consumer represents exactly
 
-// check validates value n of a property described by pr.
-func (v *validator) check(pr prop, n *node, p *path) {
+// check validates the current value n of a property described by pr.
+func (v *validator) check(pr prop, n *node) {
 	switch pr.kind {
 	case kString, kOpen:
-		v.wantKind(n, p, kindString)
+		v.wantKind(n, kindString)
 	case kBool:
-		v.wantKind(n, p, kindBool)
+		v.wantKind(n, kindBool)
 	case kInt:
 		i, ok := intValue(n)
 		if !ok {
-			v.add(p, "must be an integer")
+			v.add("must be an integer")
 		} else if int64(i) < pr.min || int64(i) > pr.max {
-			v.add(p, "must be between "+strconv.FormatInt(pr.min, 10)+" and "+strconv.FormatInt(pr.max, 10))
+			v.add("must be between " + strconv.FormatInt(pr.min, 10) + " and " + strconv.FormatInt(pr.max, 10))
 		}
 	case kFloat:
-		if !v.wantKind(n, p, kindNumber) {
+		if !v.wantKind(n, kindNumber) {
 			return
 		}
 		f, err := strconv.ParseFloat(n.str, 64)
 		if err != nil || f < pr.fmin || f > pr.fmax {
-			v.add(p, "must be a number between "+strconv.FormatFloat(pr.fmin, 'g', -1, 64)+" and "+strconv.FormatFloat(pr.fmax, 'g', -1, 64))
+			v.add("must be a number between " + strconv.FormatFloat(pr.fmin, 'g', -1, 64) + " and " + strconv.FormatFloat(pr.fmax, 'g', -1, 64))
 		}
 	case kTime:
-		v.timestamp(n, p)
+		v.timestamp(n)
 	case kRef:
-		v.identifier(n, p, pr.refs)
-	case kRefs:
-		v.eachNonEmpty(n, p, func(e *node, ep *path) { v.identifier(e, ep, pr.refs) })
-	case kStrings, kOpens:
-		v.eachNonEmpty(n, p, func(e *node, ep *path) { v.wantKind(e, ep, kindString) })
-	case kEnum:
-		if v.wantKind(n, p, kindString) && !contains(pr.enum, n.str) {
-			v.add(p, strconv.Quote(n.str)+" is not one of "+strings.Join(pr.enum, ", "))
-		}
-	case kEnums:
-		v.eachNonEmpty(n, p, func(e *node, ep *path) { v.check(prop{kind: kEnum, enum: pr.enum}, e, ep) })
-	case kKillChains:
-		v.eachNonEmpty(n, p, v.killChainPhase)
-	case kExtRefs:
-		v.eachNonEmpty(n, p, v.externalReference)
-	case kGranular:
-		v.eachNonEmpty(n, p, v.granularMarking)
-	case kDict:
-		v.dictionary(n, p)
-	case kHashes:
-		v.hashes(n, p)
+		v.identifier(n, pr.refs)
 	case kHex:
-		if v.wantKind(n, p, kindString) && !isHexString(n.str) {
-			v.add(p, "must be an even number of hexadecimal digits")
+		if v.wantKind(n, kindString) && !isHexString(n.str) {
+			v.add("must be an even number of hexadecimal digits")
 		}
 	case kBinary:
-		if v.wantKind(n, p, kindString) {
+		if v.wantKind(n, kindString) {
 			if _, err := base64.StdEncoding.DecodeString(n.str); err != nil {
-				v.add(p, "must be base64 (RFC 4648 §4)")
+				v.add("must be base64 (RFC 4648 §4)")
 			}
 		}
-	case kObjects:
-		v.eachNonEmpty(n, p, func(e *node, ep *path) {
-			if v.wantKind(e, ep, kindObject) {
-				pr.item(v, e, ep)
-			}
-		})
+	case kEnum:
+		if v.wantKind(n, kindString) && !slices.Contains(pr.enum, n.str) {
+			v.add(strconv.Quote(n.str) + " is not one of " + strings.Join(pr.enum, ", "))
+		}
+	case kDict:
+		v.dictionary(n)
+	case kHashes:
+		v.hashes(n)
 	case kAny:
+	default: // the list kinds
+		if !v.wantKind(n, kindArray) {
+			return
+		}
+		if len(n.elems) == 0 {
+			v.add("must not be an empty list")
+			return
+		}
+		for i := range n.elems {
+			mark := v.atIndex(i)
+			v.checkElement(pr, &n.elems[i])
+			v.back(mark)
+		}
+	}
+}
+
+// checkElement checks the current element e of a list property.
+func (v *validator) checkElement(pr prop, e *node) {
+	switch pr.kind {
+	case kRefs:
+		v.identifier(e, pr.refs)
+	case kStrings, kOpens:
+		v.wantKind(e, kindString)
+	case kEnums:
+		v.check(prop{kind: kEnum, enum: pr.enum}, e)
+	case kKillChains:
+		v.killChainPhase(e)
+	case kExtRefs:
+		v.externalReference(e)
+	case kGranular:
+		v.granularMarking(e)
+	case kObjects:
+		if v.wantKind(e, kindObject) {
+			pr.item(v, e)
+		}
 	}
 }
 
 // wantKind reports a problem unless n has kind k.
-func (v *validator) wantKind(n *node, p *path, k kind) bool {
+func (v *validator) wantKind(n *node, k kind) bool {
 	if n.kind != k {
-		v.add(p, "must be "+article(k)+" "+k.String()+", not "+n.kind.String())
+		v.add("must be " + article(k) + " " + k.String() + ", not " + n.kind.String())
 		return false
 	}
 	return true
-}
-
-// eachNonEmpty checks that n is a non-empty array and calls f per element.
-func (v *validator) eachNonEmpty(n *node, p *path, f func(e *node, ep *path)) {
-	if !v.wantKind(n, p, kindArray) {
-		return
-	}
-	if len(n.elems) == 0 {
-		v.add(p, "must not be an empty list")
-		return
-	}
-	for i := range n.elems {
-		ep := p.index(i)
-		f(&n.elems[i], &ep)
-	}
 }
 
 // timestamp checks a STIX timestamp string.
-func (v *validator) timestamp(n *node, p *path) bool {
-	if !v.wantKind(n, p, kindString) {
+func (v *validator) timestamp(n *node) bool {
+	if !v.wantKind(n, kindString) {
 		return false
 	}
 	if _, err := ParseTimestamp(n.str); err != nil {
-		v.add(p, strings.TrimPrefix(err.Error(), "stix: "))
+		v.add(strings.TrimPrefix(err.Error(), "stix: "))
 		return false
 	}
 	return true
 }
 
-// identifier checks an identifier whose type must be in allowed (nil or
+// identifier checks an identifier whose type must be in allowed (empty or
 // refAny: any type).
-func (v *validator) identifier(n *node, p *path, allowed []string) {
-	if !v.wantKind(n, p, kindString) {
+func (v *validator) identifier(n *node, allowed []string) {
+	if !v.wantKind(n, kindString) {
 		return
 	}
 	typ, _, err := ParseIdentifier(n.str)
 	if err != nil {
-		v.add(p, strings.TrimPrefix(err.Error(), "stix: "))
+		v.add(strings.TrimPrefix(err.Error(), "stix: "))
 		return
 	}
 	if len(allowed) == 0 || refAllowed(typ, allowed) {
 		return
 	}
-	v.add(p, "must refer to "+describeRefs(allowed)+", not "+typ)
+	v.add("must refer to " + describeRefs(allowed) + ", not " + typ)
+}
+
+// identifierOf checks an identifier of exactly type typ.
+func (v *validator) identifierOf(n *node, typ string) {
+	v.identifier(n, []string{typ})
 }
 
 func refAllowed(typ string, allowed []string) bool {
@@ -238,15 +246,6 @@ func describeRefs(allowed []string) string {
 		}
 	}
 	return strings.Join(names, " or ")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func isHexString(s string) bool {

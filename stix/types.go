@@ -19,7 +19,7 @@ type typeDef struct {
 	required  []string        // type-specific required properties
 	// check enforces constraints between properties (co-constraints,
 	// "at least one of", ordering of timestamps); it may be nil.
-	check func(v *validator, n *node, p *path)
+	check func(v *validator, n *node)
 }
 
 // typeDefs maps every STIX 2.1 object type to its definition. It is built
@@ -80,14 +80,14 @@ var (
 	}
 )
 
-func sdo(props map[string]prop, required []string, check func(*validator, *node, *path)) *typeDef {
+func sdo(props map[string]prop, required []string, check func(*validator, *node)) *typeDef {
 	return &typeDef{cat: catSDO, common: sdoCommon, versioned: true, props: props, required: required, check: check}
 }
 
-func sro(props map[string]prop, required []string, check func(*validator, *node, *path)) *typeDef {
+func sro(props map[string]prop, required []string, check func(*validator, *node)) *typeDef {
 	return &typeDef{cat: catSRO, common: sdoCommon, versioned: true, props: props, required: required, check: check}
 }
 
-func sco(props map[string]prop, required []string, check func(*validator, *node, *path)) *typeDef {
+func sco(props map[string]prop, required []string, check func(*validator, *node)) *typeDef {
 	return &typeDef{cat: catSCO, common: scoCommon, props: props, required: required, check: check}
 }

@@ -82,20 +82,20 @@ func scoTypes() map[string]*typeDef {
 }
 
 // atLeastOne requires one of the named properties.
-func atLeastOne(names ...string) func(*validator, *node, *path) {
-	return func(v *validator, n *node, p *path) {
+func atLeastOne(names ...string) func(*validator, *node) {
+	return func(v *validator, n *node) {
 		for _, k := range names {
 			if n.get(k) != nil {
 				return
 			}
 		}
-		v.add(p, "needs at least one of "+strings.Join(names, ", "))
+		v.add("needs at least one of " + strings.Join(names, ", "))
 	}
 }
 
 // atLeastOneProperty requires a property besides type, id and
 // spec_version (process, user-account, windows-registry-key, x509).
-func atLeastOneProperty(v *validator, n *node, p *path) {
+func atLeastOneProperty(v *validator, n *node) {
 	for i := range n.members {
 		switch n.members[i].key {
 		case "type", "id", "spec_version", "object_marking_refs", "granular_markings", "defanged":
@@ -103,35 +103,35 @@ func atLeastOneProperty(v *validator, n *node, p *path) {
 			return
 		}
 	}
-	v.add(p, "needs at least one property of its type or an extension")
+	v.add("needs at least one property of its type or an extension")
 }
 
 // checkArtifact: exactly one of payload_bin and url; url needs
 // hashes; decryption_key needs encryption_algorithm.
-func checkArtifact(v *validator, n *node, p *path) {
+func checkArtifact(v *validator, n *node) {
 	bin, url := n.get("payload_bin") != nil, n.get("url") != nil
 	if bin == url {
-		v.add(p, "an artifact needs exactly one of payload_bin and url")
+		v.add("an artifact needs exactly one of payload_bin and url")
 	}
 	if url && n.get("hashes") == nil {
-		v.add(p, "hashes is required when url is present")
+		v.add("hashes is required when url is present")
 	}
 	if n.get("decryption_key") != nil && n.get("encryption_algorithm") == nil {
-		v.add(p, "decryption_key requires encryption_algorithm")
+		v.add("decryption_key requires encryption_algorithm")
 	}
 }
 
 // checkEmailMessage: body for single-part, body_multipart for multipart.
-func checkEmailMessage(v *validator, n *node, p *path) {
+func checkEmailMessage(v *validator, n *node) {
 	mp := n.get("is_multipart")
 	if mp == nil || mp.kind != kindBool {
 		return
 	}
 	if mp.b && n.get("body") != nil {
-		v.add(p, "body must not be present when is_multipart is true")
+		v.add("body must not be present when is_multipart is true")
 	}
 	if !mp.b && n.get("body_multipart") != nil {
-		v.add(p, "body_multipart must not be present when is_multipart is false")
+		v.add("body_multipart must not be present when is_multipart is false")
 	}
 }
 
@@ -141,10 +141,10 @@ var mimePartProps = map[string]prop{
 }
 
 // mimePart checks one email-message body_multipart entry.
-func mimePart(v *validator, n *node, p *path) {
-	v.members(n, p, mimePartProps)
+func mimePart(v *validator, n *node) {
+	v.members(n, mimePartProps, nil)
 	if n.get("body") != nil && n.get("body_raw_ref") != nil {
-		v.add(p, "body and body_raw_ref must not both be present")
+		v.add("body and body_raw_ref must not both be present")
 	}
 }
 
@@ -157,18 +157,18 @@ var registryValueProps = map[string]prop{
 }
 
 // registryValue checks one windows-registry-value-type.
-func registryValue(v *validator, n *node, p *path) {
-	v.members(n, p, registryValueProps)
+func registryValue(v *validator, n *node) {
+	v.members(n, registryValueProps, nil)
 }
 
 // checkNetworkTraffic: src_ref or dst_ref; an active flow has no end;
 // end is not before start.
-func checkNetworkTraffic(v *validator, n *node, p *path) {
+func checkNetworkTraffic(v *validator, n *node) {
 	if n.get("src_ref") == nil && n.get("dst_ref") == nil {
-		v.add(p, "network-traffic needs src_ref or dst_ref")
+		v.add("network-traffic needs src_ref or dst_ref")
 	}
 	if a := n.get("is_active"); a != nil && a.kind == kindBool && a.b && n.get("end") != nil {
-		v.add(p, "end must not be present when is_active is true")
+		v.add("end must not be present when is_active is true")
 	}
-	v.order(n, p, "start", "end", true)
+	v.order(n, "start", "end", true)
 }

@@ -17,7 +17,7 @@ func sdoTypes() map[string]*typeDef {
 		}
 		return m
 	}
-	seenOrder := func(v *validator, n *node, p *path) { v.order(n, p, "first_seen", "last_seen", true) }
+	seenOrder := func(v *validator, n *node) { v.order(n, "first_seen", "last_seen", true) }
 	return map[string]*typeDef{
 		"attack-pattern": sdo(map[string]prop{
 			"name": tString(), "description": tString(), "aliases": tStrings(), "kill_chain_phases": tKillChains(),
@@ -102,55 +102,56 @@ func sdoTypes() map[string]*typeDef {
 }
 
 // checkIndicator orders valid_from/valid_until and parses STIX patterns.
-func checkIndicator(v *validator, n *node, p *path) {
-	v.order(n, p, "valid_from", "valid_until", false)
+func checkIndicator(v *validator, n *node) {
+	v.order(n, "valid_from", "valid_until", false)
 	pt, ok1 := n.getString("pattern_type")
 	src, ok2 := n.getString("pattern")
 	if !ok1 || !ok2 || pt != "stix" {
 		return
 	}
 	if _, err := pattern.Parse(src); err != nil {
-		pp := p.child("pattern")
-		v.addCode(&pp, CodeInvalidPattern, err.Error())
+		mark := v.at("pattern")
+		v.addCode(CodeInvalidPattern, err.Error())
+		v.back(mark)
 	}
 }
 
 // checkLocation: at least one of region, country or latitude+longitude;
 // latitude and longitude go together; precision needs both.
-func checkLocation(v *validator, n *node, p *path) {
+func checkLocation(v *validator, n *node) {
 	lat, lon := n.get("latitude") != nil, n.get("longitude") != nil
 	if lat != lon {
-		v.add(p, "latitude and longitude must be given together")
+		v.add("latitude and longitude must be given together")
 	}
 	if n.get("precision") != nil && !(lat && lon) {
-		v.add(p, "precision requires latitude and longitude")
+		v.add("precision requires latitude and longitude")
 	}
 	if n.get("region") == nil && n.get("country") == nil && !(lat && lon) {
-		v.add(p, "a location needs region, country, or latitude and longitude")
+		v.add("a location needs region, country, or latitude and longitude")
 	}
 }
 
 // checkMalware: a malware family must be named.
-func checkMalware(v *validator, n *node, p *path) {
-	v.order(n, p, "first_seen", "last_seen", true)
+func checkMalware(v *validator, n *node) {
+	v.order(n, "first_seen", "last_seen", true)
 	if f := n.get("is_family"); f != nil && f.kind == kindBool && f.b && n.get("name") == nil {
-		v.add(p, "name is required when is_family is true")
+		v.add("name is required when is_family is true")
 	}
 }
 
 // checkMalwareAnalysis: result or analysis_sco_refs must be present.
-func checkMalwareAnalysis(v *validator, n *node, p *path) {
+func checkMalwareAnalysis(v *validator, n *node) {
 	if n.get("result") == nil && n.get("analysis_sco_refs") == nil {
-		v.add(p, "a malware-analysis needs result or analysis_sco_refs")
+		v.add("a malware-analysis needs result or analysis_sco_refs")
 	}
-	v.order(n, p, "analysis_started", "analysis_ended", true)
+	v.order(n, "analysis_started", "analysis_ended", true)
 }
 
 // checkObservedData: exactly one of objects (deprecated) and object_refs;
 // last_observed not before first_observed.
-func checkObservedData(v *validator, n *node, p *path) {
+func checkObservedData(v *validator, n *node) {
 	if (n.get("objects") == nil) == (n.get("object_refs") == nil) {
-		v.add(p, "observed-data needs exactly one of object_refs and objects")
+		v.add("observed-data needs exactly one of object_refs and objects")
 	}
-	v.order(n, p, "first_observed", "last_observed", true)
+	v.order(n, "first_observed", "last_observed", true)
 }

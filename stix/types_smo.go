@@ -19,7 +19,7 @@ func smoTypes() map[string]*typeDef {
 
 // checkExtensionDefinition: toplevel-property-extension definitions list
 // their properties; others must not.
-func checkExtensionDefinition(v *validator, n *node, p *path) {
+func checkExtensionDefinition(v *validator, n *node) {
 	types := n.get("extension_types")
 	hasTop := false
 	if types != nil && types.kind == kindArray {
@@ -30,7 +30,7 @@ func checkExtensionDefinition(v *validator, n *node, p *path) {
 		}
 	}
 	if n.get("extension_properties") != nil && !hasTop {
-		v.add(p, "extension_properties is only allowed for toplevel-property-extension")
+		v.add("extension_properties is only allowed for toplevel-property-extension")
 	}
 }
 
@@ -38,26 +38,26 @@ func checkExtensionDefinition(v *validator, n *node, p *path) {
 // definition_type needs a definition (statement and tlp forms checked);
 // a marking without extensions needs both; a TLP id must carry exactly the
 // OASIS content.
-func checkMarkingDefinition(v *validator, n *node, p *path) {
+func checkMarkingDefinition(v *validator, n *node) {
 	for _, k := range []string{"modified", "revoked"} {
 		if n.get(k) != nil {
-			kp := p.child(k)
-			v.add(&kp, "marking definitions are not versioned: "+k+" is not allowed")
+			v.addAt(k, "marking definitions are not versioned: "+k+" is not allowed")
 		}
 	}
 	dt, hasType := n.getString("definition_type")
 	def := n.get("definition")
 	if n.get("extensions") == nil && (n.get("definition_type") == nil || def == nil) {
-		v.add(p, "a marking definition needs definition_type and definition, or extensions")
+		v.add("a marking definition needs definition_type and definition, or extensions")
 	}
 	if def != nil && def.kind == kindObject && hasType {
-		dp := p.child("definition")
+		mark := v.at("definition")
 		switch dt {
 		case "statement":
-			v.members(def, &dp, statementProps, "statement")
+			v.members(def, statementProps, statementRequired)
 		case "tlp":
-			v.members(def, &dp, tlpDefinitionProps, "tlp")
+			v.members(def, tlpDefinitionProps, tlpDefinitionRequired)
 		}
+		v.back(mark)
 	}
 	if id, ok := n.getString("id"); ok {
 		if m, isTLP := lookupTLPMarking(id); isTLP {
@@ -66,7 +66,7 @@ func checkMarkingDefinition(v *validator, n *node, p *path) {
 				panic("stix: predefined TLP marking does not parse: " + derr.Error())
 			}
 			if !sameJSON(n, &want) {
-				v.add(p, id+" is the predefined "+m.level.String()+" marking: its content must be exactly the OASIS definition")
+				v.add(id + " is the predefined " + m.level.String() + " marking: its content must be exactly the OASIS definition")
 			}
 		}
 	}
@@ -75,4 +75,7 @@ func checkMarkingDefinition(v *validator, n *node, p *path) {
 var (
 	statementProps     = map[string]prop{"statement": tString()}
 	tlpDefinitionProps = map[string]prop{"tlp": tEnum("white", "green", "amber", "red")}
+
+	statementRequired     = []string{"statement"}
+	tlpDefinitionRequired = []string{"tlp"}
 )

@@ -15,15 +15,15 @@ func sroTypes() map[string]*typeDef {
 			"count": tInt(0, 999_999_999), "sighting_of_ref": tRef(refSDO),
 			"observed_data_refs": tRefs("observed-data"), "where_sighted_refs": tRefs("identity", "location"),
 			"summary": tBool(),
-		}, []string{"sighting_of_ref"}, func(v *validator, n *node, p *path) {
-			v.order(n, p, "first_seen", "last_seen", true)
+		}, []string{"sighting_of_ref"}, func(v *validator, n *node) {
+			v.order(n, "first_seen", "last_seen", true)
 		}),
 	}
 }
 
 // checkRelationship: relationship_type is lower-case ASCII words joined by
 // hyphens; stop_time is after start_time.
-func checkRelationship(v *validator, n *node, p *path) {
+func checkRelationship(v *validator, n *node) {
 	if rt, ok := n.getString("relationship_type"); ok {
 		valid := len(rt) > 0 && len(rt) <= 250
 		for i := 0; i < len(rt) && valid; i++ {
@@ -31,9 +31,8 @@ func checkRelationship(v *validator, n *node, p *path) {
 			valid = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
 		}
 		if !valid {
-			pp := p.child("relationship_type")
-			v.add(&pp, "relationship_type must be 1-250 characters of a-z, 0-9 and -")
+			v.addAt("relationship_type", "relationship_type must be 1-250 characters of a-z, 0-9 and -")
 		}
 	}
-	v.order(n, p, "start_time", "stop_time", false)
+	v.order(n, "start_time", "stop_time", false)
 }

@@ -14,17 +14,21 @@ func Validate(b *Bundle) []Problem {
 	if b == nil {
 		return []Problem{{Message: "no bundle", Code: CodeInvalidObject}}
 	}
-	v := &validator{}
+	v := &validator{ptr: make([]byte, 0, 128)}
 	if b.raw != nil {
 		v.bundle(&b.root)
 	} else { // built by hand, not decoded: only the id can be checked
-		p := path{root: true, idx: -1}
-		idp := p.child("id")
-		v.identifier(&node{kind: kindString, str: b.ID}, &idp, []string{"bundle"})
+		mark := v.at("id")
+		v.identifier(&node{kind: kindString, str: b.ID}, []string{"bundle"})
+		v.back(mark)
 	}
+	objects := v.at("objects")
 	for i, o := range b.Objects {
-		v.object(o, &path{key: "objects", idx: -1}, i)
+		mark := v.atIndex(i)
+		v.object(o)
+		v.back(mark)
 	}
+	v.back(objects)
 	v.crossObject(b)
 	return v.problems
 }
@@ -36,123 +40,126 @@ func ValidateObject(o *Object, pointer string) []Problem {
 	if o == nil {
 		return []Problem{{Pointer: pointer, Message: "no object", Code: CodeInvalidObject}}
 	}
-	v := &validator{}
-	v.objectAt(o, &path{prefix: pointer, idx: -1, root: true})
+	v := &validator{ptr: append(make([]byte, 0, len(pointer)+64), pointer...)}
+	v.object(o)
 	return v.problems
 }
 
-// validator accumulates problems for one Validate call.
+// validator accumulates the problems of one Validate call. ptr is the
+// RFC 6901 pointer of the value being checked: checks descend with at or
+// atIndex and return with back, so no pointer is built unless a problem is
+// reported.
 type validator struct {
 	problems []Problem
 	obj      string // id of the object being checked
+	ptr      []byte
 }
 
-// path is a lazily rendered RFC 6901 pointer: nodes live on the stack of
-// the checks and are only turned into strings when a problem is reported.
-type path struct {
-	parent *path
-	key    string // member name, when idx < 0
-	idx    int
-	prefix string // rendered pointer of the root (root only)
-	root   bool
-}
-
-func (p *path) child(key string) path { return path{parent: p, key: key, idx: -1} }
-func (p *path) index(i int) path      { return path{parent: p, idx: i} }
-
-func (p *path) String() string {
-	if p == nil {
-		return ""
-	}
-	if p.root {
-		return p.prefix
-	}
-	var seg string
-	if p.idx >= 0 {
-		seg = strconv.Itoa(p.idx)
+// at descends into member key and returns the mark to go back to.
+func (v *validator) at(key string) int {
+	mark := len(v.ptr)
+	v.ptr = append(v.ptr, '/')
+	if strings.ContainsAny(key, "~/") {
+		v.ptr = append(v.ptr, escapePointer(key)...)
 	} else {
-		seg = escapePointer(p.key)
+		v.ptr = append(v.ptr, key...)
 	}
-	return p.parent.String() + "/" + seg
+	return mark
 }
 
-func (v *validator) add(p *path, msg string) {
-	v.problems = append(v.problems, Problem{Object: v.obj, Pointer: p.String(), Message: msg, Code: CodeInvalidObject})
+// atIndex descends into array element i and returns the mark to go back to.
+func (v *validator) atIndex(i int) int {
+	mark := len(v.ptr)
+	v.ptr = append(v.ptr, '/')
+	v.ptr = strconv.AppendInt(v.ptr, int64(i), 10)
+	return mark
 }
 
-func (v *validator) addCode(p *path, code, msg string) {
-	v.problems = append(v.problems, Problem{Object: v.obj, Pointer: p.String(), Message: msg, Code: code})
+// back returns to the value that was current when mark was taken.
+func (v *validator) back(mark int) { v.ptr = v.ptr[:mark] }
+
+// add reports a problem with the current value.
+func (v *validator) add(msg string) { v.addCode(CodeInvalidObject, msg) }
+
+// addAt reports a problem with member key of the current value.
+func (v *validator) addAt(key, msg string) {
+	mark := v.at(key)
+	v.add(msg)
+	v.back(mark)
+}
+
+func (v *validator) addCode(code, msg string) {
+	v.problems = append(v.problems, Problem{Object: v.obj, Pointer: string(v.ptr), Message: msg, Code: code})
 }
 
 // bundle checks the bundle's own members.
 func (v *validator) bundle(n *node) {
-	root := &path{root: true, idx: -1}
 	v.obj = ""
 	// STIX 2.1 bundles have no spec_version; "2.1" is tolerated because
 	// some producers still write it, "2.0" marks a 2.0 bundle.
 	if sv := n.get("spec_version"); sv != nil {
-		p := root.child("spec_version")
 		switch {
 		case sv.kind == kindString && sv.str == "2.0":
-			v.add(&p, "STIX 2.0 is not supported; convert to 2.1")
+			v.addAt("spec_version", "STIX 2.0 is not supported; convert to 2.1")
 		case sv.kind != kindString || sv.str != "2.1":
-			v.add(&p, "a STIX 2.1 bundle has no spec_version property")
+			v.addAt("spec_version", "a STIX 2.1 bundle has no spec_version property")
 		}
 	}
 	for i := range n.members {
 		m := &n.members[i]
-		p := root.child(m.key)
+		mark := v.at(m.key)
 		if strings.IndexByte(m.key, 0) >= 0 {
-			v.add(&p, "member names must not contain U+0000")
+			v.add("member names must not contain U+0000")
 		}
 		if m.key != "objects" {
-			v.nulStrings(&m.val, &p)
+			v.nulStrings(&m.val)
 		}
 		switch m.key {
 		case "type":
 			if m.val.kind != kindString || m.val.str != "bundle" {
-				v.add(&p, `type must be "bundle"`)
+				v.add(`type must be "bundle"`)
 			}
 		case "id":
-			v.identifier(&m.val, &p, []string{"bundle"})
+			v.identifier(&m.val, []string{"bundle"})
 		case "objects":
 			if len(m.val.elems) == 0 {
-				v.add(&p, "objects must not be empty")
+				v.add("objects must not be empty")
 			}
 		case "spec_version":
 		default:
-			v.customProperty(m, &p)
+			v.customProperty(m)
 		}
+		v.back(mark)
 	}
-	for _, req := range []string{"type", "id"} {
-		if n.get(req) == nil {
-			v.add(root, "missing required property "+req)
-		}
-	}
+	v.required(n, bundleRequired)
 }
+
+var bundleRequired = []string{"type", "id"}
 
 // nulStrings reports every member name and string under n that contains
 // U+0000: valid JSON, but not valid STIX (and unsafe for many consumers).
-func (v *validator) nulStrings(n *node, p *path) {
+func (v *validator) nulStrings(n *node) {
 	if !n.nul {
 		return
 	}
 	switch n.kind {
 	case kindString:
-		v.add(p, "strings must not contain U+0000")
+		v.add("strings must not contain U+0000")
 	case kindArray:
 		for i := range n.elems {
-			c := p.index(i)
-			v.nulStrings(&n.elems[i], &c)
+			mark := v.atIndex(i)
+			v.nulStrings(&n.elems[i])
+			v.back(mark)
 		}
 	case kindObject:
 		for i := range n.members {
 			m := &n.members[i]
-			c := p.child(m.key)
+			mark := v.at(m.key)
 			if strings.IndexByte(m.key, 0) >= 0 {
-				v.add(&c, "member names must not contain U+0000")
+				v.add("member names must not contain U+0000")
 			}
-			v.nulStrings(&m.val, &c)
+			v.nulStrings(&m.val)
+			v.back(mark)
 		}
 	}
 }

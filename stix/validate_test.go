@@ -103,6 +103,7 @@ func TestValidateProblems(t *testing.T) {
 		{"same version different content", bundleOf(ind, edit(t, ind, `"Poison Ivy Malware"`, `"Other"`)), "/objects/1", "different content", CodeInvalidObject},
 		{"bad cve id", bundleOf(`{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"2016-05-12T08:17:27.000Z","modified":"2016-05-12T08:17:27.000Z","name":"CVE-2016-1234","external_references":[{"source_name":"cve","external_id":"CVE-2016-0123x"}]}`), "/objects/0/external_references/0/external_id", "not a valid CVE id", CodeInvalidObject},
 		{"capec without id", bundleOf(edit(t, ind, `"name"`, `"external_references":[{"source_name":"capec","url":"https://capec.mitre.org/"}],"name"`)), "/objects/0/external_references/0", "needs external_id", CodeInvalidObject},
+		{"escaped pointer", bundleOf(edit(t, ind, `"name"`, `"x/y~z":1,"name"`)), "/objects/0/x~1y~0z", "custom property names", CodeInvalidObject},
 		{"bad type name", bundleOf(`{"type":"X_Widget","id":"x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}`), "/objects/0/type", "not a valid STIX type", CodeInvalidObject},
 	}
 	for _, tt := range tests {
