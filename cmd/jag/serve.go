@@ -28,6 +28,7 @@ type serveConfig struct {
 	db        dbFlags
 	hub       hub.Config
 	shutdown  time.Duration
+	feed      feedConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -44,6 +45,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	fs.Int64Var(&c.hub.MaxBodyBytes, "max-body-bytes", 16<<20, "largest accepted request body (env JAG_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
 	c.db.register(fs, e)
+	c.feed.register(fs, e)
 	return fs
 }
 
@@ -61,7 +63,10 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return applyEnv(fs, e, serveEnv)
+	if err := applyEnv(fs, e, serveEnv); err != nil {
+		return err
+	}
+	return applyEnv(fs, e, feedEnv)
 }
 
 // Main is the running hub: configuration in, a serving process out. The
@@ -74,6 +79,7 @@ type Main struct {
 	db   *database
 	ln   net.Listener
 	http *http.Server
+	feed *feedRunner
 	done chan error
 }
 
@@ -91,10 +97,16 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB, Queries: m.db.DB})
+	m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg)
+	if err != nil {
+		m.db.Close()
+		return fmt.Errorf("start feed: %w", err)
+	}
+	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB, Queries: m.db.DB, Feed: m.feed.feed})
 
 	m.ln, err = net.Listen("tcp", m.cfg.addr)
 	if err != nil {
+		_ = m.feed.stop()
 		m.db.Close()
 		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
 	}
@@ -121,11 +133,22 @@ func (m *Main) Done() <-chan error { return m.done }
 // embedded cluster this process started.
 func (m *Main) Close() error {
 	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.shutdown)
+	defer cancel()
+	if m.feed != nil {
+		// Websockets are hijacked: http.Shutdown does not wait for them.
+		if err := m.feed.drain(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if m.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.shutdown)
-		defer cancel()
 		if err := m.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+	}
+	if m.feed != nil {
+		if err := m.feed.stop(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if m.db != nil {

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/feeds"
+	"github.com/jag-hub/jag/hub/postgres"
+)
+
+// feedConfig is the websocket feed's part of `jag serve`'s configuration.
+type feedConfig struct {
+	origins     string
+	retention   time.Duration
+	queueSize   int
+	maxSessions int
+	poll        time.Duration
+}
+
+func (c *feedConfig) register(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&c.origins, "feed-allowed-origins", envOr(e, "JAG_FEED_ALLOWED_ORIGINS", ""),
+		"comma-separated origins browsers may open the feed from, e.g. https://soc.example.org (env JAG_FEED_ALLOWED_ORIGINS)")
+	fs.DurationVar(&c.retention, "feed-retention", feeds.DefaultRetention, "how long events stay replayable by cursor (env JAG_FEED_RETENTION)")
+	fs.IntVar(&c.queueSize, "feed-queue-size", feeds.DefaultQueueSize, "events buffered per feed session before it is closed as a slow consumer (env JAG_FEED_QUEUE_SIZE)")
+	fs.IntVar(&c.maxSessions, "feed-max-sessions", feeds.DefaultMaxSessions, "feed sessions per replica (env JAG_FEED_MAX_SESSIONS)")
+	fs.DurationVar(&c.poll, "feed-poll-interval", feeds.DefaultPollInterval, "how often the feed polls the event log without a wake-up (env JAG_FEED_POLL_INTERVAL)")
+}
+
+// feedEnv maps the feed's typed flags to their environment variables.
+var feedEnv = map[string]string{
+	"feed-retention":     "JAG_FEED_RETENTION",
+	"feed-queue-size":    "JAG_FEED_QUEUE_SIZE",
+	"feed-max-sessions":  "JAG_FEED_MAX_SESSIONS",
+	"feed-poll-interval": "JAG_FEED_POLL_INTERVAL",
+}
+
+// feedRunner is the running feed of one replica: the tailer, its LISTEN
+// connection, and the sessions.
+type feedRunner struct {
+	feed     *feeds.Feed
+	listener *postgres.EventListener
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// startFeed starts the tailer of db (whose connection string is dsn, for
+// the LISTEN connection).
+func startFeed(c feedConfig, db *postgres.DB, dsn string, log zerolog.Logger, reg prometheus.Registerer) (*feedRunner, error) {
+	var origins []string
+	for _, o := range strings.Split(c.origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	log = log.With().Str("component", "feed").Logger()
+	l, err := postgres.ListenEvents(dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	f, err := feeds.New(feeds.Config{
+		AllowedOrigins: origins,
+		Retention:      c.retention,
+		QueueSize:      c.queueSize,
+		MaxSessions:    c.maxSessions,
+		PollInterval:   c.poll,
+	}, feeds.Deps{Source: db, Revocations: db, Wakeup: l, Log: log, Registry: reg})
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	// The tailer outlives the signal that starts the shutdown: sessions
+	// keep receiving events until they are drained.
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &feedRunner{feed: f, listener: l, cancel: cancel, done: make(chan struct{})}
+	go func() { defer close(r.done); f.Run(ctx) }()
+	return r, nil
+}
+
+// drain closes every session with 1001 and refuses new ones.
+func (r *feedRunner) drain(ctx context.Context) error {
+	return r.feed.Shutdown(ctx)
+}
+
+// stop ends the tailer and the LISTEN connection.
+func (r *feedRunner) stop() error {
+	r.cancel()
+	<-r.done
+	if err := r.listener.Close(); err != nil {
+		return fmt.Errorf("stop feed: %w", err)
+	}
+	return nil
+}
+
+// dsn is the connection string of the database d was opened with.
+func (d *database) dsn(f dbFlags) string {
+	if d.cluster != nil {
+		return d.cluster.URL(embeddedDatabase)
+	}
+	return f.url
+}
