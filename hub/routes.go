@@ -32,6 +32,17 @@ func (s *Server) routes() []route {
 		// checked here, before the upgrade.
 		{"GET /v1/feed", scope("read"), s.handleFeed},
 
+		// Participant registry, keys and tokens (admin.go).
+		{"POST /v1/admin/participants", scope("admin"), s.handleCreateParticipant},
+		{"GET /v1/admin/participants", scope("admin"), s.handleListParticipants},
+		{"POST /v1/admin/participants/{id}/keys", scope("admin"), s.handleAddKey},
+		{"POST /v1/admin/keys/{kid}/revoke", scope("admin"), s.handleRevokeKey},
+		{"POST /v1/admin/tokens", scope("admin"), s.handleIssueToken},
+		{"POST /v1/admin/tokens/revoke", scope("admin"), s.handleRevokeToken},
+		{"GET /v1/participants", scope("read"), s.handleListParticipants},
+		{"GET /v1/participants/{id}/jwks", anyToken, s.handleParticipantJWKS},
+		{"GET /.well-known/jwks.json", public, s.handleHubJWKS},
+
 		// Anything else: a problem+json 404 rather than the mux's text.
 		{"/", public, s.handleNotFound},
 	}

@@ -54,6 +54,10 @@ type Deps struct {
 	// Feed serves the websocket alert feed GET /v1/feed (feed.go); nil
 	// answers 503.
 	Feed http.Handler
+
+	// Admin serves the participant registry, keys and tokens
+	// (/v1/admin/…, /v1/participants…, /.well-known/jwks.json; admin.go).
+	Admin AdminDeps
 }
 
 // Server serves the HTTP API.
