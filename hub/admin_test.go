@@ -170,8 +170,8 @@ func TestAdminRegistry(t *testing.T) {
 
 	steps := []struct {
 		name, method, path, token, body string
-		status                           int
-		code                             string
+		status                          int
+		code                            string
 	}{
 		{"create participant", "POST", "/v1/admin/participants", admin, `{"id":"` + adminOrg + `","name":"CERT A","country":"BE","sector":"government"}`, 201, ""},
 		{"create participant again", "POST", "/v1/admin/participants", admin, `{"id":"` + adminOrg + `","name":"CERT A"}`, 409, "conflict"},
