@@ -24,6 +24,10 @@ func (v *validator) object(o *Object) {
 		}
 		return
 	}
+	if typ == "bundle" {
+		v.addAt("type", "a bundle cannot contain a bundle")
+		return
+	}
 	def := typeDefs[typ]
 	if def == nil {
 		if !validTypeName(typ) {

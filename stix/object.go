@@ -37,8 +37,7 @@ type Object struct {
 	ValidFrom, ValidUntil *time.Time
 	Props                 map[string]json.RawMessage // every top-level member, raw (strictly validated already)
 
-	tree *node // parse tree; offsets are relative to base in the original document
-	base int   // offset of Raw within the document tree offsets refer to
+	tree *node // parse tree, nil when the Object was not built by the decoder
 }
 
 // newObject fills an Object from its parse tree n within data.
@@ -47,7 +46,6 @@ func newObject(data []byte, n *node) *Object {
 		Raw:   data[n.start:n.end:n.end],
 		Props: make(map[string]json.RawMessage, len(n.members)),
 		tree:  n,
-		base:  n.start,
 	}
 	for i := range n.members {
 		m := &n.members[i]

@@ -206,6 +206,9 @@ func (v *validator) identifierOf(n *node, typ string) {
 }
 
 func refAllowed(typ string, allowed []string) bool {
+	if typ == "bundle" { // a bundle is a container, not an object to refer to
+		return slices.Contains(allowed, "bundle")
+	}
 	for _, a := range allowed {
 		switch a {
 		case refAny:

@@ -49,7 +49,7 @@ func categoryOf(typ string) (category, bool) {
 		"file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process",
 		"software", "url", "user-account", "windows-registry-key", "x509-certificate":
 		return catSCO, true
-	case "extension-definition", "language-content", "marking-definition", "bundle":
+	case "extension-definition", "language-content", "marking-definition":
 		return catSMO, true
 	}
 	return 0, false

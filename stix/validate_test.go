@@ -104,6 +104,8 @@ func TestValidateProblems(t *testing.T) {
 		{"bad cve id", bundleOf(`{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"2016-05-12T08:17:27.000Z","modified":"2016-05-12T08:17:27.000Z","name":"CVE-2016-1234","external_references":[{"source_name":"cve","external_id":"CVE-2016-0123x"}]}`), "/objects/0/external_references/0/external_id", "not a valid CVE id", CodeInvalidObject},
 		{"capec without id", bundleOf(edit(t, ind, `"name"`, `"external_references":[{"source_name":"capec","url":"https://capec.mitre.org/"}],"name"`)), "/objects/0/external_references/0", "needs external_id", CodeInvalidObject},
 		{"escaped pointer", bundleOf(edit(t, ind, `"name"`, `"x/y~z":1,"name"`)), "/objects/0/x~1y~0z", "custom property names", CodeInvalidObject},
+		{"nested bundle", bundleOf(`{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04983","objects":[]}`), "/objects/0/type", "cannot contain a bundle", CodeInvalidObject},
+		{"ref to bundle", bundleOf(`{"type":"note","spec_version":"2.1","id":"note--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"2016-05-12T08:17:27.000Z","modified":"2016-05-12T08:17:27.000Z","content":"c","object_refs":["bundle--44af6c39-c09b-49c5-9de2-394224b04982"]}`), "/objects/0/object_refs/0", "must refer to", CodeInvalidObject},
 		{"bad type name", bundleOf(`{"type":"X_Widget","id":"x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}`), "/objects/0/type", "not a valid STIX type", CodeInvalidObject},
 	}
 	for _, tt := range tests {
@@ -162,5 +164,24 @@ func TestValidateObjectPointerPrefix(t *testing.T) {
 	probs = ValidateObject(&Object{ID: o.ID, Raw: o.Raw}, "")
 	if len(probs) != 1 || probs[0].Pointer != "/name" {
 		t.Fatalf("hand-built object: got %v", probs)
+	}
+}
+
+func TestValidateHandBuiltBundle(t *testing.T) {
+	o, err := DecodeObject([]byte(edit(t, validIndicator, `"name":"Poison Ivy Malware"`, `"name":7`)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := Validate(&Bundle{ID: "bundle--nope", Objects: []*Object{o}})
+	var gotID, gotName bool
+	for _, p := range probs {
+		gotID = gotID || p.Pointer == "/id"
+		gotName = gotName || (p.Pointer == "/objects/0/name" && p.Object == o.ID)
+	}
+	if !gotID || !gotName || len(probs) != 2 {
+		t.Fatalf("got %v", probs)
+	}
+	if probs := Validate(nil); len(probs) != 1 {
+		t.Fatalf("Validate(nil) = %v", probs)
 	}
 }
