@@ -185,3 +185,27 @@ func TestValidateHandBuiltBundle(t *testing.T) {
 		t.Fatalf("Validate(nil) = %v", probs)
 	}
 }
+
+func TestTypeTablesConsistent(t *testing.T) {
+	counts := map[category]int{}
+	for typ, d := range typeDefs {
+		c, ok := categoryOf(typ)
+		if !ok || c != d.cat {
+			t.Errorf("categoryOf(%q) = %v, %v; table says %v", typ, c, ok, d.cat)
+		}
+		counts[d.cat]++
+		for _, r := range d.required {
+			_, inProps := d.props[r]
+			_, inCommon := d.common[r]
+			if !inProps && !inCommon {
+				t.Errorf("%s: required %q is not a property", typ, r)
+			}
+		}
+	}
+	want := map[category]int{catSDO: 19, catSRO: 2, catSCO: 18, catSMO: 3}
+	for c, n := range want {
+		if counts[c] != n {
+			t.Errorf("category %v has %d types, want %d", c, counts[c], n)
+		}
+	}
+}
