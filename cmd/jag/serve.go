@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
+	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/stix"
@@ -102,7 +103,27 @@ func (m *Main) Run(ctx context.Context) error {
 		m.db.Close()
 		return fmt.Errorf("start feed: %w", err)
 	}
-	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB, Queries: m.db.DB, Feed: m.feed.feed})
+	// The hub's keys (generated on first start, shared by every replica
+	// through the database) sign access tokens and receipts.
+	var authority *auth.Authority
+	hubKeys, err := auth.EnsureHubKeys(ctx, m.db.DB, auth.DefaultHubAlgorithm)
+	if err == nil {
+		authority, err = auth.NewAuthority(auth.AuthorityConfig{Keys: hubKeys, Revocations: m.db.DB})
+	}
+	if err != nil {
+		_ = m.feed.stop()
+		m.db.Close()
+		return fmt.Errorf("hub keys: %w", err)
+	}
+	authn := auth.Authenticate(authority, func(w http.ResponseWriter, r *http.Request, err error) {
+		if !errors.Is(err, auth.ErrUnauthorized) {
+			w.Header().Set("Retry-After", "2") // the revocation list could not be read
+		}
+		auth.WriteError(w, r, err)
+	})
+	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB, Queries: m.db.DB, Feed: m.feed.feed,
+		Authenticate: authn,
+		Ingest:       hub.IngestDeps{Store: m.db.DB, Receipts: authority}})
 
 	m.ln, err = net.Listen("tcp", m.cfg.addr)
 	if err != nil {

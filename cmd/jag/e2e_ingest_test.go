@@ -1,0 +1,572 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/lib/pq"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub/postgres"
+	"github.com/jag-hub/jag/hub/postgres/cluster"
+	"github.com/jag-hub/jag/hub/postgres/pgtest"
+	"github.com/jag-hub/jag/stix"
+)
+
+// End-to-end tests of POST /v1/bundles through the real `jag serve` binary
+// and PostgreSQL: every status and code of API.md section 3, the JSON and
+// STIX rows of RELIABILITY.md, kill -9 during a stream of submissions, and
+// one bundle posted concurrently to three replicas.
+
+const (
+	e2eOrgA = "identity--e2e0000a-0000-4000-8000-00000000000a"
+	e2eOrgB = "identity--e2e0000b-0000-4000-8000-00000000000b"
+)
+
+// ingestWorld is a database with two participants (EdDSA keys), the hub's
+// keys, and tokens.
+type ingestWorld struct {
+	t      testing.TB
+	dbURL  string
+	db     *postgres.DB
+	keys   map[string]*jose.JSONWebKey // private signing key per org
+	tokens map[string]string           // name → access token
+	seq    atomic.Int64
+}
+
+// newIngestWorld registers the participants and issues the tokens
+// "a" (org A, submit read), "a-read" (org A, read), "b" (org B, submit),
+// "community" (no org, submit).
+func newIngestWorld(t testing.TB, dbURL string) *ingestWorld {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dbURL, postgres.Options{MaxOpenConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := &ingestWorld{t: t, dbURL: dbURL, db: db, keys: map[string]*jose.JSONWebKey{}, tokens: map[string]string{}}
+	for _, org := range []string{e2eOrgA, e2eOrgB} {
+		p, err := auth.NewParticipant(org, "CERT "+org[10:18], "LU", "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateParticipant(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		priv, err := auth.GenerateKey("EdDSA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := auth.NewKey(org, priv.Public(), time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		w.keys[org] = priv
+	}
+	hubKeys, err := auth.EnsureHubKeys(ctx, db, auth.DefaultHubAlgorithm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authority, err := auth.NewAuthority(auth.AuthorityConfig{Keys: hubKeys, Revocations: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]auth.TokenClaims{
+		"a":         {Org: e2eOrgA, Tier: auth.TierMember, Scopes: []string{"submit", "read"}},
+		"a-read":    {Org: e2eOrgA, Tier: auth.TierMember, Scopes: []string{"read"}},
+		"b":         {Org: e2eOrgB, Tier: auth.TierMember, Scopes: []string{"submit"}},
+		"community": {Tier: auth.TierCommunity, Scopes: []string{"submit"}},
+	} {
+		c.TTL = 2 * time.Hour
+		tok, _, err := authority.Issue(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.tokens[name] = tok
+	}
+	return w
+}
+
+// uuid returns a fresh UUID-shaped suffix, distinct within the world.
+func (w *ingestWorld) uuid() string {
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", time.Now().UnixNano()&0xffffffff, w.seq.Add(1))
+}
+
+// indicatorJSON returns an unsigned indicator created by org.
+func (w *ingestWorld) indicatorJSON(org, pattern, extra string) string {
+	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-01-01T00:00:00.000Z",`+
+		`"modified":"2026-01-01T00:00:00.000Z","created_by_ref":%q,"indicator_types":["malicious-activity"],`+
+		`"pattern":%q,"pattern_type":"stix","pattern_version":"2.1","valid_from":"2026-01-01T00:00:00Z"%s}`,
+		w.uuid(), org, pattern, extra)
+}
+
+// sign signs an object with org's key.
+func (w *ingestWorld) sign(org, obj string) string {
+	w.t.Helper()
+	b, err := auth.SignObject([]byte(obj), w.keys[org], nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// signedIndicator is a signed indicator of org for domain.
+func (w *ingestWorld) signedIndicator(org, domain string) string {
+	return w.sign(org, w.indicatorJSON(org, "[domain-name:value = '"+domain+"']", ""))
+}
+
+func (w *ingestWorld) bundle(objs ...string) string {
+	return `{"type":"bundle","id":"bundle--` + w.uuid() + `","objects":[` + strings.Join(objs, ",") + `]}`
+}
+
+// answer is a decoded answer of the hub.
+type answer struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    string
+}
+
+func (a answer) items() []map[string]any {
+	list, _ := a.Body["errors"].([]any)
+	out := make([]map[string]any, len(list))
+	for i, it := range list {
+		out[i], _ = it.(map[string]any)
+	}
+	return out
+}
+
+var e2eClient = &http.Client{Timeout: 60 * time.Second}
+
+// post sends body to base/v1/bundles with the named token ("" none).
+func (w *ingestWorld) post(base, token, contentType string, body []byte) answer {
+	w.t.Helper()
+	a, err := w.tryPost(base, token, contentType, body)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return a
+}
+
+func (w *ingestWorld) tryPost(base, token, contentType string, body []byte) (answer, error) {
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/bundles", bytes.NewReader(body))
+	if err != nil {
+		return answer{}, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+w.tokens[token])
+	}
+	resp, err := e2eClient.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return answer{}, err
+	}
+	a := answer{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.Body)
+	return a, nil
+}
+
+// rowCounts are the rows of the ingest tables.
+type rowCounts struct{ objects, observables, events, submissions int }
+
+func (w *ingestWorld) counts() rowCounts {
+	w.t.Helper()
+	var c rowCounts
+	err := w.db.SQLX().QueryRow(`SELECT (SELECT count(*) FROM objects), (SELECT count(*) FROM observables),
+		(SELECT count(*) FROM events), (SELECT count(*) FROM submissions)`).Scan(&c.objects, &c.observables, &c.events, &c.submissions)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+func TestIngestEndToEnd(t *testing.T) {
+	w := newIngestWorld(t, pgtest.URL(t))
+	p := startServe(t, w.dbURL)
+	A, B := e2eOrgA, e2eOrgB
+
+	// A first version of an object of B, stored by B.
+	ofB := w.signedIndicator(B, "b.example")
+	if a := w.post(p.URL, "b", stixContentType, []byte(w.bundle(ofB))); a.Status != 201 {
+		t.Fatalf("setup: %d %s", a.Status, a.Raw)
+	}
+	stored := w.signedIndicator(A, "stored.example")
+	if a := w.post(p.URL, "a", stixContentType, []byte(w.bundle(stored))); a.Status != 201 {
+		t.Fatalf("setup: %d %s", a.Status, a.Raw)
+	}
+
+	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
+	tests := []struct {
+		name   string
+		token  string
+		ctype  string
+		body   string
+		status int
+		code   string
+		items  int // errors[] entries naming object and pointer; -1 = not checked
+	}{
+		{"401 without token", "", stixContentType, w.bundle(w.signedIndicator(A, "x1.example")), 401, "unauthorized", -1},
+		{"403 without submit scope", "a-read", stixContentType, w.bundle(w.signedIndicator(A, "x2.example")), 403, "forbidden", -1},
+		{"403 token without org", "community", stixContentType, w.bundle(w.signedIndicator(A, "x3.example")), 403, "forbidden", -1},
+		{"415 media type", "a", "text/plain", w.bundle(w.signedIndicator(A, "x4.example")), 415, "unsupported_media_type", -1},
+		{"400 truncated JSON", "a", stixContentType, w.bundle(w.signedIndicator(A, "x5.example"))[:100], 400, "invalid_json", -1},
+		{"400 trailing data", "a", stixContentType, w.bundle(w.signedIndicator(A, "x6.example")) + " {}", 400, "invalid_json", -1},
+		{"400 two concatenated values", "a", stixContentType, w.bundle() + w.bundle(), 400, "invalid_json", -1},
+		{"400 case-variant keys", "a", stixContentType, `{"type":"bundle","TYPE":"bundle","id":"bundle--` + w.uuid() + `","objects":[]}`, 400, "invalid_json", -1},
+		{"400 duplicate keys", "a", stixContentType, `{"type":"bundle","type":"bundle"}`, 400, "invalid_json", -1},
+		{"400 invalid UTF-8", "a", stixContentType, `{"type":"bundle","id":"bundle--` + w.uuid() + "\",\"x_n\":\"\xff\xfe\"}", 400, "invalid_json", -1},
+		{"400 lone surrogate", "a", stixContentType, `{"type":"bundle","x_n":"\ud800"}`, 400, "invalid_json", -1},
+		{"400 or 413 nesting 10000 deep", "a", stixContentType, `{"type":"bundle","x_n":` + deep + `}`, -413, "", -1},
+		{"413 million-element array", "a", stixContentType, `{"type":"bundle","x_n":[` + strings.Repeat("0,", 999999) + `0]}`, 413, "too_large", -1},
+		{"413 body over the limit", "a", stixContentType, `{"type":"bundle","x_n":"` + strings.Repeat("a", 17<<20) + `"}`, 413, "too_large", -1},
+		{"422 NUL in a string", "a", stixContentType, w.bundle(w.sign(A, w.indicatorJSON(A, "[domain-name:value = 'n.example']", `,"name":"a\u0000b"`))), 422, "invalid_object", 1},
+		{"422 leap second", "a", stixContentType, w.bundle(w.sign(A, strings.Replace(w.indicatorJSON(A, "[domain-name:value = 'l.example']", ""), `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2026-01-01T23:59:60.000Z"`, 1))), 422, "invalid_object", 1},
+		{"422 lower-case t and z", "a", stixContentType, w.bundle(w.sign(A, strings.Replace(w.indicatorJSON(A, "[domain-name:value = 'l2.example']", ""), `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2026-01-01t00:00:00.000z"`, 1))), 422, "invalid_object", 1},
+		{"422 offset timestamp", "a", stixContentType, w.bundle(w.sign(A, strings.Replace(w.indicatorJSON(A, "[domain-name:value = 'l3.example']", ""), `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2026-01-01T01:00:00.000+01:00"`, 1))), 422, "invalid_object", 1},
+		{"422 ten fraction digits", "a", stixContentType, w.bundle(w.sign(A, strings.Replace(w.indicatorJSON(A, "[domain-name:value = 'l4.example']", ""), `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2026-01-01T00:00:00.0000000001Z"`, 1))), 422, "invalid_object", 1},
+		{"422 modified before created", "a", stixContentType, w.bundle(w.sign(A, strings.Replace(w.indicatorJSON(A, "[domain-name:value = 'l5.example']", ""), `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2025-01-01T00:00:00.000Z"`, 1))), 422, "invalid_object", 1},
+		{"422 invalid patterns, one entry each", "a", stixContentType, w.bundle(w.sign(A, w.indicatorJSON(A, "[domain-name:value = ", "")), w.sign(A, w.indicatorJSON(A, strings.Repeat("(", 10000)+"[a:b = 'c']"+strings.Repeat(")", 10000), ""))), 422, "invalid_pattern", 2},
+		{"422 one-megabyte pattern", "a", stixContentType, w.bundle(w.sign(A, w.indicatorJSON(A, "[domain-name:value = '"+strings.Repeat("a", 1000000)+"']", ""))), 422, "invalid_pattern", 1},
+		{"422 object and pattern problems", "a", stixContentType, w.bundle(w.sign(A, w.indicatorJSON(A, "[", `,"confidence":101`))), 422, "invalid_object", 2},
+		{"422 TLP marking id with altered content", "a", stixContentType, w.bundle(`{"type":"marking-definition","spec_version":"2.1","id":"`+stix.TLPClearID+`","created":"2022-10-01T00:00:00.000Z","name":"TLP:RED","extensions":{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":{"extension_type":"property-extension","tlp_2_0":"red"}}}`, w.signedIndicator(A, "m.example")), 422, "invalid_object", -1},
+		{"422 TLP:RED without recipients", "a", stixContentType, w.bundle(w.sign(A, w.indicatorJSON(A, "[domain-name:value = 'red.example']", `,"object_marking_refs":["`+stix.TLPRedID+`"]`))), 422, "invalid_object", 1},
+		{"400 unsigned object", "a", stixContentType, w.bundle(w.signedIndicator(A, "s1.example"), w.indicatorJSON(A, "[domain-name:value = 's2.example']", "")), 400, "invalid_signature", 1},
+		{"400 tampered object", "a", stixContentType, w.bundle(strings.Replace(w.signedIndicator(A, "s3.example"), "s3.example", "s4.example", 1)), 400, "invalid_signature", 1},
+		{"403 signed by another participant", "a", stixContentType, w.bundle(w.sign(B, w.indicatorJSON(A, "[domain-name:value = 's5.example']", ""))), 403, "signer_mismatch", 1},
+		{"403 created_by_ref names another org", "a", stixContentType, w.bundle(w.sign(A, w.indicatorJSON(B, "[domain-name:value = 's6.example']", ""))), 403, "signer_mismatch", 1},
+		{"403 new version of another org's object", "a", stixContentType, w.bundle(w.signedIndicator(A, "ok.example"), w.sign(A, strings.ReplaceAll(strings.Replace(ofB, `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2026-02-01T00:00:00.000Z"`, 1), B, A))), 403, "forbidden", 1},
+		{"409 same id and modified, different content", "a", stixContentType, w.bundle(w.signedIndicator(A, "ok2.example"), w.sign(A, strings.Replace(stored, "stored.example", "changed.example", 1))), 409, "conflict", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := w.counts()
+			start := time.Now()
+			a := w.post(p.URL, tc.token, tc.ctype, []byte(tc.body))
+			elapsed := time.Since(start)
+			switch {
+			case tc.status == -413:
+				if a.Status != 400 && a.Status != 413 {
+					t.Fatalf("status %d, want 400 or 413: %s", a.Status, a.Raw)
+				}
+			case a.Status != tc.status:
+				t.Fatalf("status %d, want %d: %.500s", a.Status, tc.status, a.Raw)
+			}
+			if tc.code != "" && a.Body["code"] != tc.code {
+				t.Fatalf("code %v, want %s: %.500s", a.Body["code"], tc.code, a.Raw)
+			}
+			if ct := a.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("content type %q", ct)
+			}
+			if elapsed > 5*time.Second {
+				t.Errorf("answered in %s; hostile input must fail fast", elapsed)
+			}
+			if tc.items >= 0 {
+				items := a.items()
+				if len(items) != tc.items {
+					t.Fatalf("%d errors[] entries, want %d: %.800s", len(items), tc.items, a.Raw)
+				}
+				for _, it := range items {
+					obj, _ := it["object"].(string)
+					ptr, _ := it["pointer"].(string)
+					if !strings.Contains(obj, "--") || !strings.HasPrefix(ptr, "/objects/") || it["message"] == "" {
+						t.Errorf("entry must name the object, a pointer and a message: %v", it)
+					}
+				}
+			}
+			if after := w.counts(); after != before {
+				t.Fatalf("rows changed from %+v to %+v by a refused submission", before, after)
+			}
+		})
+	}
+
+	t.Run("401 bad token", func(t *testing.T) {
+		w.tokens["forged"] = strings.Repeat("e", 20) + "." + strings.Repeat("e", 20) + "." + strings.Repeat("e", 20)
+		before := w.counts()
+		if a := w.post(p.URL, "forged", stixContentType, []byte(w.bundle(w.signedIndicator(A, "f.example")))); a.Status != 401 || a.Body["code"] != "unauthorized" {
+			t.Fatalf("%d %s", a.Status, a.Raw)
+		}
+		if after := w.counts(); after != before {
+			t.Fatalf("rows changed from %+v to %+v", before, after)
+		}
+	})
+
+	t.Run("201 then 200 with the same receipt", func(t *testing.T) {
+		xss := w.sign(A, w.indicatorJSON(A, "[url:value = 'javascript:alert(1)'] OR [ipv4-addr:value ISSUBSET '198.51.100.0/24']", `,"name":"<script>alert(1)</script>"`))
+		body := []byte(w.bundle(xss, w.signedIndicator(A, "new.example")))
+		before := w.counts()
+		first := w.post(p.URL, "a", stixContentType, body)
+		if first.Status != 201 || first.Body["accepted"] != 2.0 || first.Body["duplicates"] != 0.0 {
+			t.Fatalf("first: %d %s", first.Status, first.Raw)
+		}
+		after := w.counts()
+		if after.objects != before.objects+2 || after.events != before.events+2 || after.submissions != before.submissions+1 || after.observables != before.observables+2 {
+			t.Fatalf("rows %+v after %+v", after, before)
+		}
+		again := w.post(p.URL, "a", "application/json", body)
+		if again.Status != 200 || again.Body["receipt"] != first.Body["receipt"] || again.Body["submission"] != first.Body["submission"] {
+			t.Fatalf("retry: %d %s, want 200 with receipt of %s", again.Status, again.Raw, first.Raw)
+		}
+		if w.counts() != after {
+			t.Fatal("a retry wrote rows")
+		}
+		// The exact bytes are stored (XSS is data, never rendered).
+		var raw []byte
+		var o struct{ ID string }
+		_ = json.Unmarshal([]byte(xss), &o)
+		if err := w.db.SQLX().QueryRow(`SELECT raw FROM objects WHERE id = $1`, o.ID).Scan(&raw); err != nil || string(raw) != xss {
+			t.Fatalf("stored bytes differ: %v", err)
+		}
+		// GET /v1/submissions/{id}: own org only.
+		for tok, want := range map[string]int{"a-read": 200, "b": 404} {
+			req, _ := http.NewRequest(http.MethodGet, p.URL+"/v1/submissions/"+first.Body["submission"].(string), nil)
+			req.Header.Set("Authorization", "Bearer "+w.tokens[tok])
+			resp, err := e2eClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want || (want == 200 && !strings.Contains(string(got), first.Body["receipt"].(string))) {
+				t.Fatalf("GET submission with %s: %d %s", tok, resp.StatusCode, got)
+			}
+		}
+	})
+
+	t.Run("harmless regex accepted fast", func(t *testing.T) {
+		start := time.Now()
+		a := w.post(p.URL, "a", stixContentType, []byte(w.bundle(w.sign(A, w.indicatorJSON(A, "[file:name MATCHES '(a+)+$']", "")))))
+		if (a.Status != 201 && a.Status != 422) || time.Since(start) > 5*time.Second {
+			t.Fatalf("%d in %s: %s", a.Status, time.Since(start), a.Raw)
+		}
+	})
+}
+
+// TestIngestUnavailable stops the database under a running hub: 503 with
+// Retry-After and nothing written; after the database is back the same
+// hub stores the bundle without a restart.
+func TestIngestUnavailable(t *testing.T) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "jag503")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := cluster.Start(ctx, dir, cluster.Options{NoSync: true, StopWithParent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	if err := c.CreateDatabase(ctx, "jag"); err != nil {
+		t.Fatal(err)
+	}
+	w := newIngestWorld(t, c.URL("jag"))
+	p := startServe(t, w.dbURL)
+	if a := w.post(p.URL, "a", stixContentType, []byte(w.bundle(w.signedIndicator(e2eOrgA, "before.example")))); a.Status != 201 {
+		t.Fatalf("before the outage: %d %s", a.Status, a.Raw)
+	}
+	before := w.counts()
+
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(w.bundle(w.signedIndicator(e2eOrgA, "during.example")))
+	for range 3 {
+		a := w.post(p.URL, "a", stixContentType, body)
+		if a.Status != 503 || a.Body["code"] != "unavailable" || a.Header.Get("Retry-After") == "" {
+			t.Fatalf("database down: %d %s (Retry-After %q)", a.Status, a.Raw, a.Header.Get("Retry-After"))
+		}
+	}
+
+	c, err = cluster.Start(ctx, dir, cluster.Options{NoSync: true, StopWithParent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	if got := w.counts(); got != before {
+		t.Fatalf("rows %+v after the outage, want %+v", got, before)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		a := w.post(p.URL, "a", stixContentType, body)
+		if a.Status == 201 {
+			break
+		}
+		if a.Status != 503 || time.Now().After(deadline) {
+			t.Fatalf("after the outage: %d %s", a.Status, a.Raw)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestIngestSurvivesKill kills the hub (kill -9) while several clients
+// submit: every acknowledged submission is complete after a restart on the
+// same database, no bundle is partially stored, and retrying the
+// unacknowledged ones is safe.
+func TestIngestSurvivesKill(t *testing.T) {
+	w := newIngestWorld(t, pgtest.URL(t))
+	p := startServe(t, w.dbURL)
+
+	type sent struct {
+		body  []byte
+		ids   []string
+		acked string // submission id when a 2xx answer arrived
+	}
+	const clients, perBundle = 4, 40
+	var mu sync.Mutex
+	var all []*sent
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s := &sent{}
+				objs := make([]string, perBundle)
+				for i := range objs {
+					objs[i] = w.signedIndicator(e2eOrgA, fmt.Sprintf("k%d.example", w.seq.Add(1)))
+					var o struct{ ID string }
+					_ = json.Unmarshal([]byte(objs[i]), &o)
+					s.ids = append(s.ids, o.ID)
+				}
+				s.body = []byte(w.bundle(objs...))
+				mu.Lock()
+				all = append(all, s)
+				mu.Unlock()
+				a, err := w.tryPost(p.URL, "a", stixContentType, s.body)
+				if err != nil {
+					return // the hub is gone
+				}
+				if a.Status == 201 {
+					mu.Lock()
+					s.acked, _ = a.Body["submission"].(string)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	p.Kill()
+	close(stop)
+	wg.Wait()
+
+	p2 := startServe(t, w.dbURL)
+	acked := 0
+	for _, s := range all {
+		var n int
+		if err := w.db.SQLX().Get(&n, `SELECT count(*) FROM objects WHERE id = ANY($1)`, pq.Array(s.ids)); err != nil {
+			t.Fatal(err)
+		}
+		if s.acked != "" {
+			acked++
+			var accepted int
+			if err := w.db.SQLX().Get(&accepted, `SELECT accepted FROM submissions WHERE id = $1`, s.acked); err != nil {
+				t.Fatalf("acknowledged submission %s lost: %v", s.acked, err)
+			}
+			if n != perBundle || accepted != perBundle {
+				t.Fatalf("acknowledged submission %s has %d of %d objects (accepted %d)", s.acked, n, perBundle, accepted)
+			}
+		}
+		if n != 0 && n != perBundle {
+			t.Fatalf("partial bundle: %d of %d objects stored", n, perBundle)
+		}
+		// Retrying is safe whatever happened: stored → 200, else 201.
+		a := w.post(p2.URL, "a", stixContentType, s.body)
+		if (n == perBundle && a.Status != 200) || (n == 0 && a.Status != 201) {
+			t.Fatalf("retry of a bundle with %d objects stored: %d %s", n, a.Status, a.Raw)
+		}
+	}
+	if acked == 0 {
+		t.Fatal("no submission was acknowledged before the kill; the test proved nothing")
+	}
+	c := w.counts()
+	if c.objects != len(all)*perBundle || c.events != c.objects {
+		t.Fatalf("after retries: %+v for %d bundles of %d", c, len(all), perBundle)
+	}
+	t.Logf("%d bundles sent, %d acknowledged before kill -9", len(all), acked)
+}
+
+// TestIngestConcurrentReplicas posts one bundle 100 times at once to three
+// replicas: one version and one event per object, one submission, and
+// every answer carries the same receipt.
+func TestIngestConcurrentReplicas(t *testing.T) {
+	w := newIngestWorld(t, pgtest.URL(t))
+	jagBinary(t)
+	replicas := make([]*serveProc, 3)
+	var wg sync.WaitGroup
+	for i := range replicas {
+		wg.Add(1)
+		go func() { defer wg.Done(); replicas[i] = startServe(t, w.dbURL) }()
+	}
+	wg.Wait()
+	objs := make([]string, 20)
+	for i := range objs {
+		objs[i] = w.signedIndicator(e2eOrgA, fmt.Sprintf("c%d.example", i))
+	}
+	body := []byte(w.bundle(objs...))
+	answers := make([]answer, 100)
+	errs := make([]error, 100)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], errs[i] = w.tryPost(replicas[i%3].URL, "a", stixContentType, body)
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for i, a := range answers {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		switch a.Status {
+		case 201:
+			created++
+		case 200:
+		default:
+			t.Fatalf("answer %d: %d %s", i, a.Status, a.Raw)
+		}
+		if a.Body["receipt"] != answers[0].Body["receipt"] {
+			t.Fatalf("answers carry different receipts:\n%s\n%s", answers[0].Raw, a.Raw)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d answers were 201, want exactly 1", created)
+	}
+	if c := w.counts(); c.objects != 20 || c.events != 20 || c.submissions != 1 {
+		t.Fatalf("rows %+v, want 20 objects, 20 events, 1 submission", c)
+	}
+}
