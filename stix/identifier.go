@@ -82,12 +82,3 @@ func validUUID(s string) bool {
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
-
-// idType returns the type part of a syntactically valid identifier, or "".
-func idType(id string) string {
-	t, _, err := ParseIdentifier(id)
-	if err != nil {
-		return ""
-	}
-	return t
-}

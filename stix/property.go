@@ -123,7 +123,6 @@ func (v *validator) check(pr prop, n *node) {
 		v.dictionary(n)
 	case kHashes:
 		v.hashes(n)
-	case kAny:
 	default: // the list kinds
 		if !v.wantKind(n, kindArray) {
 			return

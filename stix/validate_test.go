@@ -42,6 +42,12 @@ func TestValidateValid(t *testing.T) {
 		"extension-definition":          bundleOf(`{"type":"extension-definition","spec_version":"2.1","id":"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc","created_by_ref":"identity--f431f809-377b-45e0-aa1c-6a4751cae5ff","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"JAG signature","schema":"https://jag.example/signature.json","version":"1.0","extension_types":["property-extension"]}`),
 		"property extension":            bundleOf(edit(t, validIndicator, `"name"`, `"extensions":{"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc":{"extension_type":"property-extension","signature":"x"}},"name"`)),
 	}
+	docs["granular marking and sco extension"] = bundleOf(`{"type":"file","id":"file--fb0419a8-f09c-57f8-be64-71a80417591c","name":"a.zip",
+		"extensions":{"archive-ext":{"contains_refs":["file--fb0419a8-f09c-57f8-be64-71a80417591d"]}},
+		"granular_markings":[{"marking_ref":"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da","selectors":["name"]},{"lang":"en","selectors":["name"]}]}`)
+	docs["multipart email"] = bundleOf(`{"type":"email-message","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":true,
+		"body_multipart":[{"content_type":"text/plain","body":"hi"},{"content_type":"image/png","body_raw_ref":"artifact--4cce66f8-6eaa-53cb-85d5-3a85fca3a6c5"}]}`)
+	docs["custom unversioned object"] = bundleOf(`{"type":"x-acme-thing","id":"x-acme-thing--ff26c055-6336-5bc5-b98d-13d6226742dd","x_v":true}`)
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
 			b, err := DecodeBundle([]byte(doc), Limits{})
@@ -106,6 +112,18 @@ func TestValidateProblems(t *testing.T) {
 		{"escaped pointer", bundleOf(edit(t, ind, `"name"`, `"x/y~z":1,"name"`)), "/objects/0/x~1y~0z", "custom property names", CodeInvalidObject},
 		{"nested bundle", bundleOf(`{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04983","objects":[]}`), "/objects/0/type", "cannot contain a bundle", CodeInvalidObject},
 		{"ref to bundle", bundleOf(`{"type":"note","spec_version":"2.1","id":"note--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"2016-05-12T08:17:27.000Z","modified":"2016-05-12T08:17:27.000Z","content":"c","object_refs":["bundle--44af6c39-c09b-49c5-9de2-394224b04982"]}`), "/objects/0/object_refs/0", "must refer to", CodeInvalidObject},
+		{"granular marking with both", bundleOf(`{"type":"mutex","id":"mutex--eba44954-d4e4-5d3b-814c-2b17dd8de300","name":"m","granular_markings":[{"lang":"en","marking_ref":"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da","selectors":["name"]}]}`), "/objects/0/granular_markings/0", "exactly one of marking_ref and lang", CodeInvalidObject},
+		{"granular marking without selectors", bundleOf(`{"type":"mutex","id":"mutex--eba44954-d4e4-5d3b-814c-2b17dd8de300","name":"m","granular_markings":[{"lang":"en"}]}`), "/objects/0/granular_markings/0", "missing required property selectors", CodeInvalidObject},
+		{"mime part with body and raw ref", bundleOf(`{"type":"email-message","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":true,"body_multipart":[{"body":"hi","body_raw_ref":"artifact--4cce66f8-6eaa-53cb-85d5-3a85fca3a6c5"}]}`), "/objects/0/body_multipart/0", "body and body_raw_ref", CodeInvalidObject},
+		{"multipart with body", bundleOf(`{"type":"email-message","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":true,"body":"x"}`), "/objects/0", "body must not be present", CodeInvalidObject},
+		{"active traffic with end", bundleOf(`{"type":"network-traffic","id":"network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d","src_ref":"ipv4-addr--4d22aae0-2bf9-5427-8819-e4f6abf20a53","protocols":["tcp"],"is_active":true,"end":"2014-11-12T10:05:00Z"}`), "/objects/0", "is_active", CodeInvalidObject},
+		{"traffic without endpoints", bundleOf(`{"type":"network-traffic","id":"network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d","protocols":["tcp"]}`), "/objects/0", "src_ref or dst_ref", CodeInvalidObject},
+		{"port range", bundleOf(`{"type":"network-traffic","id":"network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d","dst_ref":"ipv4-addr--4d22aae0-2bf9-5427-8819-e4f6abf20a53","protocols":["tcp"],"dst_port":65536}`), "/objects/0/dst_port", "between 0 and 65535", CodeInvalidObject},
+		{"sdo extension name", bundleOf(edit(t, ind, `"name"`, `"extensions":{"archive-ext":{"a":"b"}},"name"`)), "/objects/0/extensions/archive-ext", "extension keys", CodeInvalidObject},
+		{"empty extension", bundleOf(edit(t, ind, `"name"`, `"extensions":{"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc":{}},"name"`)), "/objects/0/extensions/extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc", "must not be empty", CodeInvalidObject},
+		{"custom null", bundleOf(edit(t, ind, `"name"`, `"x_a":null,"name"`)), "/objects/0/x_a", "null", CodeInvalidObject},
+		{"custom _hex", bundleOf(edit(t, ind, `"name"`, `"x_a_hex":"abc","name"`)), "/objects/0/x_a_hex", "hexadecimal", CodeInvalidObject},
+		{"custom _bin", bundleOf(edit(t, ind, `"name"`, `"x_a_bin":"!!","name"`)), "/objects/0/x_a_bin", "base64", CodeInvalidObject},
 		{"bad type name", bundleOf(`{"type":"X_Widget","id":"x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}`), "/objects/0/type", "not a valid STIX type", CodeInvalidObject},
 	}
 	for _, tt := range tests {
@@ -207,5 +225,26 @@ func TestTypeTablesConsistent(t *testing.T) {
 		if counts[c] != n {
 			t.Errorf("category %v has %d types, want %d", c, counts[c], n)
 		}
+	}
+}
+
+func TestErrorStrings(t *testing.T) {
+	de := &DecodeError{Pointer: "/objects/2", Offset: 17, Msg: "duplicate member name \"id\""}
+	if got, want := de.Error(), `stix: decode /objects/2 (offset 17): duplicate member name "id"`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if de.Code() != "invalid_json" {
+		t.Errorf("Code() = %q", de.Code())
+	}
+	big := &DecodeError{Offset: 0, Msg: "document larger than 8 bytes", TooLarge: true}
+	if got := big.Error(); got != "stix: decode / (offset 0): document larger than 8 bytes" || big.Code() != "too_large" {
+		t.Errorf("Error() = %q, Code() = %q", got, big.Code())
+	}
+	p := Problem{Object: "indicator--x", Pointer: "/objects/0/name", Message: "must be a string, not number"}
+	if got := p.String(); got != "indicator--x /objects/0/name: must be a string, not number" {
+		t.Errorf("String() = %q", got)
+	}
+	if got := (Problem{Message: "m"}).String(); got != "/: m" {
+		t.Errorf("String() = %q", got)
 	}
 }
