@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/lib/pq"
@@ -52,7 +53,18 @@ func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limi
 			}
 		}
 	}
-	rows, err := db.db.QueryxContext(ctx, q, pq.Array(idx), pq.Array(kinds), pq.Array(values),
+	// The containment join's row estimate is a default guess that makes
+	// the planner start parallel workers; their start-up alone costs more
+	// than the index probes, so lookups run without them.
+	tx, err := db.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("lookup: %w", mapError(err))
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+		return nil, fmt.Errorf("lookup: %w", mapError(err))
+	}
+	rows, err := tx.QueryxContext(ctx, q, pq.Array(idx), pq.Array(kinds), pq.Array(values),
 		pq.Array(nidx), pq.Array(nets), v.Org, v.Tier, limit)
 	if err != nil {
 		return nil, fmt.Errorf("lookup: %w", mapError(err))
