@@ -53,7 +53,7 @@ func (v *validator) object(o *Object) {
 		}
 		mark := v.at(m.key)
 		if m.key == "extensions" {
-			v.extensions(&m.val, def.cat)
+			v.extensions(&m.val, typ)
 		} else if pr, ok := def.common[m.key]; ok {
 			v.check(pr, &m.val)
 		} else if pr, ok := def.props[m.key]; ok {

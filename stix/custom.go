@@ -52,10 +52,11 @@ func validPropertyName(k string) bool {
 // extensionTypes is the closed extension-type-enum.
 var extensionTypes = []string{"new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension"}
 
-// extensions checks an extensions dictionary: keys are extension-definition
-// ids (whose values carry a valid extension_type) or, on SCOs, predefined
-// "*-ext" names; values are non-empty objects.
-func (v *validator) extensions(n *node, cat category) {
+// extensions checks the extensions dictionary of an object of type typ:
+// keys are extension-definition ids (whose values carry a valid
+// extension_type) or "*-ext" names (the predefined SCO extensions are
+// checked against their definitions); values are non-empty objects.
+func (v *validator) extensions(n *node, typ string) {
 	if !v.wantKind(n, kindObject) {
 		return
 	}
@@ -65,13 +66,13 @@ func (v *validator) extensions(n *node, cat category) {
 	for i := range n.members {
 		m := &n.members[i]
 		mark := v.at(m.key)
-		v.extension(m, cat)
+		v.extension(m, typ)
 		v.back(mark)
 	}
 }
 
 // extension checks the current member of an extensions dictionary.
-func (v *validator) extension(m *member, cat category) {
+func (v *validator) extension(m *member, typ string) {
 	if !v.wantKind(&m.val, kindObject) {
 		return
 	}
@@ -82,9 +83,16 @@ func (v *validator) extension(m *member, cat category) {
 	case strings.HasPrefix(m.key, "extension-definition--"):
 		v.identifierOf(&node{kind: kindString, str: m.key}, "extension-definition")
 		v.members(&m.val, extensionProps, extensionRequired)
-	case cat == catSCO && strings.HasSuffix(m.key, "-ext") && validTypeName(m.key):
-		v.members(&m.val, nil, nil)
+	case strings.HasSuffix(m.key, "-ext") && validTypeName(m.key):
+		if def := scoExtensions[typ][m.key]; def != nil {
+			v.members(&m.val, def.props, def.required)
+			if def.check != nil {
+				def.check(v, &m.val)
+			}
+			return
+		}
+		v.members(&m.val, nil, nil) // a custom extension in the STIX 2.0 style
 	default:
-		v.add("extension keys must be extension-definition ids (or predefined -ext names on SCOs)")
+		v.add("extension keys must be extension-definition ids or end in -ext")
 	}
 }
