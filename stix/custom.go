@@ -54,8 +54,9 @@ var extensionTypes = []string{"new-sdo", "new-sco", "new-sro", "property-extensi
 
 // extensions checks the extensions dictionary of an object of type typ:
 // keys are extension-definition ids (whose values carry a valid
-// extension_type) or "*-ext" names (the predefined SCO extensions are
-// checked against their definitions); values are non-empty objects.
+// extension_type) or, except on marking definitions, "*-ext" names (the
+// predefined SCO extensions are checked against their definitions); values
+// are non-empty objects.
 func (v *validator) extensions(n *node, typ string) {
 	if !v.wantKind(n, kindObject) {
 		return
@@ -83,7 +84,7 @@ func (v *validator) extension(m *member, typ string) {
 	case strings.HasPrefix(m.key, "extension-definition--"):
 		v.identifierOf(&node{kind: kindString, str: m.key}, "extension-definition")
 		v.members(&m.val, extensionProps, extensionRequired)
-	case strings.HasSuffix(m.key, "-ext") && validTypeName(m.key):
+	case strings.HasSuffix(m.key, "-ext") && validTypeName(m.key) && typ != "marking-definition":
 		if def := scoExtensions[typ][m.key]; def != nil {
 			v.members(&m.val, def.props, def.required)
 			if def.check != nil {
@@ -93,6 +94,6 @@ func (v *validator) extension(m *member, typ string) {
 		}
 		v.members(&m.val, nil, nil) // a custom extension in the STIX 2.0 style
 	default:
-		v.add("extension keys must be extension-definition ids or end in -ext")
+		v.add("extension keys must be extension-definition ids (or, except on marking definitions, end in -ext)")
 	}
 }

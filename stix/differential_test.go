@@ -126,6 +126,22 @@ func mutations(obj map[string]any) []mutation {
 		mutation{"bad custom property", func(o map[string]any) bool { o["Bad-Name"] = "v"; return true }},
 		mutation{"reserved property", func(o map[string]any) bool { o["severity"] = "high"; return true }},
 		mutation{"confidence 101", func(o map[string]any) bool { o["confidence"] = json.Number("101"); return true }},
+		mutation{"-ext extension", func(o map[string]any) bool {
+			o["extensions"] = map[string]any{"x-acme-ext": map[string]any{"x_a": "b"}}
+			return true
+		}},
+		mutation{"extension-definition extension", func(o map[string]any) bool {
+			o["extensions"] = map[string]any{"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc": map[string]any{"extension_type": "property-extension", "signature": "x"}}
+			return true
+		}},
+		mutation{"bad extension key", func(o map[string]any) bool {
+			o["extensions"] = map[string]any{"acme": map[string]any{"x_a": "b"}}
+			return true
+		}},
+		mutation{"bad extension_type", func(o map[string]any) bool {
+			o["extensions"] = map[string]any{"extension-definition--2a612e16-4709-402f-81dd-c1a3596143cc": map[string]any{"extension_type": "other"}}
+			return true
+		}},
 	)
 	return ms
 }
