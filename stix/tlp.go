@@ -58,8 +58,16 @@ func (t TLP) String() string { return "TLP:" + strings.ToUpper(string(t)) }
 // tlpMarking is one predefined OASIS TLP marking-definition object.
 type tlpMarking struct {
 	level TLP
-	v1    bool   // TLP 1.0 definition (mapped to its 2.0 level)
-	json  string // the object's canonical content
+	name  string // e.g. "TLP:AMBER+STRICT", "TLP:WHITE"
+	v1    bool   // a TLP 1.0 definition, mapped to its 2.0 level
+}
+
+// content returns the published JSON of the marking with this id.
+func (m tlpMarking) content(id string) string {
+	if m.v1 {
+		return tlp1JSON(id, m.name, strings.ToLower(strings.TrimPrefix(m.name, "TLP:")))
+	}
+	return tlp2JSON(id, m.name, string(m.level))
 }
 
 // TLP2ExtensionID is the OASIS extension-definition that carries the TLP
@@ -96,25 +104,35 @@ const (
 func lookupTLPMarking(id string) (tlpMarking, bool) {
 	switch id {
 	case TLPClearID:
-		return tlpMarking{TLPClear, false, tlp2JSON(id, "TLP:CLEAR", "clear")}, true
+		return tlpMarking{TLPClear, "TLP:CLEAR", false}, true
 	case TLPGreenID:
-		return tlpMarking{TLPGreen, false, tlp2JSON(id, "TLP:GREEN", "green")}, true
+		return tlpMarking{TLPGreen, "TLP:GREEN", false}, true
 	case TLPAmberID:
-		return tlpMarking{TLPAmber, false, tlp2JSON(id, "TLP:AMBER", "amber")}, true
+		return tlpMarking{TLPAmber, "TLP:AMBER", false}, true
 	case TLPAmberStrictID:
-		return tlpMarking{TLPAmberStrict, false, tlp2JSON(id, "TLP:AMBER+STRICT", "amber+strict")}, true
+		return tlpMarking{TLPAmberStrict, "TLP:AMBER+STRICT", false}, true
 	case TLPRedID:
-		return tlpMarking{TLPRed, false, tlp2JSON(id, "TLP:RED", "red")}, true
+		return tlpMarking{TLPRed, "TLP:RED", false}, true
 	case TLP1WhiteID:
-		return tlpMarking{TLPClear, true, tlp1JSON(id, "TLP:WHITE", "white")}, true
+		return tlpMarking{TLPClear, "TLP:WHITE", true}, true
 	case TLP1GreenID:
-		return tlpMarking{TLPGreen, true, tlp1JSON(id, "TLP:GREEN", "green")}, true
+		return tlpMarking{TLPGreen, "TLP:GREEN", true}, true
 	case TLP1AmberID:
-		return tlpMarking{TLPAmber, true, tlp1JSON(id, "TLP:AMBER", "amber")}, true
+		return tlpMarking{TLPAmber, "TLP:AMBER", true}, true
 	case TLP1RedID:
-		return tlpMarking{TLPRed, true, tlp1JSON(id, "TLP:RED", "red")}, true
+		return tlpMarking{TLPRed, "TLP:RED", true}, true
 	}
 	return tlpMarking{}, false
+}
+
+// isPredefinedContent reports whether n is exactly the published content
+// of the predefined marking m with this id.
+func isPredefinedContent(n *node, id string, m tlpMarking) bool {
+	want, err := parseDocument([]byte(m.content(id)), Limits{})
+	if err != nil {
+		panic("stix: predefined TLP marking does not parse: " + err.Error())
+	}
+	return sameJSON(n, &want)
 }
 
 // MarkingTLP maps a TLP 2.0 or 1.0 marking-definition id to its TLP 2.0
@@ -140,11 +158,7 @@ func IsPredefinedTLPMarking(o *Object) bool {
 	if err != nil {
 		return false
 	}
-	want, derr := parseDocument([]byte(m.json), Limits{})
-	if derr != nil {
-		panic("stix: predefined TLP marking does not parse: " + derr.Error())
-	}
-	return sameJSON(n, &want)
+	return isPredefinedContent(n, o.ID, m)
 }
 
 // ObjectTLP returns the most restrictive TLP among refs; a ref that is

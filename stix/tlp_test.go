@@ -146,3 +146,24 @@ func TestPredefinedTLPMarking(t *testing.T) {
 		t.Error("hand-built Object with the OASIS content not recognised")
 	}
 }
+
+func TestPredefinedMarkingsAreValid(t *testing.T) {
+	ids := []string{TLPClearID, TLPGreenID, TLPAmberID, TLPAmberStrictID, TLPRedID,
+		TLP1WhiteID, TLP1GreenID, TLP1AmberID, TLP1RedID}
+	for _, id := range ids {
+		m, ok := lookupTLPMarking(id)
+		if !ok {
+			t.Fatalf("%s not predefined", id)
+		}
+		o, err := DecodeObject([]byte(m.content(id)), Limits{})
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if probs := ValidateObject(o, ""); probs != nil {
+			t.Errorf("%s: %v", id, probs)
+		}
+		if !IsPredefinedTLPMarking(o) {
+			t.Errorf("%s: own content not recognised", id)
+		}
+	}
+}
