@@ -136,11 +136,13 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	}
 	now := time.Now()
 	var failed []string
+	checked := 0
 	enc := json.NewEncoder(e.stdout)
 	for _, o := range objects {
 		if stix.IsPredefinedTLPMarking(o) {
 			continue
 		}
+		checked++
 		line := map[string]any{"id": o.ID}
 		v, err := auth.VerifyObject(o.Raw, keys, now)
 		if err != nil {
@@ -154,7 +156,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if len(failed) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d objects failed verification: %s", len(failed), len(objects), strings.Join(failed, ", "))}
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d objects failed verification: %s", len(failed), checked, strings.Join(failed, ", "))}
 	}
 	return nil
 }
