@@ -103,9 +103,10 @@ func Require(scope string, fail ErrorWriter) func(http.Handler) http.Handler {
 	}
 }
 
-// WriteError is a minimal problem+json ErrorWriter: 401 for
-// ErrUnauthorized, 403 for ErrForbidden, 503 otherwise. The detail never
-// includes the token.
+// WriteError is a minimal problem+json ErrorWriter in the hub's format:
+// 401 unauthorized for ErrUnauthorized, 403 forbidden for ErrForbidden,
+// and 503 unavailable (Retry-After: 2) for anything else, which can only be
+// a failure of the revocation store. The detail never includes the token.
 func WriteError(w http.ResponseWriter, _ *http.Request, err error) {
 	status, code := http.StatusServiceUnavailable, "unavailable"
 	switch {
@@ -114,8 +115,11 @@ func WriteError(w http.ResponseWriter, _ *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="jag"`)
 	case errors.Is(err, ErrForbidden):
 		status, code = http.StatusForbidden, "forbidden"
+	default:
+		w.Header().Set("Retry-After", "2")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"type":"about:blank","title":%q,"status":%d,"code":%q}`+"\n", http.StatusText(status), status, code)
+	fmt.Fprintf(w, `{"type":"https://jag.example/problems/%s","title":%q,"status":%d,"code":%q}`+"\n", code, http.StatusText(status), status, code)
 }

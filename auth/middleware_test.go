@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -85,5 +86,21 @@ func TestMiddleware(t *testing.T) {
 				t.Fatalf("principal org = %q, want %q", gotOrg, tt.org)
 			}
 		})
+	}
+}
+
+func TestAuthenticateStoreDownIs503(t *testing.T) {
+	a, rev := newTestAuthority(t, nil)
+	tok, _, err := a.Issue(context.Background(), TokenClaims{Org: orgA, Tier: TierMember, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev.err = errors.New("connection refused")
+	r := httptest.NewRequest(http.MethodGet, "/x", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	w := httptest.NewRecorder()
+	Authenticate(a, nil)(http.NotFoundHandler()).ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("status = %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
 	}
 }
