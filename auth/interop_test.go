@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -186,6 +188,43 @@ func TestInteropGoSigned(t *testing.T) {
 			if !bytes.Equal(canonical, again) {
 				t.Fatalf("object %d (%s) differs from what the code signs now:\n%s\n%s", i, k.Algorithm, canonical, again)
 			}
+		}
+	}
+}
+
+// TestInteropJCS compares package jcs with Node's canonicalize on random
+// doubles (by IEEE 754 bits) and on objects whose member names need
+// UTF-16 ordering (testdata/interop/jcs-numbers.json).
+func TestInteropJCS(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(interopDir, "jcs-numbers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Numbers []struct{ Bits, JSON string }
+		Objects []struct{ Input, JSON string }
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Numbers) < 1000 || len(f.Objects) < 100 {
+		t.Fatalf("fixture too small: %d numbers, %d objects", len(f.Numbers), len(f.Objects))
+	}
+	for _, n := range f.Numbers {
+		bits, err := strconv.ParseUint(n.Bits, 16, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(jcs.AppendNumber(nil, math.Float64frombits(bits))); got != n.JSON {
+			t.Errorf("AppendNumber(%s) = %s, Node says %s", n.Bits, got, n.JSON)
+		}
+		if got, err := jcs.Transform([]byte(n.JSON)); err != nil || string(got) != n.JSON {
+			t.Errorf("Transform(%s) = %s, %v", n.JSON, got, err)
+		}
+	}
+	for _, o := range f.Objects {
+		if got, err := jcs.Transform([]byte(o.Input)); err != nil || string(got) != o.JSON {
+			t.Errorf("Transform(%s)\n got %s, %v\nwant %s", o.Input, got, err, o.JSON)
 		}
 	}
 }

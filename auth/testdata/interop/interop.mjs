@@ -129,8 +129,46 @@ async function verify(file) {
   if (failed) process.exit(1);
 }
 
+// jcs-numbers.json: the ECMAScript serialisation of random doubles (by
+// their IEEE 754 bits) and of random member-name orderings, for the Go JCS
+// differential test.
+function generateNumbers() {
+  const view = new DataView(new ArrayBuffer(8));
+  const numbers = [];
+  let seed = 0x2545f491;
+  const next = () => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return seed >>> 0; };
+  while (numbers.length < 2000) {
+    view.setUint32(0, next());
+    view.setUint32(4, next());
+    // Mix full-range bit patterns with values of everyday magnitude.
+    let x = view.getFloat64(0);
+    if (numbers.length % 2 === 1) x = (next() / 2 ** 32 - 0.5) * 10 ** ((next() % 44) - 22);
+    if (numbers.length % 5 === 4) x = Math.round(x);
+    if (!Number.isFinite(x)) continue;
+    view.setFloat64(0, x);
+    const bits = view.getBigUint64(0).toString(16).padStart(16, '0');
+    numbers.push({ bits, json: canonicalize(x) });
+  }
+  const names = [];
+  const alphabet = ['a', 'B', '\u00e9', '\u20ac', '\ufb33', '\ud83d\ude00', '\u0080', '1', '\r', '\uffff', '\ud800\udc00'];
+  for (let i = 0; i < 200; i++) {
+    const obj = {};
+    for (let j = 0; j < 6; j++) {
+      let k = '';
+      for (let n = 1 + (next() % 3); n > 0; n--) k += alphabet[next() % alphabet.length];
+      obj[k] = j;
+    }
+    names.push({ input: JSON.stringify(obj), json: canonicalize(obj) });
+  }
+  writeFileSync(new URL('jcs-numbers.json', here), JSON.stringify({ numbers, objects: names }) + '\n');
+  console.log(`jcs-numbers.json: ${numbers.length} numbers, ${names.length} objects`);
+}
+
 const cmd = process.argv[2];
-if (cmd === 'generate') await generate();
+if (cmd === 'generate') {
+  await generate();
+  generateNumbers();
+}
 else if (cmd === 'verify') await verify(process.argv[3] ?? 'go-signed.json');
 else {
   console.error('usage: node interop.mjs generate | verify [file]');
