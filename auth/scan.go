@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -94,9 +95,30 @@ func stringMember(obj []byte, name string) (string, bool, error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", true, fmt.Errorf("member %q is not a string", name)
 	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true, nil // canonical: no escapes, nothing to decode
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", true, fmt.Errorf("member %q: %w", name, err)
 	}
 	return s, true, nil
+}
+
+// withoutMember returns the canonical object obj without the member whose
+// value is the sub-slice val of obj (as returned by member), comma
+// included. Removing one member from a canonical object leaves the
+// canonical form of the rest, so no second canonicalisation is needed.
+func withoutMember(obj, val []byte, name string) []byte {
+	end := cap(obj) - cap(val) + len(val)        // just past the value
+	start := cap(obj) - cap(val) - len(name) - 3 // the opening quote of the name
+	switch {
+	case obj[start-1] == ',':
+		start--
+	case obj[end] == ',':
+		end++
+	}
+	out := make([]byte, 0, len(obj)-(end-start))
+	out = append(out, obj[:start]...)
+	return append(out, obj[end:]...)
 }

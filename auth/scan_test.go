@@ -35,3 +35,30 @@ func TestMember(t *testing.T) {
 		t.Errorf("memberNames = %v", got)
 	}
 }
+
+// TestWithoutMember checks the splice against a second canonicalisation.
+func TestWithoutMember(t *testing.T) {
+	for _, in := range []string{
+		`{"e":{"extension_type":"p","recipients":["a"],"signature":"s.x"}}`,
+		`{"e":{"signature":"s","z":1}}`,
+		`{"e":{"signature":{"a":"b,}"}}}`,
+		`{"a":1,"e":{"a":[1,2],"signature":"s"},"z":2}`,
+	} {
+		whole, err := jcs.Transform([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ext, _ := member(whole, "e")
+		val, ok := member(ext, "signature")
+		if !ok {
+			t.Fatalf("%s: no signature", in)
+		}
+		want, err := jcs.TransformWithout(whole, "e", "signature")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := withoutMember(whole, val, "signature"); string(got) != string(want) {
+			t.Errorf("withoutMember(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

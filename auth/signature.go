@@ -172,6 +172,7 @@ func findKey(keys []Key, kid string) *Key {
 // signedObject is an object whose signature has been parsed, not checked.
 type signedObject struct {
 	whole      []byte // canonical form of the whole object
+	payload    []byte // canonical form without the signature member: what was signed
 	signature  string
 	header     protectedHeader
 	sig        []byte // decoded signature bytes
@@ -196,14 +197,16 @@ func parseSigned(raw []byte) (*signedObject, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
 	}
-	sig, present, err := stringMember(ext, memberSignature)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
-	case !present:
+	sigRaw, present := member(ext, memberSignature)
+	if !present {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
 	}
+	sig, _, err := stringMember(ext, memberSignature)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
+	}
 	p.signature = sig
+	p.payload = withoutMember(whole, sigRaw, memberSignature)
 	if list, ok := member(ext, memberRecipients); ok {
 		if err := json.Unmarshal(list, &p.recipients); err != nil || list[0] != '[' || p.recipients == nil {
 			return nil, fmt.Errorf("%w: recipients is not an array of identity ids", ErrInvalidSignature)
@@ -237,10 +240,7 @@ func (p *signedObject) verify(key *Key, at time.Time) (Verified, error) {
 	if err := checkECDSA(key.Alg, p.sig); err != nil {
 		return Verified{}, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
 	}
-	payload, err := jcs.TransformWithout(p.whole, "extensions", ExtensionID, memberSignature)
-	if err != nil {
-		return Verified{}, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
-	}
+	payload := p.payload
 	jws, err := jose.ParseDetached(p.signature, payload, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(key.Alg)})
 	if err != nil {
 		return Verified{}, fmt.Errorf("%w: %w: %w", ErrInvalidSignature, ErrMalformed, err)
