@@ -113,10 +113,17 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		Duplicates int    `json:"duplicates"`
 	}
 	status, err := submitter.call(ctx, request{method: "POST", path: "/v1/bundles", body: signed, contentType: "application/stix+json;version=2.1"}, &receipt)
-	if err != nil {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae) && ae.Code == hub.CodeConflict:
+		// An earlier demo run stored these versions, signed with the key
+		// of that run: the hub refuses different bytes for a stored version.
+		say("   409 Conflict: an earlier demo run already shared these versions (signed with that run's key); the hub keeps the first.")
+	case err != nil:
 		return fmt.Errorf("submit: %w", err)
+	default:
+		say("   %d %s: %s stored %d new object versions (%d already known); the hub signed a receipt.", status, httpStatusText(status), receipt.Submission, receipt.Accepted, receipt.Duplicates)
 	}
-	say("   %d %s: %s stored %d new object versions (%d already known); the hub signed a receipt.", status, httpStatusText(status), receipt.Submission, receipt.Accepted, receipt.Duplicates)
 
 	say("\n4. Looking values up with a read token of %s (TLP:AMBER by default: members and clients of any org see it):", demoReader)
 	reader := &client{base: c.base, token: tokens[demoReader], http: c.http}
@@ -140,7 +147,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		m := res.Matches[0]
 		say("   %-28s (%s) %d match: %s names %q (%s match).", v, res.Kind, res.Count, m.ID, m.Observable.Value, m.Match)
 	}
-	say("\nTry it yourself:  jag lookup --server %s --token-file FILE weather4free.com", c.base.Redacted())
+	say("\nTry it yourself, with a hub running (`make run`):")
+	say("   jag token issue --org %s --tier member --scope read > reader.token", demoReader)
+	say("   jag lookup --server %s --token-file reader.token weather4free.com www.smscentro.com", c.base.Redacted())
 	say("\n%s (CC-BY 2.0, https://github.com/AmnestyTech/investigations).", demoCredit)
 	return nil
 }
