@@ -3,8 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub/postgres"
@@ -70,4 +75,57 @@ func TestTokenCommands(t *testing.T) {
 	if revoked, err := handle.TokenRevoked(ctx, "some-jti"); err != nil || !revoked {
 		t.Fatalf("TokenRevoked = %v, %v", revoked, err)
 	}
+}
+
+// TestAuthConfigKeyFilesAndExternalIssuer: hub keys supplied as files sign
+// (and nothing is generated in the database); an external issuer's tokens
+// are accepted with its JWKS file.
+func TestAuthConfigKeyFilesAndExternalIssuer(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	dir := t.TempDir()
+	hubKey, _ := keygen(t, dir, "ES256")
+	extPriv, extPub := keygen(t, dir, "EdDSA")
+	extJWKS := filepath.Join(dir, "ext.json")
+	if err := os.WriteFile(extJWKS, []byte(`{"keys":[`+extPub+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ac := authConfig{issuer: auth.DefaultIssuer, audience: auth.DefaultAudience, hubKeyFiles: hubKey,
+		externalIssuer: "https://idp.example", externalJWKS: extJWKS}
+	a, err := ac.authority(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := readPrivateKey(hubKey)
+	if set := a.JWKS(); len(set.Keys) != 1 || set.Keys[0].KeyID != want.KeyID {
+		t.Fatalf("JWKS = %+v, want the file's key only", set)
+	}
+	if stored, err := db.HubKeys(ctx); err != nil || len(stored) != 0 {
+		t.Fatalf("hub keys generated in the database despite --hub-key-file: %d, %v", len(stored), err)
+	}
+	// A token of the external issuer, signed with its key.
+	ext, err := auth.NewAuthority(auth.AuthorityConfig{Keys: []jose.JSONWebKey{*mustKey(t, extPriv)}, Issuer: "https://idp.example", Revocations: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := ext.Issue(ctx, auth.TokenClaims{Org: signTestOrg, Tier: auth.TierMember, Scopes: []string{"read"}, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := a.Verify(ctx, tok); err != nil || p.Org != signTestOrg {
+		t.Fatalf("external token: %+v, %v", p, err)
+	}
+	ac.externalJWKS = ""
+	if _, err := ac.authority(ctx, db); !errors.Is(err, errUsage) {
+		t.Fatalf("issuer without JWKS: err = %v, want usage error", err)
+	}
+}
+
+func mustKey(t *testing.T, path string) *jose.JSONWebKey {
+	t.Helper()
+	k, err := readPrivateKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
