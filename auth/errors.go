@@ -47,4 +47,7 @@ var (
 	ErrTokenClaims = errors.New("invalid token claims")
 	// ErrTokenInQuery: a token was passed in the URL query string.
 	ErrTokenInQuery = errors.New("token in URL query string")
+	// ErrInvalidParticipant: a participant's id, name, country or sector
+	// is not acceptable.
+	ErrInvalidParticipant = errors.New("invalid participant")
 )

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -14,10 +13,6 @@ var (
 	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 	sectorValue = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
 )
-
-// ErrInvalidParticipant: a participant's id, name, country or sector is
-// not acceptable.
-var ErrInvalidParticipant = errors.New("invalid participant")
 
 // Participant is an organisation that may submit: a STIX identity.
 type Participant struct {

@@ -334,7 +334,11 @@ func (a *Authority) verify(ctx context.Context, token string) (*Principal, error
 // token given as such can be put on the revocation list (which only needs
 // to keep it until it expires). Use only with tokens from a trusted source.
 func TokenExpiry(token string) (jti string, exp time.Time, err error) {
-	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{"EdDSA", "ES256", "ES384", "PS256", "RS256"})
+	algs := make([]jose.SignatureAlgorithm, len(Algorithms))
+	for i, a := range Algorithms {
+		algs[i] = jose.SignatureAlgorithm(a)
+	}
+	tok, err := jwt.ParseSigned(token, algs)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
