@@ -31,7 +31,7 @@ func (v *validator) customProperty(m *member) {
 		v.check(tHex(), &m.val)
 	case m.val.kind == kindNull:
 		v.add("properties must not be null")
-	case m.val.kind == kindArray && len(m.val.elems) == 0:
+	case m.val.kind == kindArray && len(m.val.members) == 0:
 		v.add("lists must not be empty")
 	}
 }

@@ -25,13 +25,13 @@ func DecodeBundle(data []byte, lim Limits) (*Bundle, error) {
 	if objs.kind != kindArray {
 		return nil, &DecodeError{Pointer: "/objects", Offset: objs.start, Msg: "objects must be an array, not " + objs.kind.String()}
 	}
-	if len(objs.elems) > lim.MaxObjects {
+	if len(objs.members) > lim.MaxObjects {
 		return nil, &DecodeError{Pointer: "/objects", Offset: objs.start, TooLarge: true,
 			Msg: "bundle has more than " + strconv.Itoa(lim.MaxObjects) + " objects"}
 	}
-	b.Objects = make([]*Object, len(objs.elems))
-	for i := range objs.elems {
-		e := &objs.elems[i]
+	b.Objects = make([]*Object, len(objs.members))
+	for i := range objs.members {
+		e := &objs.members[i].val
 		if e.kind != kindObject {
 			return nil, &DecodeError{Pointer: "/objects/" + strconv.Itoa(i), Offset: e.start,
 				Msg: "a STIX object must be a JSON object, not " + e.kind.String()}

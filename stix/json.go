@@ -45,16 +45,17 @@ type node struct {
 	nul        bool // a string (or, for containers, some descendant key or string) holds U+0000
 	b          bool
 	start, end int
-	str        string   // decoded string, or the number literal
-	members    []member // kindObject, in input order
-	elems      []node   // kindArray
+	str        string // decoded string, or the number literal
+	// members holds an object's name/value pairs in input order, or an
+	// array's elements (with empty names): one slice for both keeps
+	// every node small.
+	members []member
 }
 
-// member is one name/value pair of a JSON object.
+// member is one name/value pair of a JSON object, or one array element.
 type member struct {
-	key    string
-	keyOff int // offset of the opening quote of the name
-	val    node
+	key string
+	val node
 }
 
 // get returns the value of the member named key, or nil.
@@ -85,11 +86,10 @@ type parser struct {
 	depth int
 	path  []pathSeg // pointer of the value being parsed, for errors
 
-	// Children of the open containers are gathered on these stacks and
+	// Children of the open containers are gathered on this stack and
 	// copied into one exactly sized slice when their container closes, so
 	// a document costs one allocation per container, not one per append.
-	memStack  []member
-	elemStack []node
+	stack []member
 }
 
 // pathSeg is one RFC 6901 reference token; key is used when idx < 0.
@@ -251,6 +251,16 @@ func (p *parser) digits() bool {
 	return p.pos > start
 }
 
+// pop removes the children gathered since mark and returns them in a new,
+// exactly sized slice.
+func (p *parser) pop(mark int) []member {
+	kids := make([]member, len(p.stack)-mark)
+	copy(kids, p.stack[mark:])
+	clear(p.stack[mark:]) // drop references for the GC
+	p.stack = p.stack[:mark]
+	return kids
+}
+
 func (p *parser) enter() *DecodeError {
 	p.depth++
 	if p.depth > p.lim.MaxDepth {
@@ -272,9 +282,9 @@ func (p *parser) array() (node, *DecodeError) {
 		p.depth--
 		return n, nil
 	}
-	mark := len(p.elemStack)
+	mark := len(p.stack)
 	for {
-		count := len(p.elemStack) - mark
+		count := len(p.stack) - mark
 		if count >= p.lim.MaxElements {
 			return node{}, p.tooLarge(p.pos, "array has more than "+strconv.Itoa(p.lim.MaxElements)+" elements")
 		}
@@ -286,7 +296,7 @@ func (p *parser) array() (node, *DecodeError) {
 		}
 		p.path = p.path[:len(p.path)-1]
 		n.nul = n.nul || v.nul
-		p.elemStack = append(p.elemStack, v)
+		p.stack = append(p.stack, member{val: v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return node{}, p.fail(p.pos, "unexpected end of input in array")
@@ -300,10 +310,7 @@ func (p *parser) array() (node, *DecodeError) {
 			return node{}, p.fail(p.pos-1, "expected ',' or ']' in array")
 		}
 	}
-	n.elems = make([]node, len(p.elemStack)-mark)
-	copy(n.elems, p.elemStack[mark:])
-	clear(p.elemStack[mark:]) // drop references for the GC
-	p.elemStack = p.elemStack[:mark]
+	n.members = p.pop(mark)
 	p.depth--
 	n.end = p.pos
 	return n, nil
@@ -323,9 +330,9 @@ func (p *parser) object() (node, *DecodeError) {
 		return n, nil
 	}
 	var folded map[string]struct{} // used once an object has many members
-	mark := len(p.memStack)
+	mark := len(p.stack)
 	for {
-		if len(p.memStack)-mark >= p.lim.MaxElements {
+		if len(p.stack)-mark >= p.lim.MaxElements {
 			return node{}, p.tooLarge(p.pos, "object has more than "+strconv.Itoa(p.lim.MaxElements)+" members")
 		}
 		p.skipSpace()
@@ -340,7 +347,7 @@ func (p *parser) object() (node, *DecodeError) {
 		if err != nil {
 			return node{}, err
 		}
-		if dupErr := p.checkDuplicate(p.memStack[mark:], &folded, key, keyOff); dupErr != nil {
+		if dupErr := p.checkDuplicate(p.stack[mark:], &folded, key, keyOff); dupErr != nil {
 			return node{}, dupErr
 		}
 		p.skipSpace()
@@ -356,7 +363,7 @@ func (p *parser) object() (node, *DecodeError) {
 		}
 		p.path = p.path[:len(p.path)-1]
 		n.nul = n.nul || nul || v.nul
-		p.memStack = append(p.memStack, member{key: key, keyOff: keyOff, val: v})
+		p.stack = append(p.stack, member{key: key, val: v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return node{}, p.fail(p.pos, "unexpected end of input in object")
@@ -370,10 +377,7 @@ func (p *parser) object() (node, *DecodeError) {
 			return node{}, p.fail(p.pos-1, "expected ',' or '}' in object")
 		}
 	}
-	n.members = make([]member, len(p.memStack)-mark)
-	copy(n.members, p.memStack[mark:])
-	clear(p.memStack[mark:])
-	p.memStack = p.memStack[:mark]
+	n.members = p.pop(mark)
 	p.depth--
 	n.end = p.pos
 	return n, nil

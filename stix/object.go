@@ -104,10 +104,10 @@ func strs(v *node) []string {
 	if v.kind != kindArray {
 		return nil
 	}
-	out := make([]string, 0, len(v.elems))
-	for i := range v.elems {
-		if v.elems[i].kind == kindString {
-			out = append(out, v.elems[i].str)
+	out := make([]string, 0, len(v.members))
+	for i := range v.members {
+		if v.members[i].val.kind == kindString {
+			out = append(out, v.members[i].val.str)
 		}
 	}
 	return out

@@ -127,13 +127,13 @@ func (v *validator) check(pr prop, n *node) {
 		if !v.wantKind(n, kindArray) {
 			return
 		}
-		if len(n.elems) == 0 {
+		if len(n.members) == 0 {
 			v.add("must not be an empty list")
 			return
 		}
-		for i := range n.elems {
+		for i := range n.members {
 			mark := v.atIndex(i)
-			v.checkElement(pr, &n.elems[i])
+			v.checkElement(pr, &n.members[i].val)
 			v.back(mark)
 		}
 	}

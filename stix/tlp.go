@@ -198,11 +198,11 @@ func sameJSON(a, b *node) bool {
 	case kindNumber, kindString:
 		return a.str == b.str
 	case kindArray:
-		if len(a.elems) != len(b.elems) {
+		if len(a.members) != len(b.members) {
 			return false
 		}
-		for i := range a.elems {
-			if !sameJSON(&a.elems[i], &b.elems[i]) {
+		for i := range a.members {
+			if !sameJSON(&a.members[i].val, &b.members[i].val) {
 				return false
 			}
 		}

@@ -23,8 +23,8 @@ func checkExtensionDefinition(v *validator, n *node) {
 	types := n.get("extension_types")
 	hasTop := false
 	if types != nil && types.kind == kindArray {
-		for i := range types.elems {
-			if types.elems[i].kind == kindString && types.elems[i].str == "toplevel-property-extension" {
+		for i := range types.members {
+			if types.members[i].val.kind == kindString && types.members[i].val.str == "toplevel-property-extension" {
 				hasTop = true
 			}
 		}

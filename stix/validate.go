@@ -122,7 +122,7 @@ func (v *validator) bundle(n *node) {
 		case "id":
 			v.identifier(&m.val, []string{"bundle"})
 		case "objects":
-			if len(m.val.elems) == 0 {
+			if len(m.val.members) == 0 {
 				v.add("objects must not be empty")
 			}
 		case "spec_version":
@@ -146,9 +146,9 @@ func (v *validator) nulStrings(n *node) {
 	case kindString:
 		v.add("strings must not contain U+0000")
 	case kindArray:
-		for i := range n.elems {
+		for i := range n.members {
 			mark := v.atIndex(i)
-			v.nulStrings(&n.elems[i])
+			v.nulStrings(&n.members[i].val)
 			v.back(mark)
 		}
 	case kindObject:
