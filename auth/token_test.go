@@ -269,3 +269,30 @@ func TestTokenExpiry(t *testing.T) {
 		t.Fatalf("TokenExpiry = %q, %v, %v", gotJTI, exp, err)
 	}
 }
+
+func TestAuthorityConcurrentUse(t *testing.T) {
+	a, rev := newTestAuthority(t, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				tok, jti, err := a.Issue(ctx, TokenClaims{Org: orgA, Tier: TierMember, TTL: time.Minute})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := a.Verify(ctx, tok); err != nil {
+					t.Error(err)
+					return
+				}
+				rev.revoke(jti)
+				if _, err := a.Verify(ctx, tok); !errors.Is(err, ErrTokenRevoked) {
+					t.Errorf("revoked token: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
