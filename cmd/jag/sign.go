@@ -177,8 +177,15 @@ func readJWKS(ctx context.Context, e *env, src string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch JWKS: %w", err)
 	}
-	if tok := envOr(e, "JAG_TOKEN", ""); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
+	// The hub's participant JWKS needs a token; send it only to the hub the
+	// client is configured for, never to another host named on the command line.
+	server := strings.TrimRight(envOr(e, "JAG_SERVER", defaultServer), "/") + "/"
+	if strings.HasPrefix(src, server) {
+		if tok, err := clientToken(e); err != nil {
+			return nil, err
+		} else if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -218,4 +225,20 @@ func setMember(raw []byte, name, value string) ([]byte, error) {
 	}
 	m[name] = value
 	return jcs.Canonicalize(m)
+}
+
+// clientToken returns the access token from JAG_TOKEN or JAG_TOKEN_FILE.
+func clientToken(e *env) (string, error) {
+	if tok := envOr(e, "JAG_TOKEN", ""); tok != "" {
+		return tok, nil
+	}
+	path := envOr(e, "JAG_TOKEN_FILE", "")
+	if path == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read JAG_TOKEN_FILE: %w", err)
+	}
+	return strings.TrimSpace(string(data)), nil
 }

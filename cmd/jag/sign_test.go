@@ -125,10 +125,22 @@ func TestSignVerify(t *testing.T) {
 		}
 	})
 	t.Run("OK url", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(jwks) }))
+		var auths []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			auths = append(auths, r.Header.Get("Authorization"))
+			_, _ = w.Write(jwks)
+		}))
 		defer srv.Close()
-		if code, _, errs := runJag(t, signed, "verify", "--jwks", srv.URL+"/v1/participants/x/jwks", "-"); code != 0 {
-			t.Fatalf("verify: %d %s", code, errs)
+		for _, server := range []string{srv.URL, "http://hub.example"} {
+			e, _, errb := testEnv(map[string]string{"JAG_SERVER": server, "JAG_TOKEN": "tok"})
+			e.stdin = strings.NewReader(signed)
+			if code := run(context.Background(), e, []string{"verify", "--jwks", srv.URL + "/v1/participants/x/jwks", "-"}); code != 0 {
+				t.Fatalf("verify: %d %s", code, errb)
+			}
+		}
+		// The token goes to the configured hub only.
+		if len(auths) != 2 || auths[0] != "Bearer tok" || auths[1] != "" {
+			t.Fatalf("Authorization sent: %q", auths)
 		}
 	})
 	t.Run("ErrTampered", func(t *testing.T) {

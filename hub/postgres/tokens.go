@@ -33,7 +33,10 @@ func (db *DB) TokenRevoked(ctx context.Context, jti string) (bool, error) {
 }
 
 // PurgeRevokedTokens deletes revocation entries of tokens that expired
-// before cutoff (they are refused as expired anyway) and returns how many.
+// before cutoff and returns how many. Tokens are accepted until exp plus
+// the verification leeway, so pass a cutoff of now minus that leeway (or
+// earlier); the entries are useless after that, since the tokens are
+// refused as expired.
 func (db *DB) PurgeRevokedTokens(ctx context.Context, cutoff time.Time) (int64, error) {
 	res, err := db.db.ExecContext(ctx, `DELETE FROM tokens_revoked WHERE expires_at < $1`, cutoff)
 	if err != nil {
