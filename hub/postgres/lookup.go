@@ -53,15 +53,18 @@ func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limi
 			}
 		}
 	}
-	// The containment join's row estimate is a default guess that makes
-	// the planner start parallel workers; their start-up alone costs more
-	// than the index probes, so lookups run without them.
+	// Every join here is meant as an index probe per value. The planner's
+	// default guess for "net >>= probe" (a thousand rows each) would
+	// otherwise buy a hash join over a sequential scan of objects, JIT
+	// compilation and parallel workers, each costing more than all the
+	// probes. The settings are local to this read-only transaction.
 	tx, err := db.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("lookup: %w", mapError(err))
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('max_parallel_workers_per_gather', '0', true),
+		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true)`); err != nil {
 		return nil, fmt.Errorf("lookup: %w", mapError(err))
 	}
 	rows, err := tx.QueryxContext(ctx, q, pq.Array(idx), pq.Array(kinds), pq.Array(values),
