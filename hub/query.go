@@ -103,6 +103,10 @@ func (s *Server) handleObject(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	if id == auth.ExtensionID {
+		writeExtensionDefinition(w, r, version)
+		return
+	}
 	if s.deps.Queries == nil {
 		fail(w, r, fmt.Errorf("get object: %w: no query store configured", ErrUnavailable))
 		return
@@ -126,6 +130,40 @@ func (s *Server) handleObject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeRawJSON(w, http.StatusOK, append(append([]byte(nil), o.Raw...), '\n'))
+}
+
+// HubIdentity is the STIX identity that creates what the hub itself
+// publishes (the signature extension's definition).
+const HubIdentity = "identity--4a414700-0000-4000-8000-00000000a9b0"
+
+// extensionModified is the one version of the extension definition.
+const extensionModified = "2026-01-01T00:00:00.000Z"
+
+// extensionDefinition is the STIX extension-definition of the signature
+// extension (API.md section 1), published at its id.
+const extensionDefinition = `{"type":"extension-definition","spec_version":"2.1",` +
+	`"id":"` + auth.ExtensionID + `",` +
+	`"created_by_ref":"` + HubIdentity + `",` +
+	`"created":"` + extensionModified + `","modified":"` + extensionModified + `",` +
+	`"name":"JAG object signature","version":"1.0.0","extension_types":["property-extension"],` +
+	`"description":"Proves which participant wrote a STIX object, whoever relays it.",` +
+	`"schema":"Members: extension_type \"property-extension\"; signature: a detached compact JWS (RFC 7515 appendix F) ` +
+	`over the RFC 8785 canonical form of the whole object with only this member removed, protected header exactly ` +
+	`alg (EdDSA, ES256, ES384, PS256 or RS256), kid (a key registered to the participant named by created_by_ref) ` +
+	`and typ \"stix+jws\"; recipients (optional): identity ids of the participants that may see the object, ` +
+	`mandatory for TLP:RED. Keys: GET /v1/participants/{id}/jwks."}`
+
+// writeExtensionDefinition answers GET /v1/objects/{id} for the signature
+// extension's definition, which the hub publishes rather than stores.
+func writeExtensionDefinition(w http.ResponseWriter, r *http.Request, version string) {
+	switch version {
+	case "", extensionModified:
+		writeRawJSON(w, http.StatusOK, []byte(extensionDefinition+"\n"))
+	case "all":
+		writeRawJSON(w, http.StatusOK, objectList([]ObjectVersion{{Raw: []byte(extensionDefinition)}}, ""))
+	default:
+		fail(w, r, ErrNotFound)
+	}
 }
 
 // objectRef checks the {id} path value and the version parameter ("",

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/stix"
 	"github.com/jag-hub/jag/stix/pattern"
 )
 
@@ -490,4 +491,25 @@ func TestProvenanceHandler(t *testing.T) {
 			t.Fatalf("status %d %s", code, body)
 		}
 	})
+}
+
+func TestExtensionDefinition(t *testing.T) {
+	h := newQueryServer(&fakeQueries{}, Config{}, time.Now())
+	code, _, body := qDo(t, h, "GET", "/v1/objects/"+auth.ExtensionID, qMemberA, "")
+	if code != 200 {
+		t.Fatalf("status %d %s", code, body)
+	}
+	o, err := stix.DecodeObject(bytes.TrimSpace(body), stix.DefaultLimits())
+	if err != nil {
+		t.Fatalf("not a STIX object: %v", err)
+	}
+	if probs := stix.ValidateObject(o, ""); len(probs) != 0 || o.ID != auth.ExtensionID || o.CreatedByRef != HubIdentity {
+		t.Fatalf("extension definition: %+v %+v", probs, o)
+	}
+	if code, _, body = qDo(t, h, "GET", "/v1/objects/"+auth.ExtensionID+"?version=all", qMemberA, ""); code != 200 || !bytes.HasPrefix(body, []byte(`{"objects":[{"type":"extension-definition"`)) {
+		t.Fatalf("version=all: %d %s", code, body)
+	}
+	if code, _, _ = qDo(t, h, "GET", "/v1/objects/"+auth.ExtensionID+"?version=2020-01-01T00:00:00Z", qMemberA, ""); code != 404 {
+		t.Fatalf("other version: %d", code)
+	}
 }
