@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -25,15 +24,19 @@ import (
 //  2. an earlier submission with the same org and digest answers the
 //     request (its receipt is returned; nothing is written);
 //  3. the submission row, then object_creators (ownership, race-free by
-//     primary key), then the object versions (multi-row INSERT … SELECT
-//     FROM unnest(…) ON CONFLICT DO NOTHING RETURNING), then a content
-//     check of the versions that were already there (409 on a difference),
-//     then the observables (one multi-row statement);
-//  4. last, under feedAppendLock, the events (one multi-row statement);
+//     primary key: INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING),
+//     then one query for the versions already stored (identical content is
+//     a duplicate, different content 409), then COPY of the new versions
+//     and of their observables;
+//  4. last, under feedAppendLock, COPY of the events;
 //  5. COMMIT, then NOTIFY jag_events outside the transaction.
 //
-// Multi-row statements over arrays keep one round trip per table whatever
-// the bundle size; nothing is written row by row.
+// COPY has no ON CONFLICT. Identical submissions cannot race (step 1), but
+// two different bundles carrying the same new version can: the second
+// COPY then waits for the first transaction and fails with a unique
+// violation, and StoreSubmission runs the transaction again, which now
+// finds the version stored. Every table is written with one statement
+// whatever the bundle size; nothing is written row by row.
 
 // submissionLockSpace tags the advisory-lock keys of submissions so they
 // cannot collide with the other advisory locks of the schema.
@@ -50,15 +53,25 @@ func submissionLockKey(org string, digest [32]byte) int64 {
 	return int64(binary.BigEndian.Uint64(sum[:8])&0x0000ffffffffffff) ^ submissionLockSpace<<16
 }
 
+// storeAttempts bounds the runs of the ingest transaction when COPY meets
+// a version committed concurrently by another submission.
+const storeAttempts = 3
+
 // StoreSubmission implements hub.SubmissionStore.
 func (db *DB) StoreSubmission(ctx context.Context, s *hub.NewSubmission) (hub.StoreResult, error) {
 	var res hub.StoreResult
 	var lastSeq int64
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		res, lastSeq, err = storeSubmission(ctx, tx, s)
-		return err
-	})
+	var err error
+	for range storeAttempts {
+		err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+			var err error
+			res, lastSeq, err = storeSubmission(ctx, tx, s)
+			return err
+		})
+		if !isUniqueViolation(err) {
+			break
+		}
+	}
 	if err != nil {
 		return hub.StoreResult{}, fmt.Errorf("store submission: %w", err)
 	}
@@ -67,6 +80,12 @@ func (db *DB) StoreSubmission(ctx context.Context, s *hub.NewSubmission) (hub.St
 		_, _ = db.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, eventsChannel, strconv.FormatInt(lastSeq, 10))
 	}
 	return res, nil
+}
+
+// isUniqueViolation reports a unique_violation (SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
 }
 
 // inTx runs fn in a transaction and commits it, mapping errors.
@@ -93,37 +112,31 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 	case !errors.Is(err, sql.ErrNoRows):
 		return hub.StoreResult{}, 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO submissions (id, org, received, bundle_id, digest, accepted, duplicates, receipt)
-		VALUES ($1, $2, $3, $4, $5, 0, 0, $6)`,
-		s.ID, s.Org, s.Received, s.BundleID, s.Digest[:], s.Receipt); err != nil {
-		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
-	}
 	created, err := claimObjects(ctx, tx, s)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	inserted, err := insertObjects(ctx, tx, s)
+	fresh, err := newVersions(ctx, tx, s.Objects)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	if len(inserted) < len(s.Objects) {
-		if err := checkDuplicates(ctx, tx, s.Objects, inserted); err != nil {
-			return hub.StoreResult{}, 0, err
-		}
+	// With no fresh version (all stored by other submissions) this is a
+	// no-op submission, recorded so that its receipt answers its retries.
+	sub := s.Submission
+	sub.Accepted, sub.Duplicates = len(fresh), len(s.Objects)-len(fresh)
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO submissions (id, org, received, bundle_id, digest, accepted, duplicates, receipt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt); err != nil {
+		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
 	}
-	if err := insertObservables(ctx, tx, s.Objects, inserted); err != nil {
+	if err := copyObjects(ctx, tx, s, fresh); err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	sub := s.Submission
-	sub.Accepted, sub.Duplicates = len(inserted), len(s.Objects)-len(inserted)
-	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET accepted = $2, duplicates = $3 WHERE id = $1`,
-		sub.ID, sub.Accepted, sub.Duplicates); err != nil {
-		return hub.StoreResult{}, 0, fmt.Errorf("count submission: %w", err)
+	if err := copyObservables(ctx, tx, s.Objects, fresh); err != nil {
+		return hub.StoreResult{}, 0, err
 	}
-	// Every object was already stored by other submissions: this record is
-	// a no-op submission whose receipt answers this and later retries.
-	lastSeq, err := appendEvents(ctx, tx, s, inserted, created)
+	lastSeq, err := appendEvents(ctx, tx, s, fresh, created)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
@@ -189,116 +202,139 @@ func claimObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (map[s
 // versionKey identifies an object version.
 type versionKey struct{ id, modified string }
 
-// insertObjects inserts every version not stored yet and returns the keys
-// of those it inserted.
-func insertObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (map[versionKey]bool, error) {
-	var c versionColumns
-	for i := range s.Objects {
-		c.add(&s.Objects[i])
-	}
-	rows, err := tx.QueryContext(ctx, `
-		INSERT INTO objects (id, modified, modified_at, type, created_at, created_by, tlp, recipients,
-		                     revoked, valid_from, valid_until, confidence, labels, name, description,
-		                     raw, sha256, signature, kid, submission, received)
-		SELECT id, modified, modified_at, type, created_at, created_by, tlp, recipients::text[],
-		       revoked, valid_from, valid_until, confidence, labels::text[], name, description,
-		       raw, sha256, signature, kid, $20, $21
-		FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[],
-		            $7::text[], $8::text[], $9::boolean[], $10::timestamptz[], $11::timestamptz[],
-		            $12::smallint[], $13::text[], $14::text[], $15::text[], $16::bytea[], $17::bytea[],
-		            $18::text[], $19::text[])
-		     AS t(id, modified, modified_at, type, created_at, created_by, tlp, recipients, revoked,
-		          valid_from, valid_until, confidence, labels, name, description, raw, sha256, signature, kid)
-		ON CONFLICT (id, modified) DO NOTHING
-		RETURNING id, modified`,
-		pq.Array(c.ids), pq.Array(c.modified), pq.Array(c.modifiedAt), pq.Array(c.types), pq.Array(c.createdAt),
-		pq.Array(c.createdBy), pq.Array(c.tlps), &pq.GenericArray{A: c.recipients}, pq.Array(c.revoked),
-		&pq.GenericArray{A: c.validFrom}, &pq.GenericArray{A: c.validUntil}, &pq.GenericArray{A: c.confidence},
-		pq.Array(c.labels), &pq.GenericArray{A: c.names}, &pq.GenericArray{A: c.descs},
-		pq.ByteaArray(c.raws), pq.ByteaArray(c.digests), pq.Array(c.sigs), pq.Array(c.kids), s.ID, s.Received)
-	if err != nil {
-		return nil, fmt.Errorf("insert objects: %w", err)
-	}
-	defer rows.Close()
-	inserted := make(map[versionKey]bool, len(s.Objects))
-	for rows.Next() {
-		var k versionKey
-		if err := rows.Scan(&k.id, &k.modified); err != nil {
-			return nil, fmt.Errorf("insert objects: %w", err)
-		}
-		inserted[k] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("insert objects: %w", err)
-	}
-	return inserted, nil
-}
-
-// checkDuplicates compares the versions that were already stored with the
-// submitted ones: the same JCS digest is an idempotent duplicate, another
-// one a *hub.VersionError wrapping hub.ErrConflict.
-func checkDuplicates(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, inserted map[versionKey]bool) error {
-	var ids, mods []string
-	want := map[versionKey][32]byte{}
+// newVersions returns the versions of objs not stored yet. A version
+// stored with the same JCS digest is an idempotent duplicate; with another
+// one it is a *hub.VersionError wrapping hub.ErrConflict.
+func newVersions(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject) (map[versionKey]bool, error) {
+	ids, mods := make([]string, len(objs)), make([]string, len(objs))
+	want := make(map[versionKey][32]byte, len(objs))
 	for i := range objs {
-		k := versionKey{objs[i].ID, objs[i].Modified}
-		if !inserted[k] {
-			ids, mods = append(ids, k.id), append(mods, k.modified)
-			want[k] = objs[i].SHA256
-		}
+		ids[i], mods[i] = objs[i].ID, objs[i].Modified
+		want[versionKey{ids[i], mods[i]}] = objs[i].SHA256
 	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT o.id, o.modified, o.sha256
 		FROM objects o JOIN unnest($1::text[], $2::text[]) AS t(id, modified) USING (id, modified)`,
 		pq.Array(ids), pq.Array(mods))
 	if err != nil {
-		return fmt.Errorf("check duplicates: %w", err)
+		return nil, fmt.Errorf("find stored versions: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k versionKey
 		var sum []byte
 		if err := rows.Scan(&k.id, &k.modified, &sum); err != nil {
-			return fmt.Errorf("check duplicates: %w", err)
+			return nil, fmt.Errorf("find stored versions: %w", err)
 		}
 		if w := want[k]; string(sum) != string(w[:]) {
-			return &hub.VersionError{Err: hub.ErrConflict, ID: k.id, Modified: k.modified}
+			return nil, &hub.VersionError{Err: hub.ErrConflict, ID: k.id, Modified: k.modified}
 		}
+		delete(want, k)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find stored versions: %w", err)
+	}
+	fresh := make(map[versionKey]bool, len(want))
+	for k := range want {
+		fresh[k] = true
+	}
+	return fresh, nil
 }
 
-// insertObservables writes the index rows of the inserted versions.
-func insertObservables(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, inserted map[versionKey]bool) error {
-	var ids, mods, kinds, values, nets, paths, ops []string
-	for i := range objs {
-		o := &objs[i]
-		if !inserted[versionKey{o.ID, o.Modified}] {
-			continue
-		}
-		for _, ob := range o.Observables {
-			ids, mods = append(ids, o.ID), append(mods, o.Modified)
-			kinds, values = append(kinds, ob.Kind), append(values, ob.Value)
-			paths, ops = append(paths, ob.Path), append(ops, ob.Op)
-			net := ""
-			if ob.Kind == "ipv4" || ob.Kind == "ipv6" {
-				net = ob.Value
-			}
-			nets = append(nets, net)
+// copyFrom streams rows into table with COPY inside tx.
+func copyFrom(ctx context.Context, tx *sqlx.Tx, table string, columns []string, n int, row func(i int) []any) error {
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	defer stmt.Close()
+	for i := range n {
+		if _, err := stmt.ExecContext(ctx, row(i)...); err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO observables (object_id, modified, kind, value, net, path, op)
-		SELECT object_id, modified, kind, value, NULLIF(net, '')::inet, path, op
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-		     AS t(object_id, modified, kind, value, net, path, op)`,
-		pq.Array(ids), pq.Array(mods), pq.Array(kinds), pq.Array(values), pq.Array(nets), pq.Array(paths), pq.Array(ops)); err != nil {
-		return fmt.Errorf("insert observables: %w", err)
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
 	}
 	return nil
+}
+
+// copyObjects writes the new versions of s.
+func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh map[versionKey]bool) error {
+	objs := make([]*hub.StoredObject, 0, len(fresh))
+	for i := range s.Objects {
+		if fresh[versionKey{s.Objects[i].ID, s.Objects[i].Modified}] {
+			objs = append(objs, &s.Objects[i])
+		}
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	columns := []string{"id", "modified", "modified_at", "type", "created_at", "created_by", "tlp", "recipients",
+		"revoked", "valid_from", "valid_until", "confidence", "labels", "name", "description",
+		"raw", "sha256", "signature", "kid", "submission", "received"}
+	return copyFrom(ctx, tx, "objects", columns, len(objs), func(i int) []any {
+		o := objs[i]
+		var recipients, confidence any
+		if o.Recipients != nil {
+			recipients = pq.StringArray(o.Recipients)
+		}
+		if o.Confidence != nil {
+			confidence = int64(*o.Confidence)
+		}
+		labels := pq.StringArray(o.Labels)
+		if labels == nil {
+			labels = pq.StringArray{}
+		}
+		return []any{o.ID, o.Modified, o.ModifiedAt, o.Type, o.CreatedAt, o.CreatedBy, string(o.TLP), recipients,
+			o.Revoked, optionalTime(o.ValidFrom), optionalTime(o.ValidUntil), confidence, labels, optionalString(o.Name), optionalString(o.Desc),
+			o.Raw, o.SHA256[:], o.Signature, o.KID, s.ID, s.Received}
+	})
+}
+
+// copyObservables writes the index rows of the new versions; addresses
+// and CIDRs also go into the inet column.
+func copyObservables(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, fresh map[versionKey]bool) error {
+	type row struct {
+		o  *hub.StoredObject
+		ob *hub.Observable
+	}
+	var rows []row
+	for i := range objs {
+		o := &objs[i]
+		if !fresh[versionKey{o.ID, o.Modified}] {
+			continue
+		}
+		for j := range o.Observables {
+			rows = append(rows, row{o, &o.Observables[j]})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	columns := []string{"object_id", "modified", "kind", "value", "net", "path", "op"}
+	return copyFrom(ctx, tx, "observables", columns, len(rows), func(i int) []any {
+		r := rows[i]
+		var net any
+		if r.ob.Kind == "ipv4" || r.ob.Kind == "ipv6" {
+			net = r.ob.Value
+		}
+		return []any{r.o.ID, r.o.Modified, r.ob.Kind, r.ob.Value, net, r.ob.Path, r.ob.Op}
+	})
+}
+
+func optionalTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return *t
+}
+
+func optionalString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // Event kinds (API.md section 4).
@@ -345,96 +381,16 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, feedAppendLock); err != nil {
 		return 0, fmt.Errorf("lock feed: %w", err)
 	}
+	// COPY draws seq values in row order; currval is this session's last.
+	columns := []string{"object_id", "modified", "kind", "org", "received"}
+	if err := copyFrom(ctx, tx, "events", columns, len(ids), func(i int) []any {
+		return []any{ids[i], mods[i], kinds[i], s.Org, s.Received}
+	}); err != nil {
+		return 0, fmt.Errorf("append events: %w", err)
+	}
 	var last int64
-	err := tx.QueryRowContext(ctx, `
-		WITH ins AS (
-			INSERT INTO events (object_id, modified, kind, org, received)
-			SELECT object_id, modified, kind, $4, $5
-			FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(object_id, modified, kind, ord)
-			ORDER BY ord
-			RETURNING seq)
-		SELECT max(seq) FROM ins`,
-		pq.Array(ids), pq.Array(mods), pq.Array(kinds), s.Org, s.Received).Scan(&last)
-	if err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT currval(pg_get_serial_sequence('events', 'seq'))`).Scan(&last); err != nil {
 		return 0, fmt.Errorf("append events: %w", err)
 	}
 	return last, nil
-}
-
-// versionColumns holds the versions of a submission column by column, as
-// the array parameters of one multi-row INSERT: text arrays that SQL casts
-// to the column types, with NULL elements where a value is absent.
-// Arrays of arrays are not rectangular, so each row's recipients and labels
-// travel as one array literal, cast back in SQL.
-type versionColumns struct {
-	ids, modified, types, createdBy, tlps, sigs, kids, labels []string
-	modifiedAt, createdAt                                     []string
-	names, descs, recipients, validFrom, validUntil           []sql.NullString
-	confidence                                                []sql.NullInt64
-	revoked                                                   []bool
-	raws, digests                                             [][]byte
-}
-
-func (c *versionColumns) add(o *hub.StoredObject) {
-	c.ids = append(c.ids, o.ID)
-	c.modified = append(c.modified, o.Modified)
-	c.types = append(c.types, o.Type)
-	c.createdBy = append(c.createdBy, o.CreatedBy)
-	c.tlps = append(c.tlps, string(o.TLP))
-	c.sigs = append(c.sigs, o.Signature)
-	c.kids = append(c.kids, o.KID)
-	c.labels = append(c.labels, arrayLiteral(o.Labels))
-	c.modifiedAt = append(c.modifiedAt, timestamp(o.ModifiedAt))
-	c.createdAt = append(c.createdAt, timestamp(o.CreatedAt))
-	c.names = append(c.names, sql.NullString{String: o.Name, Valid: o.Name != ""})
-	c.descs = append(c.descs, sql.NullString{String: o.Desc, Valid: o.Desc != ""})
-	var rcpt sql.NullString
-	if o.Recipients != nil {
-		rcpt = sql.NullString{String: arrayLiteral(o.Recipients), Valid: true}
-	}
-	c.recipients = append(c.recipients, rcpt)
-	c.validFrom = append(c.validFrom, nullTimestamp(o.ValidFrom))
-	c.validUntil = append(c.validUntil, nullTimestamp(o.ValidUntil))
-	var conf sql.NullInt64
-	if o.Confidence != nil {
-		conf = sql.NullInt64{Int64: int64(*o.Confidence), Valid: true}
-	}
-	c.confidence = append(c.confidence, conf)
-	c.revoked = append(c.revoked, o.Revoked)
-	c.raws = append(c.raws, o.Raw)
-	c.digests = append(c.digests, o.SHA256[:])
-}
-
-// timestamp renders t for a timestamptz[] text element (nanoseconds kept;
-// PostgreSQL rounds to microseconds).
-func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// nullTimestamp renders an optional time; nil becomes NULL.
-func nullTimestamp(t *time.Time) sql.NullString {
-	if t == nil {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: timestamp(*t), Valid: true}
-}
-
-// arrayLiteral renders ss as one PostgreSQL array literal ("{}" for none),
-// every element quoted, so a row's list can travel as one text element.
-func arrayLiteral(ss []string) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		for j := 0; j < len(s); j++ {
-			if c := s[j]; c == '"' || c == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(s[j])
-		}
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String()
 }

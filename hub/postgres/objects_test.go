@@ -290,6 +290,56 @@ func TestStoreSubmission(t *testing.T) {
 	})
 }
 
+// Different bundles sharing a new version of an existing object race on
+// it (a new id would serialise them on object_creators already): COPY
+// meets the version committed by another transaction, the store runs its
+// transaction again, and the shared version is stored once.
+func TestStoreSubmissionSharedVersionRace(t *testing.T) {
+	ctx := context.Background()
+	db := ingestDB(t)
+	if _, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind1, t1, "first"))); err != nil {
+		t.Fatal(err)
+	}
+	const rounds, n = 4, 16
+	total := 0
+	for round := range rounds {
+		shared := fmt.Sprintf("2026-02-%02dT00:00:00Z", round+1)
+		subs := make([]*hub.NewSubmission, n)
+		for i := range subs {
+			own := fmt.Sprintf("indicator--0c000000-0000-4000-8000-%06d%06d", round, i)
+			subs[i] = newSubmission(submitter, version(ind1, shared, "shared"), version(own, t1, "own"))
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		accepted := make([]int, n)
+		for i := range subs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				res, err := db.StoreSubmission(ctx, subs[i])
+				errs[i], accepted[i] = err, res.Submission.Accepted
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("round %d submission %d: %v", round, i, errs[i])
+			}
+			total += accepted[i]
+		}
+	}
+	if total != rounds*(n+1) {
+		t.Fatalf("accepted %d versions in all, want %d", total, rounds*(n+1))
+	}
+	want := 1 + rounds*(n+1)
+	if got := counts(t, db); got != [4]int{want, 0, want, 1 + rounds*n} {
+		t.Fatalf("rows = %v", got)
+	}
+}
+
 func TestKnownMarkings(t *testing.T) {
 	ctx := context.Background()
 	db := ingestDB(t)
