@@ -30,6 +30,7 @@ type serveConfig struct {
 	hub       hub.Config
 	shutdown  time.Duration
 	feed      feedConfig
+	auth      authConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -47,6 +48,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
+	c.auth.register(fs, e)
 	return fs
 }
 
@@ -64,10 +66,12 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := applyEnv(fs, e, serveEnv); err != nil {
-		return err
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv} {
+		if err := applyEnv(fs, e, vars); err != nil {
+			return err
+		}
 	}
-	return applyEnv(fs, e, feedEnv)
+	return nil
 }
 
 // Main is the running hub: configuration in, a serving process out. The
@@ -82,38 +86,36 @@ type Main struct {
 	http *http.Server
 	feed *feedRunner
 	done chan error
+
+	stopHousekeeping context.CancelFunc
 }
 
 // Run opens the database, migrates, and starts serving; it returns once
-// the listener is bound.
-func (m *Main) Run(ctx context.Context) error {
+// the listener is bound. On error everything started so far is stopped.
+func (m *Main) Run(ctx context.Context) (err error) {
 	log, err := newLogger(m.env.stderr, m.cfg.logLevel, m.cfg.logFormat)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	m.log = log
-	m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{})
-	if err != nil {
+	defer func() {
+		if err != nil {
+			_ = m.Close()
+		}
+	}()
+	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{}); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg)
+	// The hub's keys (from files, or generated on first start and shared
+	// by every replica through the database) sign tokens and receipts.
+	authority, err := m.cfg.auth.authority(ctx, m.db.DB)
 	if err != nil {
-		m.db.Close()
+		return fmt.Errorf("token authority: %w", err)
+	}
+	if m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg); err != nil {
 		return fmt.Errorf("start feed: %w", err)
-	}
-	// The hub's keys (generated on first start, shared by every replica
-	// through the database) sign access tokens and receipts.
-	var authority *auth.Authority
-	hubKeys, err := auth.EnsureHubKeys(ctx, m.db.DB, auth.DefaultHubAlgorithm)
-	if err == nil {
-		authority, err = auth.NewAuthority(auth.AuthorityConfig{Keys: hubKeys, Revocations: m.db.DB})
-	}
-	if err != nil {
-		_ = m.feed.stop()
-		m.db.Close()
-		return fmt.Errorf("hub keys: %w", err)
 	}
 	authn := auth.Authenticate(authority, func(w http.ResponseWriter, r *http.Request, err error) {
 		if !errors.Is(err, auth.ErrUnauthorized) {
@@ -121,14 +123,18 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		auth.WriteError(w, r, err)
 	})
-	srv := hub.New(m.cfg.hub, hub.Deps{Log: log, Registry: reg, Ready: m.db.DB, Queries: m.db.DB, Feed: m.feed.feed,
+	srv := hub.New(m.cfg.hub, hub.Deps{
+		Log:          log,
+		Registry:     reg,
+		Ready:        m.db.DB,
 		Authenticate: authn,
-		Ingest:       hub.IngestDeps{Store: m.db.DB, Receipts: authority}})
+		Ingest:       hub.IngestDeps{Store: m.db.DB, Receipts: authority},
+		Queries:      m.db.DB,
+		Admin:        hub.AdminDeps{Store: m.db.DB, Tokens: authority},
+		Feed:         m.feed.feed,
+	})
 
-	m.ln, err = net.Listen("tcp", m.cfg.addr)
-	if err != nil {
-		_ = m.feed.stop()
-		m.db.Close()
+	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
 	}
 	m.http = &http.Server{
@@ -137,11 +143,41 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          newStdLogger(log),
+		// No WriteTimeout: it would cut long-lived websocket feeds; request
+		// work is bounded by hub.Config.RequestTimeout instead.
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.http.Serve(m.ln) }()
+
+	hkCtx, cancel := context.WithCancel(context.Background())
+	m.stopHousekeeping = cancel
+	go housekeeping(hkCtx, m.db.DB, m.cfg.auth.leeway, log)
+
 	log.Info().Str("addr", m.ln.Addr().String()).Bool("embedded_db", m.db.cluster != nil).Msg("jag serving")
 	return nil
+}
+
+// housekeeping purges revocation entries of tokens that have expired
+// (beyond the leeway they could still be accepted in) once an hour.
+func housekeeping(ctx context.Context, db *postgres.DB, leeway time.Duration, log zerolog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := db.PurgeRevokedTokens(ctx, time.Now().Add(-leeway))
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn().Err(err).Msg("purge revoked tokens")
+		case n > 0:
+			log.Info().Int64("purged", n).Msg("purged expired token revocations")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Addr is the bound listen address (useful with port 0).
@@ -154,6 +190,9 @@ func (m *Main) Done() <-chan error { return m.done }
 // embedded cluster this process started.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopHousekeeping != nil {
+		m.stopHousekeeping()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.shutdown)
 	defer cancel()
 	if m.feed != nil {
