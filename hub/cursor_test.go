@@ -37,3 +37,24 @@ func TestParseCursorRefuses(t *testing.T) {
 		})
 	}
 }
+
+// Any string either is refused with ErrBadCursor or decodes to a cursor
+// whose encoding decodes to the same key.
+func FuzzParseCursor(f *testing.F) {
+	f.Add(Cursor{Received: time.Unix(1, 5000), ID: "indicator--1", Modified: "m"}.Encode())
+	f.Add("")
+	f.Add("eyJ2IjoxfQ")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCursor(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadCursor) {
+				t.Fatalf("error %v does not wrap ErrBadCursor", err)
+			}
+			return
+		}
+		again, err := ParseCursor(c.Encode())
+		if err != nil || !again.Received.Equal(c.Received) || again.ID != c.ID || again.Modified != c.Modified {
+			t.Fatalf("re-encoding %+v gave %+v, %v", c, again, err)
+		}
+	})
+}

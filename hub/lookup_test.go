@@ -64,3 +64,33 @@ func TestProbeMatch(t *testing.T) {
 		}
 	}
 }
+
+// A probe of any input is consistent: Values start with Norm, Net is set
+// exactly for addresses and CIDRs, and (domains aside) the normalised
+// value is itself a probe of the same kind.
+func FuzzNewProbe(f *testing.F) {
+	for _, s := range []string{"198.51.100.7", "10.0.0.0/8", "::1", "a.b.example.org", "x@y.org", "https://a.b/c", strings.Repeat("a", 64), "", "..", "1.2.3.4/33"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := NewProbe(s)
+		if !ok {
+			return
+		}
+		if len(p.Values) == 0 || p.Values[0] != p.Norm || len(p.Kinds) == 0 {
+			t.Fatalf("NewProbe(%q) = %+v", s, p)
+		}
+		if (p.Net != "") != (p.Kind == "ipv4" || p.Kind == "ipv6") {
+			t.Fatalf("NewProbe(%q): net %q for kind %s", s, p.Net, p.Kind)
+		}
+		if p.Kind == "domain" {
+			// a single-label name with a trailing dot may normalise to
+			// something else's shape ("AAAA…A." → an MD5-like label)
+			return
+		}
+		q, ok := NewProbe(p.Norm)
+		if !ok || q.Kind != p.Kind || q.Norm != p.Norm {
+			t.Fatalf("normalised %q of %q is not stable: %+v %v", p.Norm, s, q, ok)
+		}
+	})
+}
