@@ -12,3 +12,12 @@ CREATE TABLE object_creators (
 
 INSERT INTO object_creators (id, created_by)
 SELECT DISTINCT ON (id) id, created_by FROM objects ORDER BY id, received, modified;
+
+-- observables and events are written only by ingest, in the transaction
+-- that writes their object version, and nothing deletes object versions.
+-- Their foreign keys to objects therefore guard nothing the write path
+-- does not already guarantee, while their per-row triggers (a
+-- SELECT … FOR KEY SHARE on objects for every row) doubled the cost of
+-- appending a bundle's observables and events.
+ALTER TABLE observables DROP CONSTRAINT IF EXISTS observables_object_id_modified_fkey;
+ALTER TABLE events DROP CONSTRAINT IF EXISTS events_object_id_modified_fkey;
