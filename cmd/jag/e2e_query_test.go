@@ -325,7 +325,12 @@ func TestQueryEndToEnd(t *testing.T) {
 	t.Run("search pages", func(t *testing.T) {
 		var got []string
 		next := ""
-		for range 10 {
+		late := w.sign(B, indicatorOf(B, w.id("indicator"), "2026-01-01T00:00:00.000Z", "[domain-name:value = 'late.example']", marking(stix.TLPGreenID)), nil)
+		for page := range 10 {
+			if page == 1 {
+				// submitted while the reader is paging: it shows up once, last
+				w.submit(p.URL, B, late)
+			}
 			u := p.URL + "/v1/objects?limit=1"
 			if next != "" {
 				u += "&next=" + next
@@ -345,7 +350,7 @@ func TestQueryEndToEnd(t *testing.T) {
 				break
 			}
 		}
-		want := []string{v1, amber, v2} // receive order; the red one is not B's to see
+		want := []string{v1, amber, v2, late} // receive order; the red one is not B's to see
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("pages gave\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
