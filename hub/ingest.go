@@ -1,10 +1,10 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"runtime"
@@ -74,7 +74,7 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 	if p.Org == "" {
 		return StoreResult{}, NewProblem(http.StatusForbidden, CodeForbidden, "the token names no participant org")
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		if isMaxBytes(err) {
 			return StoreResult{}, err
@@ -135,6 +135,15 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 		return StoreResult{}, storeProblem(err, bundle)
 	}
 	return res, nil
+}
+
+// readBody reads the whole body into one buffer sized by Content-Length
+// (capped at limit; the MaxBytesReader enforces the limit itself).
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	size := min(max(r.ContentLength, 0), limit) + bytes.MinRead
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(r.Body)
+	return buf.Bytes(), err
 }
 
 // stixMediaType accepts application/stix+json (with version 2.1 when a

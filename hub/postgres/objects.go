@@ -116,7 +116,7 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	fresh, err := newVersions(ctx, tx, s.Objects)
+	fresh, err := newVersions(ctx, tx, s.Objects, created)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
@@ -204,13 +204,21 @@ type versionKey struct{ id, modified string }
 
 // newVersions returns the versions of objs not stored yet. A version
 // stored with the same JCS digest is an idempotent duplicate; with another
-// one it is a *hub.VersionError wrapping hub.ErrConflict.
-func newVersions(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject) (map[versionKey]bool, error) {
-	ids, mods := make([]string, len(objs)), make([]string, len(objs))
+// one it is a *hub.VersionError wrapping hub.ErrConflict. Objects created
+// by this transaction (created) have no stored version and are not looked
+// up: a bundle of new objects costs no query here.
+func newVersions(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, created map[string]bool) (map[versionKey]bool, error) {
+	var ids, mods []string
 	want := make(map[versionKey][32]byte, len(objs))
 	for i := range objs {
-		ids[i], mods[i] = objs[i].ID, objs[i].Modified
-		want[versionKey{ids[i], mods[i]}] = objs[i].SHA256
+		k := versionKey{objs[i].ID, objs[i].Modified}
+		want[k] = objs[i].SHA256
+		if !created[k.id] {
+			ids, mods = append(ids, k.id), append(mods, k.modified)
+		}
+	}
+	if len(ids) == 0 {
+		return freshOf(want), nil
 	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT o.id, o.modified, o.sha256
@@ -234,11 +242,15 @@ func newVersions(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject) (map
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find stored versions: %w", err)
 	}
+	return freshOf(want), nil
+}
+
+func freshOf(want map[versionKey][32]byte) map[versionKey]bool {
 	fresh := make(map[versionKey]bool, len(want))
 	for k := range want {
 		fresh[k] = true
 	}
-	return fresh, nil
+	return fresh
 }
 
 // copyFrom streams rows into table with COPY inside tx.
