@@ -46,7 +46,11 @@ const minVerifyBatch = 64
 // problems), signatures (400 invalid_signature, 403 signer_mismatch), the
 // policy (policy.go; 422 invalid_object), then one transaction (409
 // conflict, 403 forbidden, 503 unavailable). 201 when at least one version
-// was stored, 200 for an idempotent retry with the original receipt.
+// was stored. 200 when nothing new was: a retry of an earlier submission
+// of the same org (same digest) is answered with that submission's record
+// (its receipt, time and counts); a bundle whose versions were all stored
+// by other submissions is recorded as a no-op submission (accepted 0)
+// whose receipt then answers its own retries.
 func (s *Server) handleSubmitBundle(w http.ResponseWriter, r *http.Request) {
 	res, err := s.submit(r)
 	if err != nil {
