@@ -71,17 +71,11 @@ func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string) ([]hu
 	return versions(rows), nil
 }
 
-// SearchObjects is the history search: visible versions matching f, in
-// (received, id, modified) order strictly after the cursor. The order is
-// the objects_received index, so a page costs an index range scan.
-//
-// Every filter is a "$n IS NULL OR …" term: lib/pq sends unnamed
-// statements, so PostgreSQL plans each call with its actual values and the
-// unused terms fold away.
-func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilter, after *hub.Cursor, limit int) ([]hub.ObjectVersion, error) {
-	const q = `SELECT ` + objectColumns + `
-		FROM objects o
-		WHERE jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
+// searchFilters are the history-search conditions on objects o: the
+// visibility rule, then every filter as a "$n IS NULL OR …" term (lib/pq
+// sends unnamed statements, so PostgreSQL plans each call with its actual
+// values and the unused terms fold away), then the keyset cursor.
+const searchFilters = `jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 		  AND ($3::text IS NULL OR o.type = $3)
 		  AND ($4::text IS NULL OR o.created_by = $4)
 		  AND ($5::text IS NULL OR $5 = ANY (o.labels))
@@ -91,26 +85,50 @@ func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilte
 		  AND ($9::timestamptz IS NULL OR (o.valid_from <= $9 AND (o.valid_until IS NULL OR o.valid_until > $9)))
 		  AND ($10::boolean IS NULL OR o.revoked = $10)
 		  AND ($11::text IS NULL OR o.name ILIKE $11 OR o.description ILIKE $11)
-		  AND ($12::text[] IS NULL OR EXISTS (
-		        SELECT 1 FROM observables ob
-		        WHERE ob.object_id = o.id AND ob.modified = o.modified
-		          AND ((ob.kind = ANY ($12) AND ob.value = ANY ($13))
-		               OR ($14::inet IS NOT NULL AND ob.net >>= $14))))
-		  AND ($15::timestamptz IS NULL OR (o.received, o.id, o.modified) > ($15, $16, $17))
+		  AND ($12::timestamptz IS NULL OR (o.received, o.id, o.modified) > ($12, $13, $14))`
+
+// searchAll pages through objects in the order of the objects_received
+// index: a page costs an index range scan.
+const searchAll = `SELECT ` + objectColumns + `
+		FROM objects o
+		WHERE ` + searchFilters + `
 		ORDER BY o.received, o.id, o.modified
-		LIMIT $18`
+		LIMIT $15`
+
+// searchObservable starts from the few versions whose observables match
+// (the value index for exact values and parent domains, the GiST index for
+// addresses inside networks) and sorts them. Materialising that set keeps
+// the planner from walking the whole received index in order in the hope
+// of meeting a rare match early.
+const searchObservable = `WITH matched AS MATERIALIZED (
+		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.kind = ANY ($16) AND ob.value = ANY ($17)
+		  UNION
+		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.net >>= $18::inet
+		)
+		SELECT ` + objectColumns + `
+		FROM matched m
+		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified
+		WHERE ` + searchFilters + `
+		ORDER BY o.received, o.id, o.modified
+		LIMIT $15`
+
+// SearchObjects is the history search: visible versions matching f, in
+// (received, id, modified) order strictly after the cursor.
+func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilter, after *hub.Cursor, limit int) ([]hub.ObjectVersion, error) {
 	args := []any{v.Org, v.Tier,
 		nullString(f.Type), nullString(f.CreatedBy), nullString(f.Label),
 		nullTime(f.AddedAfter), nullTime(f.AddedBefore), nullTime(f.ModifiedAfter), nullTime(f.ValidAt),
-		f.Revoked, nil, nil, nil, nil, nil, nil, nil, limit}
+		f.Revoked, nil, nil, nil, nil, limit}
 	if f.Text != "" {
 		args[10] = "%" + escapeLike(f.Text) + "%"
 	}
-	if p := f.Observable; p != nil {
-		args[11], args[12], args[13] = pq.Array(p.Kinds), pq.Array(p.Values), nullString(p.Net)
-	}
 	if after != nil {
-		args[14], args[15], args[16] = after.Received, after.ID, after.Modified
+		args[11], args[12], args[13] = after.Received, after.ID, after.Modified
+	}
+	q := searchAll
+	if p := f.Observable; p != nil {
+		q = searchObservable
+		args = append(args, pq.Array(p.Kinds), pq.Array(p.Values), nullString(p.Net))
 	}
 	var rows []objectRow
 	if err := db.db.SelectContext(ctx, &rows, q, args...); err != nil {
