@@ -23,20 +23,22 @@ import (
 //     concurrent retries produce one submission and one receipt;
 //  2. an earlier submission with the same org and digest answers the
 //     request (its receipt is returned; nothing is written);
-//  3. the submission row, then object_creators (ownership, race-free by
-//     primary key: INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING),
-//     then one query for the versions already stored (identical content is
-//     a duplicate, different content 409), then COPY of the new versions
-//     and of their observables;
+//  3. object_creators (ownership, race-free by primary key: INSERT …
+//     SELECT FROM unnest(…) ON CONFLICT DO NOTHING); then, for objects that
+//     existed before, one query for the versions already stored (identical
+//     content is a duplicate, different content 409); then the submission
+//     row with its counts, and COPY of the new versions and of their
+//     observables;
 //  4. last, under feedAppendLock, COPY of the events;
 //  5. COMMIT, then NOTIFY jag_events outside the transaction.
 //
-// COPY has no ON CONFLICT. Identical submissions cannot race (step 1), but
-// two different bundles carrying the same new version can: the second
-// COPY then waits for the first transaction and fails with a unique
-// violation, and StoreSubmission runs the transaction again, which now
-// finds the version stored. Every table is written with one statement
-// whatever the bundle size; nothing is written row by row.
+// COPY has no ON CONFLICT. Identical submissions cannot race (step 1), and
+// bundles sharing a new object id queue on its object_creators row, but
+// two different bundles carrying the same new version of an existing
+// object can race: the second COPY waits for the first transaction and
+// fails with a unique violation, and StoreSubmission runs the transaction
+// again, which now finds the version stored. Every table is written with
+// one statement whatever the bundle size; nothing is written row by row.
 
 // submissionLockSpace tags the advisory-lock keys of submissions so they
 // cannot collide with the other advisory locks of the schema.
