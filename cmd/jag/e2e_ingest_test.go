@@ -405,24 +405,42 @@ func TestIngestUnavailable(t *testing.T) {
 		}
 	}
 
+	// `jag submit` retries through the outage on its own.
+	file := dir + "/bundle.json"
+	if err := os.WriteFile(file, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, out, errb := testEnv(map[string]string{"JAG_SERVER": p.URL, "JAG_TOKEN": w.tokens["a"]})
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, e, []string{"submit", "--attempts", "30", file}) }()
+	time.Sleep(time.Second)
+
 	c, err = cluster.Start(ctx, dir, cluster.Options{NoSync: true, StopWithParent: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Stop() })
-	if got := w.counts(); got != before {
-		t.Fatalf("rows %+v after the outage, want %+v", got, before)
+	select {
+	case code := <-exit:
+		if code != 0 {
+			t.Fatalf("jag submit exit %d: %s", code, errb.String())
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatalf("jag submit did not finish after the outage: %s", errb.String())
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		a := w.post(p.URL, "a", stixContentType, body)
-		if a.Status == 201 {
-			break
-		}
-		if a.Status != 503 || time.Now().After(deadline) {
-			t.Fatalf("after the outage: %d %s", a.Status, a.Raw)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &got); err != nil || got["accepted"] != 1.0 || got["receipt"] == "" {
+		t.Fatalf("jag submit printed %q (%v)", out.String(), err)
+	}
+	if !strings.Contains(errb.String(), "retrying") {
+		t.Fatalf("jag submit did not retry: %q", errb.String())
+	}
+	if after := w.counts(); after.objects != before.objects+1 || after.submissions != before.submissions+1 {
+		t.Fatalf("rows %+v after the outage, want one more object than %+v", after, before)
+	}
+	// Its retry is idempotent: 200 with the same receipt.
+	if a := w.post(p.URL, "a", stixContentType, body); a.Status != 200 || a.Body["receipt"] != got["receipt"] {
+		t.Fatalf("retry after the outage: %d %s", a.Status, a.Raw)
 	}
 }
 
