@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rs/zerolog/hlog"
+
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/stix"
 )
@@ -61,6 +63,10 @@ func (s *Server) handleSubmitBundle(w http.ResponseWriter, r *http.Request) {
 	if !res.Replayed && res.Submission.Accepted > 0 {
 		status = http.StatusCreated
 	}
+	// Identifiers and counts only: never object content.
+	hlog.FromRequest(r).Info().Str("submission", res.Submission.ID).Str("org", res.Submission.Org).
+		Int("accepted", res.Submission.Accepted).Int("duplicates", res.Submission.Duplicates).
+		Bool("replayed", res.Replayed).Msg("bundle submitted")
 	writeJSON(w, status, viewOf(res.Submission))
 }
 
