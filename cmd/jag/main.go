@@ -62,7 +62,6 @@ func commands() []command {
 		{"query", "fetch an object by id, or search the history (JSON lines; --all follows every page)", cmdQuery},
 		{"lookup", "which indicators name these IPs, CIDRs, domains, URLs, e-mail addresses or hashes", cmdLookup},
 		{"demo", "a guided first run: two participants, the Pegasus indicators signed and shared, a few lookups", cmdDemo},
-		{"demo", "a guided first run: two participants, the Pegasus indicators signed and shared, a few lookups", cmdDemo},
 		{"keygen", "generate a signing key: private JWK to a 0600 file, public JWK on stdout", cmdKeygen},
 		{"sign", "sign every object of a bundle (or one object) with a private JWK; signed bundle on stdout", cmdSign},
 		{"verify", "verify the signed objects of a bundle offline against a JWKS (exit 0 all valid, 1 otherwise)", cmdVerify},
