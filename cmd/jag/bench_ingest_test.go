@@ -34,7 +34,7 @@ import (
 
 const (
 	benchBundleSize = 1000
-	benchClients    = 4
+	benchClients    = 8
 	benchWarmup     = 3 // bundles sent before the clock starts
 )
 
