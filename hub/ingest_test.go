@@ -35,6 +35,7 @@ type memStore struct {
 	last     *NewSubmission
 	markings []string
 	err      error // returned by StoreSubmission when set
+	keysErr  error // returned by ParticipantKeys when set
 }
 
 func newMemStore() *memStore {
@@ -44,7 +45,7 @@ func newMemStore() *memStore {
 func (m *memStore) ParticipantKeys(_ context.Context, p string) ([]auth.Key, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.keys[p], nil
+	return m.keys[p], m.keysErr
 }
 
 func (m *memStore) KeyByKID(_ context.Context, kid string) (auth.Key, error) {
@@ -356,6 +357,15 @@ func TestSubmitStoreRefusals(t *testing.T) {
 		{"database down", fmt.Errorf("store submission: %w", ErrUnavailable), 503, CodeUnavailable},
 		{"internal", errors.New("boom"), 500, CodeInternal},
 	}
+	// The key registry failing is an outage too.
+	t.Run("keys unavailable", func(t *testing.T) {
+		f.store.keysErr = fmt.Errorf("load keys: %w", ErrUnavailable)
+		defer func() { f.store.keysErr = nil }()
+		status, out, h := f.post(orgA+" submit", stixType, body)
+		if status != 503 || out["code"] != CodeUnavailable || h.Get("Retry-After") == "" {
+			t.Fatalf("%d %v", status, out)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f.store.err = tc.err
