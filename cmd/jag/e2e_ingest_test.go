@@ -357,6 +357,31 @@ func TestIngestEndToEnd(t *testing.T) {
 		}
 	})
 
+	// Last: it revokes org A's key. Both replicas refuse the key on their
+	// next request, and nothing is stored.
+	t.Run("400 revoked key on every replica", func(t *testing.T) {
+		p2 := startServe(t, w.dbURL)
+		signed := w.signedIndicator(A, "revoked.example")
+		if _, err := w.db.RevokeKey(context.Background(), w.keys[A].KeyID, time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		before := w.counts()
+		for _, base := range []string{p.URL, p2.URL} {
+			a := w.post(base, "a", stixContentType, []byte(w.bundle(signed)))
+			if a.Status != 400 || a.Body["code"] != "invalid_signature" {
+				t.Fatalf("%s: %d %s", base, a.Status, a.Raw)
+			}
+		}
+		if after := w.counts(); after != before {
+			t.Fatalf("rows changed from %+v to %+v", before, after)
+		}
+	})
+}
+
+func TestIngestRegexIsHarmless(t *testing.T) {
+	w := newIngestWorld(t, pgtest.URL(t))
+	p := startServe(t, w.dbURL)
+	A := e2eOrgA
 	t.Run("harmless regex accepted fast", func(t *testing.T) {
 		start := time.Now()
 		a := w.post(p.URL, "a", stixContentType, []byte(w.bundle(w.sign(A, w.indicatorJSON(A, "[file:name MATCHES '(a+)+$']", "")))))
