@@ -98,7 +98,9 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 	if probs := stix.Validate(bundle); len(probs) > 0 {
 		return StoreResult{}, validationProblem(probs)
 	}
-	received := s.deps.Now().UTC()
+	// Microseconds: what PostgreSQL keeps, so the receipt, this answer and
+	// every later read of the submission name the same instant.
+	received := s.deps.Now().UTC().Truncate(time.Microsecond)
 	skip := make([]bool, len(bundle.Objects))
 	for i, o := range bundle.Objects {
 		skip[i] = stix.IsPredefinedTLPMarking(o)

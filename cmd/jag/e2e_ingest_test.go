@@ -351,7 +351,8 @@ func TestIngestEndToEnd(t *testing.T) {
 			}
 			got, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != want || (want == 200 && !strings.Contains(string(got), first.Body["receipt"].(string))) {
+			if resp.StatusCode != want || (want == 200 && (!strings.Contains(string(got), first.Body["receipt"].(string)) ||
+				!strings.Contains(string(got), `"received":"`+first.Body["received"].(string)+`"`))) {
 				t.Fatalf("GET submission with %s: %d %s", tok, resp.StatusCode, got)
 			}
 		}
