@@ -10,6 +10,10 @@ type route struct {
 	handler http.HandlerFunc
 }
 
+// streaming reports whether the route holds its connection open (the
+// websocket feed): no request timeout applies to it.
+func (rt route) streaming() bool { return rt.pattern == "GET /v1/feed" }
+
 // routes is the one route table of the hub. Every route states its access
 // rule; TestRoutesHaveAccessRules fails on any that does not.
 func (s *Server) routes() []route {

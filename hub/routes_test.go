@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -61,5 +62,32 @@ func TestUnknownPathIs404(t *testing.T) {
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/nope", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("status = %d", rec.Code)
+	}
+}
+
+// Non-streaming handlers run under the configured request timeout; the
+// feed does not.
+func TestRequestTimeout(t *testing.T) {
+	s := New(Config{RequestTimeout: 123 * time.Millisecond}, Deps{Log: zerolog.Nop()})
+	var got []string
+	for _, rt := range s.routes() {
+		if rt.streaming() {
+			got = append(got, rt.pattern)
+		}
+	}
+	if len(got) != 1 || got[0] != "GET /v1/feed" {
+		t.Fatalf("streaming routes = %v, want only the feed", got)
+	}
+	var deadline time.Time
+	var ok bool
+	h := withTimeout(s.cfg.RequestTimeout, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deadline, ok = r.Context().Deadline()
+	}))
+	start := time.Now()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/objects", nil))
+	end := time.Now()
+	const d = 123 * time.Millisecond
+	if !ok || deadline.Before(start.Add(d)) || deadline.After(end.Add(d)) {
+		t.Fatalf("deadline %v after start (ok=%v), want %v", deadline.Sub(start), ok, d)
 	}
 }

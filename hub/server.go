@@ -101,7 +101,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		mux.Handle(rt.pattern, s.guard(rt.access, rt.handler))
+		var h http.Handler = rt.handler
+		if !rt.streaming() {
+			h = withTimeout(s.cfg.RequestTimeout, h)
+		}
+		mux.Handle(rt.pattern, s.guard(rt.access, h))
 	}
 	var h http.Handler = mux
 	if s.authn != nil {
@@ -110,6 +114,18 @@ func (s *Server) buildHandler() http.Handler {
 	h = s.metrics.instrument(h)
 	h = limitBody(s.cfg.MaxBodyBytes, h)
 	return s.logRequests(h)
+}
+
+// withTimeout bounds the work of a request: its context ends after d, so
+// a stuck database call fails (503, see problemFor) instead of holding a
+// connection and a goroutine forever. Unlike http.TimeoutHandler it keeps
+// the ResponseWriter intact.
+func withTimeout(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // limitBody caps every request body (http.MaxBytesReader); handlers with a
