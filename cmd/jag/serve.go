@@ -45,6 +45,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 		return err
 	})
 	fs.Int64Var(&c.hub.MaxBodyBytes, "max-body-bytes", 16<<20, "largest accepted request body (env JAG_MAX_BODY_BYTES)")
+	fs.DurationVar(&c.hub.RequestTimeout, "request-timeout", 30*time.Second, "time limit of one API request's work; the websocket feed is exempt (env JAG_REQUEST_TIMEOUT)")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
@@ -59,6 +60,7 @@ var serveEnv = map[string]string{
 	"default-tlp":      "JAG_DEFAULT_TLP",
 	"max-body-bytes":   "JAG_MAX_BODY_BYTES",
 	"shutdown-timeout": "JAG_SHUTDOWN_TIMEOUT",
+	"request-timeout":  "JAG_REQUEST_TIMEOUT",
 }
 
 // parse parses serve's flags and then its typed environment defaults.
