@@ -11,8 +11,11 @@ import (
 // host), an e-mail address (contains '@'), a hash recognised by its
 // hex length (32 md5, 40 sha1, 64 sha256, 128 sha512), or a domain name.
 // A single label ("localhost") counts as a domain name because indicators
-// name such hosts too. Surrounding white space is ignored. Path and Op
-// are empty in the result.
+// name such hosts too, unless it is a hex digest with a trailing dot,
+// which is refused. Surrounding white space is ignored. Path and Op are
+// empty in the result. Classify is idempotent: the normalised value
+// classifies as itself, so a stored or echoed value can be looked up
+// again.
 func Classify(value string) (Observable, bool) {
 	v := strings.TrimSpace(value)
 	if o, ok := classifyNet(v); ok {
@@ -26,16 +29,37 @@ func Classify(value string) (Observable, bool) {
 	if strings.IndexByte(v, '@') >= 0 {
 		return classifyEmail(v)
 	}
-	if isHexString(v) {
-		if kind, ok := hexHashKinds[len(v)]; ok {
-			return Observable{Kind: kind, Value: strings.ToLower(v)}, true
-		}
+	if kind := digestKind(v); kind != "" {
+		return Observable{Kind: kind, Value: strings.ToLower(v)}, true
 	}
-	return classifyDomain(v)
+	o, ok := classifyDomain(v)
+	if ok && digestKind(o.Value) != "" {
+		// "<32 hex digits>." would normalise to a name that Classify reads
+		// as an MD5: a value must classify as its own normalised form, so
+		// a digest-shaped name is no domain name here.
+		return Observable{}, false
+	}
+	return o, ok
 }
 
-// hexHashKinds maps a hex digest length to the algorithm Classify assumes.
-var hexHashKinds = map[int]string{32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+// digestKind returns the algorithm Classify assumes for a hex digest of
+// v's length ("md5", "sha1", "sha256", "sha512"), or "" when v is not one.
+func digestKind(v string) string {
+	if !isHexString(v) {
+		return ""
+	}
+	switch len(v) {
+	case 32:
+		return "md5"
+	case 40:
+		return "sha1"
+	case 64:
+		return "sha256"
+	case 128:
+		return "sha512"
+	}
+	return ""
+}
 
 // classifyNet normalises an IP address or CIDR. A CIDR is masked; a
 // full-length prefix becomes the bare address. Zoned addresses are

@@ -41,6 +41,11 @@ func TestClassify(t *testing.T) {
 		{hex64 + hex64, "sha512", hex64 + hex64},
 		{"", "", ""},
 		{"just words", "", ""},
+		// a digest-shaped name would normalise to a hash: refused
+		{strings.Repeat("A", 32) + ".", "", ""},
+		{strings.Repeat("a", 40) + ".", "", ""},
+		{strings.Repeat("a", 31) + ".", "domain", strings.Repeat("a", 31)},
+		{strings.Repeat("a", 32) + ".example", "domain", strings.Repeat("a", 32) + ".example"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -100,5 +105,44 @@ func TestClassifyHash(t *testing.T) {
 		if want := (Observable{Kind: tt.kind, Value: tt.want}); !ok || got != want {
 			t.Errorf("ClassifyHash(%q, %q) = %+v, %v; want %+v", tt.alg, tt.digest, got, ok, want)
 		}
+	}
+}
+
+// classifySeeds are inputs near the edges between kinds.
+var classifySeeds = []string{
+	"198.51.100.1", "198.51.100.7/24", "::ffff:10.0.0.1", "2001:DB8::/32", "fe80::1%eth0",
+	"Example.COM.", "localhost", "bücher.example", "İ.example", "a@localhost.", "John.Doe@Example.COM",
+	"http://Example.com/Path?q=1", "a://b@example.com", "http://x.example/\u00a0",
+	strings.Repeat("A", 32) + ".", strings.Repeat("a", 40) + ".", strings.ToUpper(hex64), hex64 + hex64 + ".",
+	"1.2.3.4.", "", " ", "..",
+}
+
+// Classify is idempotent: its normalised value classifies as the same
+// observable, so a value echoed back or stored can be looked up again.
+func TestClassifyIdempotent(t *testing.T) {
+	for _, in := range classifySeeds {
+		checkIdempotent(t, in)
+	}
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, in := range classifySeeds {
+		f.Add(in)
+	}
+	f.Fuzz(checkIdempotent)
+}
+
+func checkIdempotent(t *testing.T, in string) {
+	t.Helper()
+	o, ok := Classify(in)
+	if !ok {
+		return
+	}
+	again, ok := Classify(o.Value)
+	if !ok || again != o {
+		t.Fatalf("Classify(%q) = %+v, but Classify(%q) = %+v, %v", in, o, o.Value, again, ok)
+	}
+	if how, ok := Match(o, o); !ok || how != MatchExact {
+		t.Fatalf("Match(%+v, itself) = %q, %v; want exact", o, how, ok)
 	}
 }
