@@ -163,6 +163,8 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve()
 }
 
+// track registers a session with the feed and, before it can subscribe,
+// with the tailer (which reads events only while sessions exist).
 func (f *Feed) track(s *session) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -172,10 +174,13 @@ func (f *Feed) track(s *session) bool {
 	f.sessions[s] = struct{}{}
 	f.wg.Add(1)
 	f.metrics.sessions.Set(float64(len(f.sessions)))
+	f.tail.join()
 	return true
 }
 
+// untrack is the end of a session registered by track.
 func (f *Feed) untrack(s *session) {
+	f.tail.leave()
 	f.mu.Lock()
 	delete(f.sessions, s)
 	f.metrics.sessions.Set(float64(len(f.sessions)))

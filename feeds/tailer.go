@@ -13,6 +13,15 @@ import (
 // batch out to the attached sessions' queues without ever blocking on a
 // session. Sessions whose cursor lies behind the ring replay from the
 // database themselves and attach once they reach it.
+//
+// While the replica has no session at all (users == 0), nobody needs the
+// events themselves: the tailer then only follows the head of the log
+// with EventHead (one index probe, no join with the object bytes) and
+// keeps the ring empty (floor = head). A session that arrives meanwhile
+// attaches at that head or replays from the database up to it, exactly as
+// it would from a cursor behind a full ring. A head read that started
+// before a session arrived is discarded (see follow), so no attached
+// session ever sees the head jump over events it was not given.
 type tailer struct {
 	f *Feed
 
@@ -23,6 +32,7 @@ type tailer struct {
 	floor int64    // the ring holds every event in (floor, head]
 	ring  []*Event // in seq order
 	subs  map[*session]struct{}
+	users int  // sessions of the feed, attached or not yet
 	down  bool // stopped: no more attachments
 }
 
@@ -58,10 +68,7 @@ func (t *tailer) run(ctx context.Context) {
 	timer := time.NewTimer(cfg.PollInterval)
 	defer timer.Stop()
 	for {
-		t.mu.Lock()
-		head := t.head
-		t.mu.Unlock()
-		page, err := t.f.src.EventsAfter(ctx, head, cfg.BatchSize)
+		more, err := t.step(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -74,13 +81,8 @@ func (t *tailer) run(ctx context.Context) {
 			continue
 		}
 		backoff.reset()
-		if page.PurgedThrough > head {
-			t.fellBehind(page.PurgedThrough)
+		if more {
 			continue
-		}
-		t.publish(page.Events)
-		if len(page.Events) == cfg.BatchSize {
-			continue // more is waiting
 		}
 		if !timer.Stop() {
 			select {
@@ -96,6 +98,69 @@ func (t *tailer) run(ctx context.Context) {
 		case <-timer.C:
 		}
 	}
+}
+
+// step reads the log once: the events after head when the replica has a
+// session, only the head otherwise. more reports that the next read is
+// due at once (a full batch, or a state change during the read).
+func (t *tailer) step(ctx context.Context) (more bool, err error) {
+	t.mu.Lock()
+	head, idle := t.head, t.idle()
+	t.mu.Unlock()
+	if idle {
+		return t.follow(ctx)
+	}
+	page, err := t.f.src.EventsAfter(ctx, head, t.f.cfg.BatchSize)
+	if err != nil {
+		return false, err
+	}
+	if page.PurgedThrough > head {
+		t.fellBehind(page.PurgedThrough)
+		return true, nil
+	}
+	t.publish(page.Events)
+	return len(page.Events) == t.f.cfg.BatchSize, nil
+}
+
+// idle reports that no session needs events; t.mu is held.
+func (t *tailer) idle() bool { return t.users == 0 && len(t.subs) == 0 }
+
+// follow moves head (and floor, with an empty ring) to the head of the
+// log without reading any event. The head is read outside the lock, so a
+// session may arrive meanwhile and attach at the old head; the result is
+// then dropped and the next step reads the events after the old head:
+// moving head past them would skip them for that session.
+func (t *tailer) follow(ctx context.Context) (more bool, err error) {
+	head, purged, err := t.f.src.EventHead(ctx)
+	if err != nil {
+		return false, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.idle() {
+		return true, nil
+	}
+	// The visible log is a prefix and purges only remove its oldest
+	// part, so the head never moves back; max guards the gauge anyway.
+	t.head = max(t.head, head, purged)
+	t.floor, t.ring = t.head, nil
+	t.f.metrics.head.Set(float64(t.head))
+	return false, nil
+}
+
+// join counts a session of the feed before it subscribes, so that the
+// tailer reads events again; leave undoes it when the session ended.
+func (t *tailer) join() {
+	t.mu.Lock()
+	t.users++
+	t.mu.Unlock()
+}
+
+// leave is the end of a session counted by join.
+func (t *tailer) leave() {
+	t.mu.Lock()
+	t.users--
+	t.mu.Unlock()
 }
 
 // publish appends a batch to the ring and enqueues each event for every
