@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/jag-hub/jag/stix/pattern"
 )
 
 func TestCursorRoundTrip(t *testing.T) {
@@ -93,22 +95,22 @@ func TestWatchlist(t *testing.T) {
 		want    string // "" for no match
 		obs     string
 	}{
-		{"IPExact", "198.51.100.7", "[ipv4-addr:value = '198.51.100.7']", MatchExact, "198.51.100.7"},
-		{"IPInIndicatorCIDR", "198.51.100.7", "[ipv4-addr:value = '198.51.100.0/24']", MatchCIDR, "198.51.100.0/24"},
+		{"IPExact", "198.51.100.7", "[ipv4-addr:value = '198.51.100.7']", pattern.MatchExact, "198.51.100.7"},
+		{"IPInIndicatorCIDR", "198.51.100.7", "[ipv4-addr:value = '198.51.100.0/24']", pattern.MatchCIDR, "198.51.100.0/24"},
 		{"IPOutsideCIDR", "198.51.101.7", "[ipv4-addr:value = '198.51.100.0/24']", "", ""},
-		{"CIDRExact", "10.0.0.0/8", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", MatchExact, "10.0.0.0/8"},
-		{"CIDRInsideIndicatorCIDR", "10.1.0.0/16", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", MatchCIDR, "10.0.0.0/8"},
+		{"CIDRExact", "10.0.0.0/8", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", pattern.MatchExact, "10.0.0.0/8"},
+		{"CIDRInsideIndicatorCIDR", "10.1.0.0/16", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", pattern.MatchCIDR, "10.0.0.0/8"},
 		{"CIDRWiderThanIndicator", "10.0.0.0/8", "[ipv4-addr:value = '10.1.2.3']", "", ""},
-		{"IPv6InCIDR", "2001:db8::1", "[ipv6-addr:value = '2001:db8::/32']", MatchCIDR, "2001:db8::/32"},
+		{"IPv6InCIDR", "2001:db8::1", "[ipv6-addr:value = '2001:db8::/32']", pattern.MatchCIDR, "2001:db8::/32"},
 		{"IPv4NotInIPv6", "10.0.0.1", "[ipv6-addr:value = '::/0']", "", ""},
-		{"DomainExact", "Evil.Example.COM.", "[domain-name:value = 'evil.example.com']", MatchExact, "evil.example.com"},
-		{"DomainParent", "a.evil.example.com", "[domain-name:value = 'example.com']", MatchParentDomain, "example.com"},
+		{"DomainExact", "Evil.Example.COM.", "[domain-name:value = 'evil.example.com']", pattern.MatchExact, "evil.example.com"},
+		{"DomainParent", "a.evil.example.com", "[domain-name:value = 'example.com']", pattern.MatchParentDomain, "example.com"},
 		{"DomainChildNoMatch", "example.com", "[domain-name:value = 'a.example.com']", "", ""},
-		{"SHA256", "AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F", "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", MatchExact, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
-		{"SHA3SameLength", "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f", "[file:hashes.'SHA3-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", MatchExact, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
+		{"SHA256", "AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F", "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", pattern.MatchExact, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
+		{"SHA3SameLength", "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f", "[file:hashes.'SHA3-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", pattern.MatchExact, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
 		{"MD5Other", "cead3f77f6cda6ec00f57d76c9a6879f", "[file:hashes.MD5 = '0ead3f77f6cda6ec00f57d76c9a6879f']", "", ""},
-		{"URL", "http://evil.example.com/x", "[url:value = 'http://evil.example.com/x']", MatchExact, "http://evil.example.com/x"},
-		{"Email", "Bad@Evil.example", "[email-addr:value = 'bad@evil.example']", MatchExact, "bad@evil.example"},
+		{"URL", "http://evil.example.com/x", "[url:value = 'http://evil.example.com/x']", pattern.MatchExact, "http://evil.example.com/x"},
+		{"Email", "Bad@Evil.example", "[email-addr:value = 'bad@evil.example']", pattern.MatchExact, "bad@evil.example"},
 		{"NegatedNotCounted", "198.51.100.7", "[ipv4-addr:value != '198.51.100.7']", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,17 +16,15 @@ const MaxLookupValues = 10000
 // beyond it the answer says "truncated" rather than growing without bound.
 const maxLookupMatches = 100000
 
-// Ways a lookup value matches an indexed observable (API.md "Lookup matching").
-const (
-	MatchExact        = "exact"         // the same normalised value
-	MatchCIDR         = "cidr"          // the indicator names a network containing the address or CIDR
-	MatchParentDomain = "parent_domain" // the indicator names a parent domain of the domain
-)
+// MatchParentDomain is pattern.MatchParentDomain, kept because hub's
+// query tests spell it hub.MatchParentDomain; new code uses pattern's.
+const MatchParentDomain = pattern.MatchParentDomain
 
 // Probe is one lookup value, classified and normalised as pattern
 // extraction normalises indexed observables, and expanded into what the
 // observable index is asked: exact (kind, value) pairs, and for addresses
-// and CIDRs the network whose containing networks match.
+// and CIDRs the network whose containing networks match. The expansion
+// follows pattern.Match, which decides how each hit matches.
 type Probe struct {
 	Value string // as the caller gave it
 	Kind  string // classified kind: ipv4, ipv6, domain, url, email, md5, sha1, sha256, sha512
@@ -41,15 +39,6 @@ type Probe struct {
 	Net string
 }
 
-// hashKinds are the indexed algorithms a hex digest of each classified
-// kind may belong to.
-var hashKinds = map[string][]string{
-	"md5":    {"md5"},
-	"sha1":   {"sha1"},
-	"sha256": {"sha256", "sha3-256"},
-	"sha512": {"sha512", "sha3-512"},
-}
-
 // NewProbe classifies value (pattern.Classify) and expands it; false when
 // it is not an IP address, CIDR, domain, URL, e-mail address or hash.
 func NewProbe(value string) (Probe, bool) {
@@ -58,47 +47,24 @@ func NewProbe(value string) (Probe, bool) {
 		return Probe{}, false
 	}
 	p := Probe{Value: value, Kind: o.Kind, Norm: o.Value, Kinds: []string{o.Kind}, Values: []string{o.Value}}
-	switch {
-	case o.Kind == "ipv4" || o.Kind == "ipv6":
+	switch o.Kind {
+	case "ipv4", "ipv6":
 		p.Net = o.Value
-	case o.Kind == "domain":
-		p.Values = append(p.Values, parentDomains(o.Value)...)
-	case hashKinds[o.Kind] != nil:
-		p.Kinds = hashKinds[o.Kind]
+	case "domain":
+		p.Values = append(p.Values, pattern.ParentDomains(o.Value)...)
+	default:
+		if kinds := pattern.HashKinds(o.Kind); kinds != nil {
+			p.Kinds = kinds
+		}
 	}
 	return p, true
 }
 
-// parentDomains returns the parents of a normalised domain, nearest first,
-// down to the registrable-looking two-label name: "a.b.example.org" →
-// "b.example.org", "example.org". A top-level domain alone is never an
-// indicator worth matching every name under it.
-func parentDomains(d string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(d, '.')
-		if i < 0 {
-			return out
-		}
-		d = d[i+1:]
-		if strings.IndexByte(d, '.') < 0 {
-			return out
-		}
-		out = append(out, d)
-	}
-}
-
-// Match says how an indexed observable value that the store returned for
-// p matches it.
-func (p Probe) Match(value string) string {
-	switch {
-	case value == p.Norm:
-		return MatchExact
-	case p.Net != "":
-		return MatchCIDR
-	default:
-		return MatchParentDomain
-	}
+// Match says how an indexed observable that the store returned for p
+// matches it (pattern.Match): pattern.MatchExact, pattern.MatchCIDR or
+// pattern.MatchParentDomain; false when it does not match at all.
+func (p Probe) Match(indexed pattern.Observable) (how string, ok bool) {
+	return pattern.Match(pattern.Observable{Kind: p.Kind, Value: p.Norm}, indexed)
 }
 
 // LookupHit is one indexed observable that matches probe number Probe, and
@@ -268,12 +234,16 @@ func (s *Server) lookup(r *http.Request, values []string, probes []Probe, ok []b
 		id    string
 	}
 	best := map[key]int{} // → position in the result's matches
-	rank := map[string]int{MatchExact: 0, MatchCIDR: 1, MatchParentDomain: 2}
+	rank := map[string]int{pattern.MatchExact: 0, pattern.MatchCIDR: 1, pattern.MatchParentDomain: 2}
 	ranks := map[key]int{}
 	for _, h := range hits {
 		pi := index[h.Probe]
 		p := probes[pi]
-		how := p.Match(h.Observable.Value)
+		how, matched := p.Match(h.Observable)
+		if !matched {
+			// the store's candidates are a superset at most; the rule decides
+			continue
+		}
 		m, err := encodeMatch(how, h)
 		if err != nil {
 			return nil, false, err

@@ -85,7 +85,11 @@ func TestLookup(t *testing.T) {
 				if h.Probe != 0 {
 					t.Fatalf("probe index %d", h.Probe)
 				}
-				got = append(got, fmt.Sprintf("%d:%s", num(h.Object.ID), p.Match(h.Observable.Value)))
+				how, ok := p.Match(h.Observable)
+				if !ok {
+					t.Fatalf("store returned %+v for %q, which pattern.Match refuses", h.Observable, tc.value)
+				}
+				got = append(got, fmt.Sprintf("%d:%s", num(h.Object.ID), how))
 			}
 			slices.Sort(got)
 			want := slices.Clone(tc.want)
@@ -123,5 +127,83 @@ func TestLookupBatch(t *testing.T) {
 	limited, err := db.Lookup(context.Background(), memberB, probes, 2)
 	if err != nil || len(limited) != 2 {
 		t.Fatalf("limit 2: %d hits, %v", len(limited), err)
+	}
+}
+
+// The store's SQL and pattern.Match state the same rule: for each pair of
+// a lookup value and a stored observable, the store finds the observable
+// exactly when pattern.Match says it matches.
+func TestLookupAgreesWithMatch(t *testing.T) {
+	sha512Lower := sha256Lower + sha256Lower
+	tests := []struct {
+		value  string
+		stored pattern.Observable
+	}{
+		{"198.51.100.7", ob("ipv4", "198.51.100.7")},
+		{"198.51.100.7", ob("ipv4", "198.51.100.8")},
+		{"198.51.100.7", ob("ipv4", "198.51.100.0/24")},
+		{"198.51.100.7", ob("ipv4", "0.0.0.0/0")},
+		{"198.51.101.7", ob("ipv4", "198.51.100.0/24")},
+		{"10.0.0.0/8", ob("ipv4", "10.0.0.0/8")},
+		{"10.1.0.0/16", ob("ipv4", "10.0.0.0/8")},
+		{"10.0.0.0/8", ob("ipv4", "10.1.0.0/16")},
+		{"10.0.0.0/8", ob("ipv4", "10.1.2.3")},
+		{"2001:db8::1", ob("ipv6", "2001:db8::/32")},
+		{"2001:db8::/32", ob("ipv6", "2001:db8::1")},
+		{"10.0.0.1", ob("ipv6", "::/0")},
+		{"::ffff:10.0.0.1", ob("ipv4", "10.0.0.0/8")},
+		{"::ffff:10.0.0.1", ob("ipv6", "::ffff:10.0.0.1")},
+		{"10.0.0.1", ob("ipv6", "::ffff:10.0.0.1")},
+		{"Evil.Example.COM.", ob("domain", "evil.example.com")},
+		{"a.evil.example.com", ob("domain", "evil.example.com")},
+		{"a.evil.example.com", ob("domain", "example.com")},
+		{"a.example.com", ob("domain", "com")},
+		{"example.com", ob("domain", "a.example.com")},
+		{"badexample.com", ob("domain", "example.com")},
+		{"example.com", ob("url", "example.com")},
+		{strings.ToUpper(md5Lower), ob("md5", md5Lower)},
+		{md5Lower, ob("md5", "1"+md5Lower[1:])},
+		{strings.ToUpper(sha256Lower), ob("sha256", sha256Lower)},
+		{sha256Lower, ob("sha3-256", sha256Lower)},
+		{sha256Lower, ob("sha512", sha256Lower)},
+		{sha512Lower, ob("sha3-512", sha512Lower)},
+		{md5Lower, ob("ssdeep", md5Lower)},
+		{"Bad@Evil.example", ob("email", "bad@evil.example")},
+		{"bad@a.evil.example", ob("email", "bad@evil.example")},
+		{"http://evil.example.com/x", ob("url", "http://evil.example.com/x")},
+		{"http://evil.example.com/X", ob("url", "http://evil.example.com/x")},
+		{"http://evil.example.com", ob("domain", "evil.example.com")},
+	}
+	objs := make([]seedObject, len(tests))
+	for i, tc := range tests {
+		objs[i] = seedObject{id: uid("indicator", i+1), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{tc.stored}}
+	}
+	db := seedDB(t, objs...)
+	for i, tc := range tests {
+		t.Run(fmt.Sprintf("%s~%s:%s", tc.value, tc.stored.Kind, tc.stored.Value), func(t *testing.T) {
+			p, ok := hub.NewProbe(tc.value)
+			if !ok {
+				t.Fatalf("NewProbe(%q) refused", tc.value)
+			}
+			q, _ := pattern.Classify(tc.value)
+			wantHow, want := pattern.Match(q, tc.stored)
+			hits, err := db.Lookup(context.Background(), memberB, []hub.Probe{p}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, h := range hits {
+				if h.Object.ID != uid("indicator", i+1) {
+					continue
+				}
+				found = true
+				if h.Observable.Kind != tc.stored.Kind || h.Observable.Value != tc.stored.Value {
+					t.Errorf("store hit names %+v, stored %+v", h.Observable, tc.stored)
+				}
+			}
+			if found != want {
+				t.Fatalf("store finds %+v: %v; pattern.Match: %q, %v", tc.stored, found, wantHow, want)
+			}
+		})
 	}
 }
