@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/stix/pattern"
 )
 
 func TestLiveDelivery(t *testing.T) {
@@ -126,7 +127,7 @@ func TestFilterAndWatchlistOverTheWire(t *testing.T) {
 	if seqOf(t, m.Cursor) != want.Seq {
 		t.Fatalf("got %d, want %d", seqOf(t, m.Cursor), want.Seq)
 	}
-	if len(m.Match) != 1 || m.Match[0].Match != MatchCIDR || m.Match[0].Value != "198.51.100.7" || m.Match[0].Observable.Value != "198.51.100.0/24" {
+	if len(m.Match) != 1 || m.Match[0].Match != pattern.MatchCIDR || m.Match[0].Value != "198.51.100.7" || m.Match[0].Observable.Value != "198.51.100.0/24" {
 		t.Fatalf("match = %+v", m.Match)
 	}
 }

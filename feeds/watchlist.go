@@ -8,10 +8,6 @@ import (
 	"github.com/jag-hub/jag/stix/pattern"
 )
 
-// MatchCIDR is pattern.MatchCIDR, kept because the session tests spell
-// it feeds.MatchCIDR; new code uses pattern's.
-const MatchCIDR = pattern.MatchCIDR
-
 // Match explains why an indicator passed a watchlist.
 type Match struct {
 	Value      string          `json:"value"` // the watchlist entry as the client gave it

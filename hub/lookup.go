@@ -16,10 +16,6 @@ const MaxLookupValues = 10000
 // beyond it the answer says "truncated" rather than growing without bound.
 const maxLookupMatches = 100000
 
-// MatchParentDomain is pattern.MatchParentDomain, kept because hub's
-// query tests spell it hub.MatchParentDomain; new code uses pattern's.
-const MatchParentDomain = pattern.MatchParentDomain
-
 // Probe is one lookup value, classified and normalised as pattern
 // extraction normalises indexed observables, and expanded into what the
 // observable index is asked: exact (kind, value) pairs, and for addresses

@@ -376,7 +376,7 @@ func TestLookupHandlers(t *testing.T) {
 		}
 		r := ans.Results
 		if len(r) != 3 || r[0].Count != 0 || r[1].Error == "" || r[1].Kind != "" || r[2].Count != 1 ||
-			r[2].Matches[0].Match != MatchParentDomain || r[2].Matches[0].ID != "indicator--3" {
+			r[2].Matches[0].Match != pattern.MatchParentDomain || r[2].Matches[0].ID != "indicator--3" {
 			t.Fatalf("answer %s", body)
 		}
 	})
