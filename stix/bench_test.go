@@ -9,7 +9,7 @@ import (
 // BenchmarkDecodeValidatePegasus measures strict decoding plus full
 // validation (patterns included) of the Amnesty Pegasus dataset.
 func BenchmarkDecodeValidatePegasus(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "datasets", "amnesty-pegasus.stix2.json"))
+	data, err := os.ReadFile(filepath.Join("testdata", "datasets", "amnesty-pegasus.stix2.json"))
 	if err != nil {
 		b.Fatalf("read dataset: %v", err)
 	}
@@ -31,7 +31,7 @@ func BenchmarkDecodeValidatePegasus(b *testing.B) {
 
 // BenchmarkDecodePegasus isolates the JSON decoder.
 func BenchmarkDecodePegasus(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "datasets", "amnesty-pegasus.stix2.json"))
+	data, err := os.ReadFile(filepath.Join("testdata", "datasets", "amnesty-pegasus.stix2.json"))
 	if err != nil {
 		b.Fatalf("read dataset: %v", err)
 	}

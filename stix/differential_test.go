@@ -26,7 +26,7 @@ const schemaRoot = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-s
 // loadSchemas compiles one schema per predefined object type.
 func loadSchemas(t *testing.T) map[string]*jsonschema.Schema {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "stix2-json-schemas", "schemas")
+	dir := filepath.Join("testdata", "oasis", "schemas")
 	c := jsonschema.NewCompiler()
 	byType := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -212,7 +212,7 @@ func anyMessage(probs []Problem, sub string) bool {
 
 func TestDifferentialSchemas(t *testing.T) {
 	schemas := loadSchemas(t)
-	dir := filepath.Join("..", "..", "shared", "stix2-json-schemas", "examples")
+	dir := filepath.Join("testdata", "oasis", "examples")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	more, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	files = append(files, more...)

@@ -21,7 +21,7 @@ func FuzzDecodeBundle(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	if data, err := os.ReadFile(filepath.Join("..", "..", "shared", "stix2-json-schemas", "examples", "indicator-for-c2-ip-address.json")); err == nil {
+	if data, err := os.ReadFile(filepath.Join("testdata", "oasis", "examples", "indicator-for-c2-ip-address.json")); err == nil {
 		f.Add(data)
 	}
 	lim := Limits{MaxDepth: 32, MaxString: 4096, MaxElements: 1024, MaxObjects: 64}
