@@ -343,10 +343,18 @@ func TestSlowConsumer(t *testing.T) {
 	fast.subscribe("", nil)
 	big := []byte(`{"type":"indicator","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","description":"` + strings.Repeat("x", 16<<10) + `"}`)
 	const n = 1000
+	// The publisher stays at most window events ahead of the fast client,
+	// well inside its queue however loaded the machine is, while the slow
+	// client's backlog grows without bound until it is cut off.
+	const window = 8
+	credits := make(chan struct{}, window)
+	for range window {
+		credits <- struct{}{}
+	}
 	go func() {
 		for range n {
+			<-credits
 			h.log.add(&Event{Object: big})
-			time.Sleep(time.Millisecond)
 		}
 	}()
 	// The fast one receives all n in order while the slow one does not read.
@@ -355,6 +363,7 @@ func TestSlowConsumer(t *testing.T) {
 		if m.Op != "event" || seqOf(t, m.Cursor) != want {
 			t.Fatalf("fast client got %+v, want event %d", m, want)
 		}
+		credits <- struct{}{}
 	}
 	// The slow one: events it had (in socket buffers), then 4408.
 	var last int64
