@@ -21,7 +21,6 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 )
 
@@ -174,7 +173,10 @@ func BenchmarkLookup(b *testing.B) {
 	dbURL := pgtest.URL(b)
 	s := loadBench(b, dbURL, n)
 	p := startServe(b, dbURL, "--log-level", "warn")
-	token := benchToken(b, dbURL)
+	// A read token of a member of another org than the creator's, so every
+	// request pays for token verification (signature, revocation list)
+	// and the visibility rule.
+	token := newWorld(b, dbURL).token(e2eOrgC, auth.TierMember, auth.ScopeRead)
 	client := &http.Client{Transport: &bearer{token: token, next: &http.Transport{MaxIdleConnsPerHost: 4}}}
 
 	cases := []struct {
@@ -234,32 +236,6 @@ func BenchmarkLookup(b *testing.B) {
 		}
 		reportLatency(b, lat)
 	})
-}
-
-// benchToken issues a read token of a member of another org than the
-// creator's, so every request pays for token verification (signature,
-// revocation list) and the visibility rule.
-func benchToken(b *testing.B, dbURL string) string {
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dbURL, postgres.Options{MaxOpenConns: 2})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	keys, err := auth.EnsureHubKeys(ctx, db, auth.DefaultHubAlgorithm)
-	if err != nil {
-		b.Fatal(err)
-	}
-	a, err := auth.NewAuthority(auth.AuthorityConfig{Keys: keys, Revocations: db})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, _, err := a.Issue(ctx, auth.TokenClaims{Org: "identity--b0000000-0000-4000-8000-00000000000c", Tier: auth.TierMember,
-		Scopes: []string{auth.ScopeRead}, TTL: 2 * time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return tok
 }
 
 // bearer adds an Authorization header to every request.

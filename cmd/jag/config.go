@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/rs/zerolog"
 	stdlog "log"
@@ -36,28 +35,8 @@ func applyEnv(fs *flag.FlagSet, e *env, vars map[string]string) error {
 	return nil
 }
 
-// envList splits a comma-separated JAG_* value.
-func envList(e *env, key string) []string {
-	var out []string
-	for _, s := range strings.Split(envOr(e, key, ""), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // newStdLogger routes net/http's internal error log through zerolog.
 func newStdLogger(log zerolog.Logger) *stdlog.Logger {
 	l := log.With().Str("component", "http").Logger()
 	return stdlog.New(l, "", 0)
-}
-
-// envDuration reads a duration default for flags that are not part of a
-// flag set passed through applyEnv; an unparsable value falls back to def.
-func envDuration(e *env, key string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(envOr(e, key, "")); err == nil {
-		return v
-	}
-	return def
 }

@@ -101,6 +101,16 @@ func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options) (*data
 	return d, nil
 }
 
+// adminConns bounds the pool of a one-shot administrative command
+// (migrate, participant, key, token, demo): it runs a few statements in
+// sequence and must not take connections a running hub needs.
+const adminConns = 2
+
+// openAdmin opens the database for a one-shot administrative command.
+func (f *dbFlags) openAdmin(ctx context.Context, e *env) (*database, error) {
+	return f.open(ctx, e, postgres.Options{MaxOpenConns: adminConns})
+}
+
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "migrate", "[flags]")
 	var dbf dbFlags
@@ -108,7 +118,7 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+	d, err := dbf.openAdmin(ctx, e)
 	if err != nil {
 		return err
 	}

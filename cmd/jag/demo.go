@@ -61,7 +61,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	var db *postgres.DB
 	if _, err := c.call(ctx, request{method: "GET", path: "/readyz"}, nil); err == nil {
 		say("A hub is running at %s; the demo uses it.", c.base.Redacted())
-		d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+		d, err := dbf.openAdmin(ctx, e)
 		if err != nil {
 			return fmt.Errorf("open the hub's database to register the demo participants (see --database-url, --data-dir): %w", err)
 		}

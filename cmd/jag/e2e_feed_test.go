@@ -26,7 +26,7 @@ import (
 // maxMs after drawing its seqs and before COMMIT — inside the real ingest
 // path, while the transaction holds the feed append lock. Without the
 // lock, such delays would make commits land out of seq order.
-func delayCommits(t *testing.T, w *ingestWorld, maxMs int) {
+func delayCommits(t *testing.T, w *world, maxMs int) {
 	t.Helper()
 	_, err := w.db.SQLX().Exec(fmt.Sprintf(`
 CREATE FUNCTION jag_test_delay() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -94,10 +94,7 @@ func TestFeedThreeReplicas(t *testing.T) {
 	w := newIngestWorld(t, url)
 	delayCommits(t, w, 30)
 	flags := []string{"--feed-poll-interval", "250ms"}
-	rs := &replicas{}
-	for range 3 {
-		rs.procs = append(rs.procs, startServe(t, url, flags...))
-	}
+	rs := &replicas{procs: startReplicas(t, 3, url, flags...)}
 
 	const (
 		subscribers = 6

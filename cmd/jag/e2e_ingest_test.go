@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,15 +9,11 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/lib/pq"
 
-	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/postgres/cluster"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 	"github.com/jag-hub/jag/stix"
@@ -28,182 +23,6 @@ import (
 // and PostgreSQL: every status and code of API.md section 3, the JSON and
 // STIX rows of RELIABILITY.md, kill -9 during a stream of submissions, and
 // one bundle posted concurrently to three replicas.
-
-const (
-	e2eOrgA = "identity--e2e0000a-0000-4000-8000-00000000000a"
-	e2eOrgB = "identity--e2e0000b-0000-4000-8000-00000000000b"
-)
-
-// ingestWorld is a database with two participants (EdDSA keys), the hub's
-// keys, and tokens.
-type ingestWorld struct {
-	t      testing.TB
-	dbURL  string
-	db     *postgres.DB
-	keys   map[string]*jose.JSONWebKey // private signing key per org
-	tokens map[string]string           // name → access token
-	seq    atomic.Int64
-}
-
-// newIngestWorld registers the participants and issues the tokens
-// "a" (org A, submit read), "a-read" (org A, read), "b" (org B, submit),
-// "community" (no org, submit).
-func newIngestWorld(t testing.TB, dbURL string) *ingestWorld {
-	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dbURL, postgres.Options{MaxOpenConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	w := &ingestWorld{t: t, dbURL: dbURL, db: db, keys: map[string]*jose.JSONWebKey{}, tokens: map[string]string{}}
-	for _, org := range []string{e2eOrgA, e2eOrgB} {
-		p, err := auth.NewParticipant(org, "CERT "+org[10:18], "LU", "", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.CreateParticipant(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		priv, err := auth.GenerateKey("EdDSA")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := auth.NewKey(org, priv.Public(), time.Now().Add(-time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.AddKey(ctx, k); err != nil {
-			t.Fatal(err)
-		}
-		w.keys[org] = priv
-	}
-	hubKeys, err := auth.EnsureHubKeys(ctx, db, auth.DefaultHubAlgorithm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authority, err := auth.NewAuthority(auth.AuthorityConfig{Keys: hubKeys, Revocations: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, c := range map[string]auth.TokenClaims{
-		"a":         {Org: e2eOrgA, Tier: auth.TierMember, Scopes: []string{"submit", "read"}},
-		"a-read":    {Org: e2eOrgA, Tier: auth.TierMember, Scopes: []string{"read"}},
-		"b":         {Org: e2eOrgB, Tier: auth.TierMember, Scopes: []string{"submit"}},
-		"community": {Tier: auth.TierCommunity, Scopes: []string{"submit"}},
-	} {
-		c.TTL = 2 * time.Hour
-		tok, _, err := authority.Issue(ctx, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.tokens[name] = tok
-	}
-	return w
-}
-
-// uuid returns a fresh UUID-shaped suffix, distinct within the world.
-func (w *ingestWorld) uuid() string {
-	return fmt.Sprintf("%08x-0000-4000-8000-%012x", time.Now().UnixNano()&0xffffffff, w.seq.Add(1))
-}
-
-// indicatorJSON returns an unsigned indicator created by org.
-func (w *ingestWorld) indicatorJSON(org, pattern, extra string) string {
-	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-01-01T00:00:00.000Z",`+
-		`"modified":"2026-01-01T00:00:00.000Z","created_by_ref":%q,"indicator_types":["malicious-activity"],`+
-		`"pattern":%q,"pattern_type":"stix","pattern_version":"2.1","valid_from":"2026-01-01T00:00:00Z"%s}`,
-		w.uuid(), org, pattern, extra)
-}
-
-// sign signs an object with org's key.
-func (w *ingestWorld) sign(org, obj string) string {
-	w.t.Helper()
-	b, err := auth.SignObject([]byte(obj), w.keys[org], nil)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return string(b)
-}
-
-// signedIndicator is a signed indicator of org for domain.
-func (w *ingestWorld) signedIndicator(org, domain string) string {
-	return w.sign(org, w.indicatorJSON(org, "[domain-name:value = '"+domain+"']", ""))
-}
-
-func (w *ingestWorld) bundle(objs ...string) string {
-	return `{"type":"bundle","id":"bundle--` + w.uuid() + `","objects":[` + strings.Join(objs, ",") + `]}`
-}
-
-// answer is a decoded answer of the hub.
-type answer struct {
-	Status int
-	Header http.Header
-	Body   map[string]any
-	Raw    string
-}
-
-func (a answer) items() []map[string]any {
-	list, _ := a.Body["errors"].([]any)
-	out := make([]map[string]any, len(list))
-	for i, it := range list {
-		out[i], _ = it.(map[string]any)
-	}
-	return out
-}
-
-var e2eClient = &http.Client{Timeout: 60 * time.Second}
-
-// post sends body to base/v1/bundles with the named token ("" none).
-func (w *ingestWorld) post(base, token, contentType string, body []byte) answer {
-	w.t.Helper()
-	a, err := w.tryPost(base, token, contentType, body)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return a
-}
-
-func (w *ingestWorld) tryPost(base, token, contentType string, body []byte) (answer, error) {
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/bundles", bytes.NewReader(body))
-	if err != nil {
-		return answer{}, err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+w.tokens[token])
-	}
-	resp, err := e2eClient.Do(req)
-	if err != nil {
-		return answer{}, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return answer{}, err
-	}
-	a := answer{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
-	_ = json.Unmarshal(raw, &a.Body)
-	return a, nil
-}
-
-// rowCounts are the rows of the ingest tables.
-type rowCounts struct{ objects, observables, events, submissions int }
-
-func (w *ingestWorld) counts() rowCounts {
-	w.t.Helper()
-	var c rowCounts
-	err := w.db.SQLX().QueryRow(`SELECT (SELECT count(*) FROM objects), (SELECT count(*) FROM observables),
-		(SELECT count(*) FROM events), (SELECT count(*) FROM submissions)`).Scan(&c.objects, &c.observables, &c.events, &c.submissions)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return c
-}
 
 func TestIngestEndToEnd(t *testing.T) {
 	w := newIngestWorld(t, pgtest.URL(t))
@@ -568,14 +387,8 @@ func TestIngestSurvivesKill(t *testing.T) {
 // every answer carries the same receipt.
 func TestIngestConcurrentReplicas(t *testing.T) {
 	w := newIngestWorld(t, pgtest.URL(t))
-	jagBinary(t)
-	replicas := make([]*serveProc, 3)
+	replicas := startReplicas(t, 3, w.dbURL)
 	var wg sync.WaitGroup
-	for i := range replicas {
-		wg.Add(1)
-		go func() { defer wg.Done(); replicas[i] = startServe(t, w.dbURL) }()
-	}
-	wg.Wait()
 	objs := make([]string, 20)
 	for i := range objs {
 		objs[i] = w.signedIndicator(e2eOrgA, fmt.Sprintf("c%d.example", i))

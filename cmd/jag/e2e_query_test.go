@@ -6,20 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 	"github.com/jag-hub/jag/stix"
 )
@@ -28,186 +22,33 @@ import (
 // provenance) and of `jag query` / `jag lookup`, through the real `jag
 // serve` binary, real signed submissions and PostgreSQL.
 
-// qWorld is a database with registered participants (one EdDSA key each)
-// and a token authority using the hub's own keys.
-type qWorld struct {
-	t         testing.TB
-	dbURL     string
-	db        *postgres.DB
-	keys      map[string]*jose.JSONWebKey
-	authority *auth.Authority
-	seq       atomic.Int64
-}
-
-func newQWorld(t testing.TB, dbURL string, orgs ...string) *qWorld {
-	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dbURL, postgres.Options{MaxOpenConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w := &qWorld{t: t, dbURL: dbURL, db: db, keys: map[string]*jose.JSONWebKey{}}
-	for _, org := range orgs {
-		p, err := auth.NewParticipant(org, "CERT "+org[10:18], "LU", "", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.CreateParticipant(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		priv, err := auth.GenerateKey("EdDSA")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := auth.NewKey(org, priv.Public(), time.Now().Add(-time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.AddKey(ctx, k); err != nil {
-			t.Fatal(err)
-		}
-		w.keys[org] = priv
-	}
-	hubKeys, err := auth.EnsureHubKeys(ctx, db, auth.DefaultHubAlgorithm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w.authority, err = auth.NewAuthority(auth.AuthorityConfig{Keys: hubKeys, Revocations: db}); err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
-// token issues an access token; org "" makes a token without org.
-func (w *qWorld) token(org, tier string, scopes ...string) string {
-	w.t.Helper()
-	tok, _, err := w.authority.Issue(context.Background(), auth.TokenClaims{Subject: "test", Org: org, Tier: tier, Scopes: scopes, TTL: time.Hour})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return tok
-}
-
-// id returns a fresh identifier of type typ.
-func (w *qWorld) id(typ string) string {
-	return fmt.Sprintf("%s--%08x-0000-4000-8000-%012x", typ, time.Now().UnixNano()&0xffffffff, w.seq.Add(1))
-}
-
-// indicator returns an unsigned indicator of org; extra is appended to its
-// members (e.g. `,"object_marking_refs":[…]`).
-func indicatorOf(org, id, modified, pattern, extra string) string {
-	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":%q,"created":"2026-01-01T00:00:00.000Z",`+
-		`"modified":%q,"created_by_ref":%q,"indicator_types":["malicious-activity"],`+
-		`"pattern":%q,"pattern_type":"stix","pattern_version":"2.1","valid_from":"2026-01-01T00:00:00Z"%s}`,
-		id, modified, org, pattern, extra)
-}
-
-// sign signs obj with org's key, naming recipients when non-nil.
-func (w *qWorld) sign(org, obj string, recipients []string) string {
-	w.t.Helper()
-	b, err := auth.SignObject([]byte(obj), w.keys[org], recipients)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return string(b)
-}
-
-// submit posts objs as one bundle with a submit token of org; it must be
-// accepted.
-func (w *qWorld) submit(base, org string, objs ...string) {
-	w.t.Helper()
-	body := `{"type":"bundle","id":"` + w.id("bundle") + `","objects":[` + strings.Join(objs, ",") + `]}`
-	r := qDo(w.t, "POST", base+"/v1/bundles", w.token(org, auth.TierMember, "submit"), "application/stix+json;version=2.1", body)
-	if r.status != http.StatusCreated {
-		w.t.Fatalf("submit: %d %s", r.status, r.body)
-	}
-}
-
-// qResp is one answer of the hub.
-type qResp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// code returns the problem code of the answer ("" if it is not a problem).
-func (r qResp) code() string {
-	if r.header.Get("Content-Type") != "application/problem+json" {
-		return ""
-	}
-	var p struct{ Code string }
-	_ = json.Unmarshal(r.body, &p)
-	return p.Code
-}
-
-var qClient = &http.Client{Timeout: 60 * time.Second}
-
-func qDo(t testing.TB, method, url, token, contentType, body string) qResp {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := qClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return qResp{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
-func qGet(t testing.TB, url, token string) qResp { return qDo(t, "GET", url, token, "", "") }
-
-const (
-	qOrgA = "identity--9a000000-0000-4000-8000-00000000000a"
-	qOrgB = "identity--9b000000-0000-4000-8000-00000000000b"
-	qOrgC = "identity--9c000000-0000-4000-8000-00000000000c"
-)
-
-var qSHA256 = strings.Repeat("c0ffee", 10) + "abcd"
-
-func marking(id string) string { return `,"object_marking_refs":["` + id + `"]` }
+var e2eSHA256 = strings.Repeat("c0ffee", 10) + "abcd"
 
 func TestQueryEndToEnd(t *testing.T) {
-	w := newQWorld(t, pgtest.URL(t), qOrgA, qOrgB, qOrgC)
+	w := newWorld(t, pgtest.URL(t), e2eOrgA, e2eOrgB, e2eOrgC)
 	p := startServe(t, w.dbURL)
-	A, B := qOrgA, qOrgB
+	A, B := e2eOrgA, e2eOrgB
 	ind1, ind2, ind3 := w.id("indicator"), w.id("indicator"), w.id("indicator")
-	v1 := w.sign(A, indicatorOf(A, ind1, "2026-01-01T00:00:00.000Z", "[domain-name:value = 'one.example'] OR [ipv4-addr:value = '198.51.100.7']", marking(stix.TLPGreenID)), nil)
-	v2 := w.sign(A, indicatorOf(A, ind1, "2026-01-02T00:00:00.000Z", "[domain-name:value = 'one.example']", marking(stix.TLPGreenID)+`,"name":"Pegasus <C2>"`), nil)
-	red := w.sign(A, indicatorOf(A, ind2, "2026-01-01T00:00:00.000Z", "[domain-name:value = 'secret.example']", marking(stix.TLPRedID)), []string{A})
+	v1 := w.sign(A, indicatorOf(A, ind1, "2026-01-01T00:00:00.000Z", "[domain-name:value = 'one.example'] OR [ipv4-addr:value = '198.51.100.7']", marking(stix.TLPGreenID)))
+	v2 := w.sign(A, indicatorOf(A, ind1, "2026-01-02T00:00:00.000Z", "[domain-name:value = 'one.example']", marking(stix.TLPGreenID)+`,"name":"Pegasus <C2>"`))
+	red := w.sign(A, indicatorOf(A, ind2, "2026-01-01T00:00:00.000Z", "[domain-name:value = 'secret.example']", marking(stix.TLPRedID)), A)
 	amber := w.sign(B, indicatorOf(B, ind3, "2026-01-01T00:00:00.000Z",
-		"[ipv4-addr:value ISSUBSET '203.0.113.0/24'] OR [file:hashes.'SHA-256' = '"+qSHA256+"']", marking(stix.TLPAmberID)), nil)
+		"[ipv4-addr:value ISSUBSET '203.0.113.0/24'] OR [file:hashes.'SHA-256' = '"+e2eSHA256+"']", marking(stix.TLPAmberID)))
 	w.submit(p.URL, A, v1, red)
 	w.submit(p.URL, B, amber)
 	w.submit(p.URL, A, v2)
 
 	tokA := w.token(A, auth.TierMember, "read")
 	tokB := w.token(B, auth.TierMember, "read")
-	tokCommunity := w.token(qOrgC, auth.TierCommunity, "read")
+	tokCommunity := w.token(e2eOrgC, auth.TierCommunity, "read")
 	tokSubmitOnly := w.token(B, auth.TierMember, "submit")
 	missing := w.id("indicator")
 	obj := func(id string) string { return p.URL + "/v1/objects/" + id }
 
 	// A hidden object answers byte for byte like a missing one.
-	notFound := qGet(t, obj(missing), tokB)
-	if notFound.status != 404 || notFound.code() != "not_found" {
-		t.Fatalf("missing object: %d %s", notFound.status, notFound.body)
+	notFound := hubGet(t, obj(missing), tokB)
+	if notFound.Status != 404 || notFound.code() != "not_found" {
+		t.Fatalf("missing object: %d %s", notFound.Status, notFound.Raw)
 	}
 
 	tests := []struct {
@@ -224,19 +65,19 @@ func TestQueryEndToEnd(t *testing.T) {
 		{"object version", "GET", obj(ind1) + "?version=2026-01-01T00:00:00.000Z", tokB, "", 200, "", v1 + "\n"},
 		{"object all versions", "GET", obj(ind1) + "?version=all", tokB, "", 200, "", `{"objects":[` + v1 + "," + v2 + "]}\n"},
 		{"object red to recipient", "GET", obj(ind2), tokA, "", 200, "", red + "\n"},
-		{"object hidden", "GET", obj(ind2), tokB, "", 404, "not_found", string(notFound.body)},
-		{"object hidden version", "GET", obj(ind2) + "?version=2026-01-01T00:00:00.000Z", tokB, "", 404, "not_found", string(notFound.body)},
-		{"object hidden all", "GET", obj(ind2) + "?version=all", tokB, "", 404, "not_found", string(notFound.body)},
-		{"object amber hidden from community", "GET", obj(ind3), tokCommunity, "", 404, "not_found", string(notFound.body)},
-		{"object absent version", "GET", obj(ind1) + "?version=2026-01-03T00:00:00.000Z", tokB, "", 404, "not_found", string(notFound.body)},
+		{"object hidden", "GET", obj(ind2), tokB, "", 404, "not_found", string(notFound.Raw)},
+		{"object hidden version", "GET", obj(ind2) + "?version=2026-01-01T00:00:00.000Z", tokB, "", 404, "not_found", string(notFound.Raw)},
+		{"object hidden all", "GET", obj(ind2) + "?version=all", tokB, "", 404, "not_found", string(notFound.Raw)},
+		{"object amber hidden from community", "GET", obj(ind3), tokCommunity, "", 404, "not_found", string(notFound.Raw)},
+		{"object absent version", "GET", obj(ind1) + "?version=2026-01-03T00:00:00.000Z", tokB, "", 404, "not_found", string(notFound.Raw)},
 		{"object bad id", "GET", obj("indicator--nope"), tokB, "", 400, "bad_request", ""},
 		{"object bad version", "GET", obj(ind1) + "?version=yesterday", tokB, "", 400, "bad_request", ""},
 		{"object no token", "GET", obj(ind1), "", "", 401, "unauthorized", ""},
 		{"object bad token", "GET", obj(ind1), "not.a.token", "", 401, "unauthorized", ""},
 		{"object token in query", "GET", obj(ind1) + "?access_token=" + tokB, "", "", 401, "unauthorized", ""},
 		{"object no read scope", "GET", obj(ind1), tokSubmitOnly, "", 403, "forbidden", ""},
-		{"provenance hidden", "GET", obj(ind2) + "/provenance", tokB, "", 404, "not_found", string(notFound.body)},
-		{"provenance missing", "GET", obj(missing) + "/provenance", tokB, "", 404, "not_found", string(notFound.body)},
+		{"provenance hidden", "GET", obj(ind2) + "/provenance", tokB, "", 404, "not_found", string(notFound.Raw)},
+		{"provenance missing", "GET", obj(missing) + "/provenance", tokB, "", 404, "not_found", string(notFound.Raw)},
 		{"provenance all", "GET", obj(ind1) + "/provenance?version=all", tokB, "", 400, "bad_request", ""},
 		{"provenance no token", "GET", obj(ind1) + "/provenance", "", "", 401, "unauthorized", ""},
 		{"provenance no read scope", "GET", obj(ind1) + "/provenance", tokSubmitOnly, "", 403, "forbidden", ""},
@@ -260,12 +101,12 @@ func TestQueryEndToEnd(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := qDo(t, tc.method, tc.url, tc.token, "application/json", tc.body)
-			if r.status != tc.status || r.code() != tc.code {
-				t.Fatalf("%d %q, want %d %q: %s", r.status, r.code(), tc.status, tc.code, r.body)
+			r := hubDo(t, tc.method, tc.url, tc.token, "application/json", tc.body)
+			if r.Status != tc.status || r.code() != tc.code {
+				t.Fatalf("%d %q, want %d %q: %s", r.Status, r.code(), tc.status, tc.code, r.Raw)
 			}
-			if tc.want != "" && string(r.body) != tc.want {
-				t.Fatalf("body\n%s\nwant\n%s", r.body, tc.want)
+			if tc.want != "" && string(r.Raw) != tc.want {
+				t.Fatalf("body\n%s\nwant\n%s", r.Raw, tc.want)
 			}
 		})
 	}
@@ -280,12 +121,12 @@ func TestQueryEndToEnd(t *testing.T) {
 			{"203.0.113.0/24", tokB, ind3 + " exact"},
 			{"www.ONE.example", tokB, ind1 + " parent_domain"},
 			{"one.example", tokB, ind1 + " exact"},
-			{strings.ToUpper(qSHA256), tokB, ind3 + " exact"},
+			{strings.ToUpper(e2eSHA256), tokB, ind3 + " exact"},
 			{"secret.example", tokB, ""},
 			{"secret.example", tokA, ind2 + " exact"},
 			{"203.0.113.77", tokCommunity, ""},
 		} {
-			r := qGet(t, p.URL+"/v1/lookup?value="+url.QueryEscape(tc.value), tc.token)
+			r := hubGet(t, p.URL+"/v1/lookup?value="+url.QueryEscape(tc.value), tc.token)
 			var res struct {
 				Count   int
 				Matches []struct {
@@ -293,8 +134,8 @@ func TestQueryEndToEnd(t *testing.T) {
 					Object    json.RawMessage
 				}
 			}
-			if r.status != 200 || json.Unmarshal(r.body, &res) != nil {
-				t.Fatalf("lookup %s: %d %s", tc.value, r.status, r.body)
+			if r.Status != 200 || json.Unmarshal(r.Raw, &res) != nil {
+				t.Fatalf("lookup %s: %d %s", tc.value, r.Status, r.Raw)
 			}
 			got := ""
 			if res.Count == 1 && len(res.Matches) == 1 {
@@ -303,29 +144,29 @@ func TestQueryEndToEnd(t *testing.T) {
 				got = fmt.Sprintf("%d matches", res.Count)
 			}
 			if got != tc.want {
-				t.Errorf("lookup %s = %q, want %q: %s", tc.value, got, tc.want, r.body)
+				t.Errorf("lookup %s = %q, want %q: %s", tc.value, got, tc.want, r.Raw)
 			}
 		}
-		r := qDo(t, "POST", p.URL+"/v1/lookup", tokB, "application/json", `{"values":["one.example","nothing here","203.0.113.1","secret.example"]}`)
+		r := hubDo(t, "POST", p.URL+"/v1/lookup", tokB, "application/json", `{"values":["one.example","nothing here","203.0.113.1","secret.example"]}`)
 		var batch struct {
 			Results []struct {
 				Value, Error string
 				Count        int
 			}
 		}
-		if r.status != 200 || json.Unmarshal(r.body, &batch) != nil || len(batch.Results) != 4 {
-			t.Fatalf("batch: %d %s", r.status, r.body)
+		if r.Status != 200 || json.Unmarshal(r.Raw, &batch) != nil || len(batch.Results) != 4 {
+			t.Fatalf("batch: %d %s", r.Status, r.Raw)
 		}
 		counts := fmt.Sprint(batch.Results[0].Count, batch.Results[1].Count, batch.Results[2].Count, batch.Results[3].Count)
 		if counts != "1 0 1 0" || batch.Results[1].Error == "" {
-			t.Fatalf("batch counts %s: %s", counts, r.body)
+			t.Fatalf("batch counts %s: %s", counts, r.Raw)
 		}
 	})
 
 	t.Run("search pages", func(t *testing.T) {
 		var got []string
 		next := ""
-		late := w.sign(B, indicatorOf(B, w.id("indicator"), "2026-01-01T00:00:00.000Z", "[domain-name:value = 'late.example']", marking(stix.TLPGreenID)), nil)
+		late := w.sign(B, indicatorOf(B, w.id("indicator"), "2026-01-01T00:00:00.000Z", "[domain-name:value = 'late.example']", marking(stix.TLPGreenID)))
 		for page := range 10 {
 			if page == 1 {
 				// submitted while the reader is paging: it shows up once, last
@@ -335,13 +176,13 @@ func TestQueryEndToEnd(t *testing.T) {
 			if next != "" {
 				u += "&next=" + next
 			}
-			r := qGet(t, u, tokB)
+			r := hubGet(t, u, tokB)
 			var page struct {
 				Objects []json.RawMessage
 				Next    string
 			}
-			if r.status != 200 || json.Unmarshal(r.body, &page) != nil {
-				t.Fatalf("page: %d %s", r.status, r.body)
+			if r.Status != 200 || json.Unmarshal(r.Raw, &page) != nil {
+				t.Fatalf("page: %d %s", r.Status, r.Raw)
 			}
 			for _, o := range page.Objects {
 				got = append(got, string(o))
@@ -373,10 +214,10 @@ func TestQueryEndToEnd(t *testing.T) {
 		}
 		get := func(token string) prov {
 			t.Helper()
-			r := qGet(t, obj(ind1)+"/provenance?version=2026-01-01T00:00:00.000Z", token)
+			r := hubGet(t, obj(ind1)+"/provenance?version=2026-01-01T00:00:00.000Z", token)
 			var pv prov
-			if r.status != 200 || json.Unmarshal(r.body, &pv) != nil {
-				t.Fatalf("provenance: %d %s", r.status, r.body)
+			if r.Status != 200 || json.Unmarshal(r.Raw, &pv) != nil {
+				t.Fatalf("provenance: %d %s", r.Status, r.Raw)
 			}
 			return pv
 		}
@@ -408,12 +249,12 @@ func TestQueryEndToEnd(t *testing.T) {
 // A statement timeout is a fast 503 with Retry-After, and the next request
 // succeeds.
 func TestQueryUnavailable(t *testing.T) {
-	w := newQWorld(t, pgtest.URL(t), qOrgA)
+	w := newWorld(t, pgtest.URL(t), e2eOrgA)
 	if _, err := w.db.SQLX().Exec(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''500ms''', current_database()); END $$`); err != nil {
 		t.Fatal(err)
 	}
 	p := startServe(t, w.dbURL)
-	tok := w.token(qOrgA, auth.TierMember, "read")
+	tok := w.token(e2eOrgA, auth.TierMember, "read")
 	lock, err := w.db.SQLX().Beginx()
 	if err != nil {
 		t.Fatal(err)
@@ -423,31 +264,31 @@ func TestQueryUnavailable(t *testing.T) {
 	}
 	for _, u := range []string{"/v1/objects", "/v1/objects/" + w.id("indicator"), "/v1/lookup?value=a.example"} {
 		start := time.Now()
-		r := qGet(t, p.URL+u, tok)
-		if r.status != 503 || r.code() != "unavailable" || r.header.Get("Retry-After") == "" || time.Since(start) > 10*time.Second {
-			t.Fatalf("%s while locked: %d %s (Retry-After %q, %s)", u, r.status, r.body, r.header.Get("Retry-After"), time.Since(start))
+		r := hubGet(t, p.URL+u, tok)
+		if r.Status != 503 || r.code() != "unavailable" || r.Header.Get("Retry-After") == "" || time.Since(start) > 10*time.Second {
+			t.Fatalf("%s while locked: %d %s (Retry-After %q, %s)", u, r.Status, r.Raw, r.Header.Get("Retry-After"), time.Since(start))
 		}
 	}
 	if err := lock.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	if r := qGet(t, p.URL+"/v1/objects", tok); r.status != 200 {
-		t.Fatalf("after the lock: %d %s", r.status, r.body)
+	if r := hubGet(t, p.URL+"/v1/objects", tok); r.Status != 200 {
+		t.Fatalf("after the lock: %d %s", r.Status, r.Raw)
 	}
 }
 
 // jag query and jag lookup against a running hub.
 func TestQueryLookupCLI(t *testing.T) {
-	w := newQWorld(t, pgtest.URL(t), qOrgA)
+	w := newWorld(t, pgtest.URL(t), e2eOrgA)
 	p := startServe(t, w.dbURL)
 	var objs []string
 	for i := range 5 {
-		objs = append(objs, w.sign(qOrgA, indicatorOf(qOrgA, w.id("indicator"), "2026-01-01T00:00:00.000Z",
-			fmt.Sprintf("[domain-name:value = 'h%d.cli.example']", i), marking(stix.TLPGreenID)), nil))
+		objs = append(objs, w.sign(e2eOrgA, indicatorOf(e2eOrgA, w.id("indicator"), "2026-01-01T00:00:00.000Z",
+			fmt.Sprintf("[domain-name:value = 'h%d.cli.example']", i), marking(stix.TLPGreenID))))
 	}
-	w.submit(p.URL, qOrgA, objs...)
+	w.submit(p.URL, e2eOrgA, objs...)
 	tokFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokFile, []byte(w.token(qOrgA, auth.TierClient, "read")+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokFile, []byte(w.token(e2eOrgA, auth.TierClient, "read")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	vars := map[string]string{"JAG_SERVER": p.URL, "JAG_TOKEN_FILE": tokFile}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/hub/postgres"
 )
 
 // cmdKeygen is `jag keygen`: a new private signing key written to a file
@@ -98,7 +97,7 @@ func keyAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+	d, err := dbf.openAdmin(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -121,7 +120,7 @@ func keyRevoke(ctx context.Context, e *env, args []string) error {
 	if kid == "" {
 		return fmt.Errorf("%w: --kid is required", errUsage)
 	}
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+	d, err := dbf.openAdmin(ctx, e)
 	if err != nil {
 		return err
 	}

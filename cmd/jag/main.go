@@ -124,7 +124,7 @@ func usage(w io.Writer) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'jag <command> -h' for the flags of a command; every flag has a JAG_* environment default.")
+	fmt.Fprintln(w, "\nRun 'jag <command> -h' for the flags of a command; each flag's help names its JAG_* environment default, if it has one.")
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/hub/postgres"
 )
 
 // cmdParticipant is `jag participant add|list`, run directly on the
@@ -39,7 +38,7 @@ func participantAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+	d, err := dbf.openAdmin(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -63,7 +62,7 @@ func participantList(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+	d, err := dbf.openAdmin(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,15 @@ var (
 
 func jagBinary(t testing.TB) string {
 	t.Helper()
+	bin, err := buildJag()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// buildJag builds the binary once; safe for concurrent use.
+func buildJag() (string, error) {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "jagbin")
 		if err != nil {
@@ -40,10 +49,7 @@ func jagBinary(t testing.TB) string {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return binPath, buildErr
 }
 
 // serveProc is a running `jag serve` process.
@@ -72,19 +78,51 @@ func freeAddr(t testing.TB) string {
 // until /readyz answers 200.
 func startServe(t testing.TB, dbURL string, args ...string) *serveProc {
 	t.Helper()
-	return startServeAt(t, freeAddr(t), dbURL, args...)
+	p, err := tryStartServe(t, freeAddr(t), dbURL, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
-func startServeAt(t testing.TB, addr, dbURL string, args ...string) *serveProc {
+// startReplicas starts n `jag serve` processes at once against dbURL.
+func startReplicas(t testing.TB, n int, dbURL string, args ...string) []*serveProc {
 	t.Helper()
-	bin := jagBinary(t)
+	jagBinary(t) // build before the race starts
+	procs := make([]*serveProc, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			procs[i], errs[i] = tryStartServe(t, freeAddr(t), dbURL, args...)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", i, err)
+		}
+	}
+	return procs
+}
+
+// tryStartServe is startServe on addr, returning instead of failing so
+// that it may run outside the test's goroutine. The process is stopped at
+// cleanup, its logs shown if the test failed.
+func tryStartServe(t testing.TB, addr, dbURL string, args ...string) (*serveProc, error) {
+	bin, err := buildJag()
+	if err != nil {
+		return nil, err
+	}
 	full := append([]string{"serve", "--addr", addr, "--database-url", dbURL, "--log-level", "debug"}, args...)
 	cmd := exec.Command(bin, full...)
 	cmd.Env = append(os.Environ(), "JAG_DATABASE_URL=", "JAG_DATA_DIR=")
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	p := &serveProc{t: t, cmd: cmd, URL: "http://" + addr, Addr: addr, logs: logs, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
@@ -98,7 +136,7 @@ func startServeAt(t testing.TB, addr, dbURL string, args ...string) *serveProc {
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.done:
-			t.Fatalf("jag serve exited during start:\n%s", logs.String())
+			return nil, fmt.Errorf("jag serve exited during start:\n%s", logs.String())
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -108,13 +146,12 @@ func startServeAt(t testing.TB, addr, dbURL string, args ...string) *serveProc {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return p
+				return p, nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("jag serve not ready after 30s:\n%s", logs.String())
-	return nil
+	return nil, fmt.Errorf("jag serve not ready after 30s:\n%s", logs.String())
 }
 
 // Stop sends SIGTERM and waits for a graceful exit (SIGKILL after 20 s).
@@ -171,21 +208,8 @@ func TestTwoReplicasStartOnEmptyDatabase(t *testing.T) {
 	if _, err := db.Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
 		t.Fatal(err)
 	}
-	jagBinary(t) // build before the race starts
-	var wg sync.WaitGroup
-	procs := make([]*serveProc, 2)
-	for i := range procs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			procs[i] = startServe(t, url)
-		}()
-	}
-	wg.Wait()
+	procs := startReplicas(t, 2, url)
 	for i, p := range procs {
-		if p == nil {
-			t.Fatalf("replica %d did not start", i)
-		}
 		if code, _ := get(t, p.URL+"/readyz"); code != 200 {
 			t.Fatalf("replica %d /readyz = %d", i, code)
 		}

@@ -98,17 +98,19 @@ func cmdSign(_ context.Context, e *env, args []string) error {
 // cmdVerify is `jag verify`: check every signed object of a bundle (or one
 // object) offline against a JWKS; exit 1 naming the objects that fail.
 func cmdVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "verify", "--jwks FILE|URL [--participant identity--…] FILE|-")
+	fs := newFlagSet(e, "verify", "--jwks FILE|URL [--participant identity--…] [flags] FILE|-")
+	var cf clientFlags
+	cf.register(fs, e)
 	var jwksSrc, participant string
-	fs.StringVar(&jwksSrc, "jwks", "", "JWKS of the signer(s): a file, or an http(s) URL such as the hub's /v1/participants/{id}/jwks")
+	fs.StringVar(&jwksSrc, "jwks", "", "JWKS of the signer(s): a file, or an http(s) URL such as the hub's /v1/participants/{id}/jwks (the token goes only to --server)")
 	fs.StringVar(&participant, "participant", "", "owner of JWKS keys that do not name one")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseClientFlags(fs, e, args); err != nil {
 		return err
 	}
 	if jwksSrc == "" || fs.NArg() != 1 {
 		return fmt.Errorf("%w: --jwks and one input (file or -) are required", errUsage)
 	}
-	jwks, err := readJWKS(ctx, e, jwksSrc)
+	jwks, err := readJWKS(ctx, &cf, jwksSrc)
 	if err != nil {
 		return err
 	}
@@ -162,7 +164,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 }
 
 // readJWKS reads a JWKS from a file or an http(s) URL the user named.
-func readJWKS(ctx context.Context, e *env, src string) ([]byte, error) {
+func readJWKS(ctx context.Context, cf *clientFlags, src string) ([]byte, error) {
 	u, err := url.Parse(src)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		data, err := os.ReadFile(src)
@@ -177,17 +179,16 @@ func readJWKS(ctx context.Context, e *env, src string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch JWKS: %w", err)
 	}
+	c, err := cf.client()
+	if err != nil {
+		return nil, err
+	}
 	// The hub's participant JWKS needs a token; send it only to the hub the
 	// client is configured for, never to another host named on the command line.
-	server := strings.TrimRight(envOr(e, "JAG_SERVER", defaultServer), "/") + "/"
-	if strings.HasPrefix(src, server) {
-		if tok, err := clientToken(e); err != nil {
-			return nil, err
-		} else if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
+	if strings.HasPrefix(src, c.base.String()+"/") && c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch JWKS: %w", err)
 	}
@@ -225,20 +226,4 @@ func setMember(raw []byte, name, value string) ([]byte, error) {
 	}
 	m[name] = value
 	return jcs.Canonicalize(m)
-}
-
-// clientToken returns the access token from JAG_TOKEN or JAG_TOKEN_FILE.
-func clientToken(e *env) (string, error) {
-	if tok := envOr(e, "JAG_TOKEN", ""); tok != "" {
-		return tok, nil
-	}
-	path := envOr(e, "JAG_TOKEN_FILE", "")
-	if path == "" {
-		return "", nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("read JAG_TOKEN_FILE: %w", err)
-	}
-	return strings.TrimSpace(string(data)), nil
 }

@@ -136,7 +136,7 @@ func tokenIssue(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	c.Scopes = strings.Fields(scope)
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+	d, err := dbf.openAdmin(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func tokenRevoke(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("token on stdin: %w", err)
 		}
 	}
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: 2})
+	d, err := dbf.openAdmin(ctx, e)
 	if err != nil {
 		return err
 	}

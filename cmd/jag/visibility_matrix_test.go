@@ -21,8 +21,8 @@ import (
 // return. auth.Visible is the oracle; an object the caller may not see
 // must answer byte for byte like one that does not exist.
 func TestVisibilityMatrix(t *testing.T) {
-	A, B, C := qOrgA, qOrgB, qOrgC
-	w := newQWorld(t, pgtest.URL(t), A, B, C)
+	A, B, C := e2eOrgA, e2eOrgB, e2eOrgC
+	w := newWorld(t, pgtest.URL(t), A, B, C)
 	p := startServe(t, w.dbURL, "--public-access")
 
 	tlps := []struct {
@@ -57,7 +57,7 @@ func TestVisibilityMatrix(t *testing.T) {
 				if tlp.marking != "" {
 					extra = marking(tlp.marking)
 				}
-				signed := w.sign(creator, indicatorOf(creator, id, "2026-01-01T00:00:00.000Z", "[domain-name:value = '"+value+"']", extra), rcpt)
+				signed := w.sign(creator, indicatorOf(creator, id, "2026-01-01T00:00:00.000Z", "[domain-name:value = '"+value+"']", extra), rcpt...)
 				objects = append(objects, object{
 					id: id, value: value, signed: signed,
 					marking: auth.Marking{TLP: tlp.stored, Recipients: rcpt, CreatedBy: creator},
@@ -110,10 +110,10 @@ func TestVisibilityMatrix(t *testing.T) {
 
 	for _, c := range callers {
 		t.Run(c.name, func(t *testing.T) {
-			missing := qGet(t, p.URL+"/v1/objects/"+w.id("indicator"), c.token)
-			missingProv := qGet(t, p.URL+"/v1/objects/"+w.id("indicator")+"/provenance", c.token)
-			if missing.status != 404 || missingProv.status != 404 {
-				t.Fatalf("missing object: %d %s", missing.status, missing.body)
+			missing := hubGet(t, p.URL+"/v1/objects/"+w.id("indicator"), c.token)
+			missingProv := hubGet(t, p.URL+"/v1/objects/"+w.id("indicator")+"/provenance", c.token)
+			if missing.Status != 404 || missingProv.Status != 404 {
+				t.Fatalf("missing object: %d %s", missing.Status, missing.Raw)
 			}
 			var wantIDs []string
 			for _, o := range objects {
@@ -121,22 +121,22 @@ func TestVisibilityMatrix(t *testing.T) {
 				if visible {
 					wantIDs = append(wantIDs, o.id)
 				}
-				got := qGet(t, p.URL+"/v1/objects/"+o.id, c.token)
-				prov := qGet(t, p.URL+"/v1/objects/"+o.id+"/provenance", c.token)
+				got := hubGet(t, p.URL+"/v1/objects/"+o.id, c.token)
+				prov := hubGet(t, p.URL+"/v1/objects/"+o.id+"/provenance", c.token)
 				switch {
-				case visible && (got.status != 200 || string(got.body) != o.signed+"\n"):
-					t.Errorf("%s: GET = %d, want 200 with the stored bytes", o.desc, got.status)
-				case visible && prov.status != 200:
-					t.Errorf("%s: provenance = %d, want 200", o.desc, prov.status)
-				case !visible && (got.status != 404 || string(got.body) != string(missing.body)):
-					t.Errorf("%s: GET = %d %s, want the 404 of a missing object", o.desc, got.status, got.body)
-				case !visible && string(prov.body) != string(missingProv.body):
-					t.Errorf("%s: provenance = %d %s, want the 404 of a missing object", o.desc, prov.status, prov.body)
+				case visible && (got.Status != 200 || string(got.Raw) != o.signed+"\n"):
+					t.Errorf("%s: GET = %d, want 200 with the stored bytes", o.desc, got.Status)
+				case visible && prov.Status != 200:
+					t.Errorf("%s: provenance = %d, want 200", o.desc, prov.Status)
+				case !visible && (got.Status != 404 || string(got.Raw) != string(missing.Raw)):
+					t.Errorf("%s: GET = %d %s, want the 404 of a missing object", o.desc, got.Status, got.Raw)
+				case !visible && string(prov.Raw) != string(missingProv.Raw):
+					t.Errorf("%s: provenance = %d %s, want the 404 of a missing object", o.desc, prov.Status, prov.Raw)
 				}
-				lk := qGet(t, p.URL+"/v1/lookup?value="+url.QueryEscape(o.value), c.token)
+				lk := hubGet(t, p.URL+"/v1/lookup?value="+url.QueryEscape(o.value), c.token)
 				var res struct{ Count int }
-				if lk.status != 200 || json.Unmarshal(lk.body, &res) != nil {
-					t.Fatalf("lookup: %d %s", lk.status, lk.body)
+				if lk.Status != 200 || json.Unmarshal(lk.Raw, &res) != nil {
+					t.Fatalf("lookup: %d %s", lk.Status, lk.Raw)
 				}
 				if want := map[bool]int{true: 1, false: 0}[visible]; res.Count != want {
 					t.Errorf("%s: lookup count %d, want %d", o.desc, res.Count, want)
@@ -144,13 +144,13 @@ func TestVisibilityMatrix(t *testing.T) {
 			}
 
 			// History search: exactly the visible objects, and so the same count.
-			r := qGet(t, p.URL+"/v1/objects?limit=1000", c.token)
+			r := hubGet(t, p.URL+"/v1/objects?limit=1000", c.token)
 			var page struct {
 				Objects []struct{ ID string }
 				Next    string
 			}
-			if r.status != 200 || json.Unmarshal(r.body, &page) != nil || page.Next != "" {
-				t.Fatalf("search: %d %s", r.status, r.body)
+			if r.Status != 200 || json.Unmarshal(r.Raw, &page) != nil || page.Next != "" {
+				t.Fatalf("search: %d %s", r.Status, r.Raw)
 			}
 			var gotIDs []string
 			for _, o := range page.Objects {
@@ -163,10 +163,10 @@ func TestVisibilityMatrix(t *testing.T) {
 			}
 
 			// Batch lookup: per-value counts and their total agree too.
-			r = qDo(t, "POST", p.URL+"/v1/lookup", c.token, "application/json", string(batchBody))
+			r = hubDo(t, "POST", p.URL+"/v1/lookup", c.token, "application/json", string(batchBody))
 			var batch struct{ Results []struct{ Count int } }
-			if r.status != 200 || json.Unmarshal(r.body, &batch) != nil || len(batch.Results) != len(objects) {
-				t.Fatalf("batch lookup: %d %s", r.status, r.body)
+			if r.Status != 200 || json.Unmarshal(r.Raw, &batch) != nil || len(batch.Results) != len(objects) {
+				t.Fatalf("batch lookup: %d %s", r.Status, r.Raw)
 			}
 			total := 0
 			for i, res := range batch.Results {
@@ -184,11 +184,11 @@ func TestVisibilityMatrix(t *testing.T) {
 
 func orgName(org string) string {
 	switch org {
-	case qOrgA:
+	case e2eOrgA:
 		return "A"
-	case qOrgB:
+	case e2eOrgB:
 		return "B"
-	case qOrgC:
+	case e2eOrgC:
 		return "C"
 	case "":
 		return "no-org"
