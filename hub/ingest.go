@@ -113,7 +113,12 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 	if pol.known, err = knownMarkings(ctx, deps.Store, bundle); err != nil {
 		return StoreResult{}, err
 	}
-	ns := &NewSubmission{Submission: Submission{Org: p.Org, Received: received, BundleID: bundle.ID}}
+	ns := &NewSubmission{
+		Submission: Submission{Org: p.Org, Received: received, BundleID: bundle.ID},
+		// StoredObject is large: growing the slice by appends would copy
+		// every object several times.
+		Objects: make([]StoredObject, 0, len(bundle.Objects)),
+	}
 	seen := make(map[[2]string]bool, len(bundle.Objects))
 	var problems []ProblemItem
 	for i, o := range bundle.Objects {

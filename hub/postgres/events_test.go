@@ -103,6 +103,43 @@ func TestEventsAfterJoinsObjects(t *testing.T) {
 	}
 }
 
+// Pages of EventsAfter cover the log in seq order, each event once with
+// its own object, whatever order the object keys have (here the reverse).
+func TestEventsAfterPagesInSeqOrder(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	seedFeed(t, db.SQLX())
+	const n = 50
+	seqs := make(chan int64, n)
+	open := make(chan struct{})
+	close(open)
+	for i := range n {
+		if err := appendEvent(ctx, db.SQLX(), n-1-i, true, seqs, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cursor int64
+	for cursor < n {
+		p, err := db.EventsAfter(ctx, cursor, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(7, n-int(cursor)); len(p.Events) != want {
+			t.Fatalf("after %d: %d events, want %d", cursor, len(p.Events), want)
+		}
+		for _, e := range p.Events {
+			if e.Seq != cursor+1 {
+				t.Fatalf("after %d: event %d", cursor, e.Seq)
+			}
+			wantID := fmt.Sprintf("indicator--e0000000-0000-4000-8000-%012d", n-e.Seq)
+			if e.ObjectID != wantID || string(e.Object) != `{"type":"indicator","id":"`+wantID+`"}` {
+				t.Fatalf("event %d: object %s %s, want %s", e.Seq, e.ObjectID, e.Object, wantID)
+			}
+			cursor = e.Seq
+		}
+	}
+}
+
 // tail follows the log like a naive or a real tailer: "seq > cursor".
 func tail(ctx context.Context, t *testing.T, db *postgres.DB, stop <-chan struct{}) []int64 {
 	var got []int64

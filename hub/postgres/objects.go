@@ -255,15 +255,19 @@ func freshOf(want map[versionKey][32]byte) map[versionKey]bool {
 	return fresh
 }
 
-// copyFrom streams rows into table with COPY inside tx.
-func copyFrom(ctx context.Context, tx *sqlx.Tx, table string, columns []string, n int, row func(i int) []any) error {
+// copyFrom streams rows into table with COPY inside tx. row fills the
+// values of row i into dst (one per column); dst is reused for every row,
+// which is safe because each row is encoded before the next is asked for.
+func copyFrom(ctx context.Context, tx *sqlx.Tx, table string, columns []string, n int, row func(i int, dst []any)) error {
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
 	if err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
 	}
 	defer stmt.Close()
+	args := make([]any, len(columns))
 	for i := range n {
-		if _, err := stmt.ExecContext(ctx, row(i)...); err != nil {
+		row(i, args)
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("copy into %s: %w", table, err)
 		}
 	}
@@ -287,7 +291,8 @@ func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh m
 	columns := []string{"id", "modified", "modified_at", "type", "created_at", "created_by", "tlp", "recipients",
 		"revoked", "valid_from", "valid_until", "confidence", "labels", "name", "description",
 		"raw", "sha256", "signature", "kid", "submission", "received"}
-	return copyFrom(ctx, tx, "objects", columns, len(objs), func(i int) []any {
+	submission, received := any(s.ID), any(s.Received) // boxed once for all rows
+	return copyFrom(ctx, tx, "objects", columns, len(objs), func(i int, dst []any) {
 		o := objs[i]
 		var recipients, confidence any
 		if o.Recipients != nil {
@@ -300,9 +305,9 @@ func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh m
 		if labels == nil {
 			labels = pq.StringArray{}
 		}
-		return []any{o.ID, o.Modified, o.ModifiedAt, o.Type, o.CreatedAt, o.CreatedBy, string(o.TLP), recipients,
+		copy(dst, []any{o.ID, o.Modified, o.ModifiedAt, o.Type, o.CreatedAt, o.CreatedBy, string(o.TLP), recipients,
 			o.Revoked, optionalTime(o.ValidFrom), optionalTime(o.ValidUntil), confidence, labels, optionalString(o.Name), optionalString(o.Desc),
-			o.Raw, o.SHA256[:], o.Signature, o.KID, s.ID, s.Received}
+			o.Raw, o.SHA256[:], o.Signature, o.KID, submission, received})
 	})
 }
 
@@ -327,13 +332,13 @@ func copyObservables(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, 
 		return nil
 	}
 	columns := []string{"object_id", "modified", "kind", "value", "net", "path", "op"}
-	return copyFrom(ctx, tx, "observables", columns, len(rows), func(i int) []any {
+	return copyFrom(ctx, tx, "observables", columns, len(rows), func(i int, dst []any) {
 		r := rows[i]
 		var net any
 		if r.ob.Kind == "ipv4" || r.ob.Kind == "ipv6" {
 			net = r.ob.Value
 		}
-		return []any{r.o.ID, r.o.Modified, r.ob.Kind, r.ob.Value, net, r.ob.Path, r.ob.Op}
+		copy(dst, []any{r.o.ID, r.o.Modified, r.ob.Kind, r.ob.Value, net, r.ob.Path, r.ob.Op})
 	})
 }
 
@@ -397,8 +402,9 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 	}
 	// COPY draws seq values in row order; currval is this session's last.
 	columns := []string{"object_id", "modified", "kind", "org", "received"}
-	if err := copyFrom(ctx, tx, "events", columns, len(ids), func(i int) []any {
-		return []any{ids[i], mods[i], kinds[i], s.Org, s.Received}
+	org, received := any(s.Org), any(s.Received) // boxed once for all rows
+	if err := copyFrom(ctx, tx, "events", columns, len(ids), func(i int, dst []any) {
+		copy(dst, []any{ids[i], mods[i], kinds[i], org, received})
 	}); err != nil {
 		return 0, fmt.Errorf("append events: %w", err)
 	}
