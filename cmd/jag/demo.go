@@ -31,8 +31,9 @@ const (
 // demoCredit is the attribution the Pegasus data set (CC-BY 2.0) requires.
 const demoCredit = "Indicators by Amnesty International Security Lab"
 
-// defaultDemoDataset is the Pegasus set, relative to the repository root.
-const defaultDemoDataset = "../shared/datasets/amnesty-pegasus.stix2.json"
+// defaultDemoDataset is the Pegasus set, relative to the repository root
+// (a copy of shared/datasets kept with its licence beside the stix tests).
+const defaultDemoDataset = "stix/testdata/datasets/amnesty-pegasus.stix2.json"
 
 // cmdDemo is `jag demo`: a guided first run. It uses the hub at --server
 // or starts one, registers two participants directly on the database,

@@ -82,10 +82,7 @@ func TestSignVerify(t *testing.T) {
 	if err := os.WriteFile(jwksFile, jwks, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dataset, err := os.ReadFile("../../../shared/datasets/mvt-predator.stix2.json")
-	if err != nil {
-		dataset, err = os.ReadFile("/work/shared/datasets/mvt-predator.stix2.json")
-	}
+	dataset, err := os.ReadFile(filepath.Join(testDatasets, "mvt-predator.stix2.json"))
 	if err != nil {
 		t.Fatalf("dataset: %v", err)
 	}

@@ -8,8 +8,12 @@ import (
 	"testing"
 )
 
+// testDatasets holds the real indicator sets (a copy of shared/datasets
+// with their licences, kept by the stix package's tests).
+var testDatasets = filepath.Join("..", "..", "stix", "testdata", "datasets")
+
 func TestValidate(t *testing.T) {
-	datasets := filepath.Join("..", "..", "..", "shared", "datasets")
+	datasets := testDatasets
 	cases := []struct {
 		name     string
 		args     []string
