@@ -176,9 +176,13 @@ func startDemoHub(ctx context.Context, e *env, base *url.URL, dbf dbFlags) (*Mai
 		host = net.JoinHostPort(host, "80")
 	}
 	m := &Main{env: &env{stdin: e.stdin, stdout: io.Discard, stderr: io.Discard, getenv: e.getenv}}
-	m.cfg.register(m.env, "serve")
-	m.cfg.addr, m.cfg.db = host, dbf
-	m.cfg.logLevel, m.cfg.logFormat, m.cfg.shutdown = "warn", "json", 10*time.Second
+	// The same configuration path as `jag serve` (flags over JAG_*), so the
+	// demo's hub honours the operator's environment.
+	fs := m.cfg.register(m.env, "serve")
+	args := []string{"--addr", host, "--database-url", dbf.url, "--data-dir", dbf.dataDir, "--log-level", "warn"}
+	if err := m.cfg.parse(fs, m.env, args); err != nil {
+		return nil, err
+	}
 	if err := m.Run(ctx); err != nil {
 		return nil, fmt.Errorf("start the hub: %w", err)
 	}
