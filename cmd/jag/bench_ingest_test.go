@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -11,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/lib/pq"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/feeds"
+	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/postgres/cluster"
 	"github.com/jag-hub/jag/stix"
 )
@@ -28,9 +33,14 @@ import (
 // Pegasus-shaped indicators to a real `jag serve` from benchClients
 // concurrent clients and reports indicators/s; it also runs the bare
 // pipeline over the same bundles and reports bare-indicators/s and their
-// ratio. BenchmarkIngestBarePipeline reports the bare pipeline alone:
-// strict decode, signature verification over GOMAXPROCS goroutines, and
-// COPY of the rows into an unindexed table, one transaction per bundle.
+// ratio. No feed session is attached, so the replica's tailer only
+// follows the head of the event log. BenchmarkIngestEndToEndSubscribed is
+// the same with one websocket subscriber that receives every event (the
+// tailer then reads each event back with its object), and checks that
+// every event arrived. BenchmarkIngestBarePipeline reports the bare
+// pipeline alone: strict decode, signature verification over GOMAXPROCS
+// goroutines, and COPY of the rows into an unindexed table, one
+// transaction per bundle.
 
 const (
 	benchBundleSize = 1000
@@ -104,7 +114,11 @@ func pegasusBundles(b *testing.B, w *ingestWorld, n int) [][]byte {
 	return out
 }
 
-func BenchmarkIngestEndToEnd(b *testing.B) {
+func BenchmarkIngestEndToEnd(b *testing.B) { ingestEndToEnd(b, false) }
+
+func BenchmarkIngestEndToEndSubscribed(b *testing.B) { ingestEndToEnd(b, true) }
+
+func ingestEndToEnd(b *testing.B, subscribed bool) {
 	c := benchCluster(b)
 	w := newIngestWorld(b, c.URL("jag"))
 	p := startServe(b, w.dbURL, "--log-level", "warn")
@@ -118,6 +132,10 @@ func BenchmarkIngestEndToEnd(b *testing.B) {
 		}
 	}
 	bundles = bundles[benchWarmup:]
+	var sub *benchSubscriber
+	if subscribed {
+		sub = newBenchSubscriber(b, w.db, p.URL, w.tokens["a"])
+	}
 
 	b.ResetTimer()
 	start := time.Now()
@@ -151,6 +169,10 @@ func BenchmarkIngestEndToEnd(b *testing.B) {
 		b.Fatal(err)
 	}
 	e2e := float64(b.N*benchBundleSize) / elapsed.Seconds()
+	if sub != nil {
+		sub.await(b, int64(b.N*benchBundleSize))
+		b.ReportMetric(float64(sub.reconnects.Load()), "reconnects")
+	}
 
 	p.Stop() // the bare pipeline gets the machine to itself, like the server had
 	bareStart := time.Now()
@@ -161,6 +183,135 @@ func BenchmarkIngestEndToEnd(b *testing.B) {
 	b.ReportMetric(e2e, "indicators/s")
 	b.ReportMetric(bareRate, "bare-indicators/s")
 	b.ReportMetric(e2e/bareRate, "ratio")
+}
+
+// benchSubscriber is a feed client that counts the events it receives
+// after the head of the log at its start. Like a real client, it
+// reconnects with its cursor when closed as a slow consumer (4408):
+// bundles of benchBundleSize events arrive in bursts larger than a
+// session's queue.
+type benchSubscriber struct {
+	base, token string
+	events      atomic.Int64 // distinct events, in cursor order
+	reconnects  atomic.Int64
+	received    chan struct{} // a wake-up for await
+	done        chan struct{}
+	err         error // why the subscriber ended; set before done is closed
+
+	mu   sync.Mutex
+	conn *websocket.Conn
+	stop bool
+}
+
+func newBenchSubscriber(b *testing.B, db *postgres.DB, base, token string) *benchSubscriber {
+	b.Helper()
+	// From the head of the log, so that the warm-up's events (whose
+	// commit the replica may not have followed yet) are not counted.
+	head, _, err := db.EventHead(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &benchSubscriber{base: base, token: token, received: make(chan struct{}, 1), done: make(chan struct{})}
+	subscribed := make(chan struct{})
+	go s.run(head, subscribed)
+	select {
+	case <-subscribed:
+	case <-s.done:
+		b.Fatalf("subscribe: %v", s.err)
+	case <-time.After(10 * time.Second):
+		b.Fatal("subscribe: no answer")
+	}
+	b.Cleanup(s.close)
+	return s
+}
+
+// run reads sessions one after the other from cursor until close.
+func (s *benchSubscriber) run(cursor int64, subscribed chan struct{}) {
+	defer close(s.done)
+	var once sync.Once
+	buf := make([]byte, 0, 4<<10)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn, err := feedDial(ctx, s.base, s.token, feeds.EncodeCursor(cursor))
+		cancel()
+		if err != nil {
+			s.err = err
+			return
+		}
+		s.mu.Lock()
+		s.conn = conn
+		stop := s.stop
+		s.mu.Unlock()
+		if stop {
+			_ = conn.Close()
+			return
+		}
+		for err == nil {
+			var r io.Reader
+			if _, r, err = conn.NextReader(); err == nil {
+				buf, err = readInto(buf[:0], r)
+			}
+			switch {
+			case err != nil:
+			case bytes.HasPrefix(buf, []byte(`{"op":"subscribed"`)):
+				once.Do(func() { close(subscribed) })
+			case bytes.HasPrefix(buf, []byte(`{"op":"event"`)):
+				var seq int64
+				if seq, err = eventSeq(buf); err == nil && seq > cursor {
+					cursor = seq
+					s.events.Add(1)
+					select {
+					case s.received <- struct{}{}:
+					default:
+					}
+				}
+			}
+		}
+		_ = conn.Close()
+		if !websocket.IsCloseError(err, feeds.CloseSlowConsumer) {
+			s.err = err
+			return
+		}
+		s.reconnects.Add(1)
+	}
+}
+
+// eventSeq returns the log position of an event message's cursor.
+func eventSeq(msg []byte) (int64, error) {
+	_, rest, ok := bytes.Cut(msg, []byte(`"cursor":"`))
+	c, _, ok2 := bytes.Cut(rest, []byte(`"`))
+	if !ok || !ok2 {
+		return 0, fmt.Errorf("event without cursor: %.200s", msg)
+	}
+	return feeds.DecodeCursor(string(c))
+}
+
+// await fails unless want events arrive, with no pause over 30 s.
+func (s *benchSubscriber) await(b *testing.B, want int64) {
+	b.Helper()
+	for s.events.Load() < want {
+		select {
+		case <-s.received:
+		case <-s.done:
+			b.Fatalf("subscriber ended after %d of %d events: %v", s.events.Load(), want, s.err)
+		case <-time.After(30 * time.Second):
+			b.Fatalf("subscriber stalled at %d of %d events", s.events.Load(), want)
+		}
+	}
+	if got := s.events.Load(); got != want {
+		b.Fatalf("subscriber received %d events, want %d", got, want)
+	}
+}
+
+// close ends the subscriber and waits for it.
+func (s *benchSubscriber) close() {
+	s.mu.Lock()
+	s.stop = true
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+	s.mu.Unlock()
+	<-s.done
 }
 
 func BenchmarkIngestBarePipeline(b *testing.B) {
