@@ -1,4 +1,4 @@
--- 0003: what ingest needs beyond 0001.
+-- 0002: what ingest needs beyond 0001.
 
 -- object_creators records, once per object id, the org that created the
 -- object. Its primary key is what makes "only the creating org may add

@@ -1,4 +1,4 @@
--- 0005: what the live feed needs beyond 0001.
+-- 0003: what the live feed needs beyond 0001.
 
 -- feed_retention records how far the event log has been purged, so a
 -- cursor can be told to be older than the retention exactly, even when
