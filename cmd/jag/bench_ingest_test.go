@@ -72,7 +72,7 @@ func benchCluster(b *testing.B) *cluster.Cluster {
 
 // pegasusBundles signs n bundles of benchBundleSize distinct indicators
 // shaped like the Amnesty Pegasus ones: domain, IPv4 and SHA-256 patterns.
-func pegasusBundles(b *testing.B, w *ingestWorld, n int) [][]byte {
+func pegasusBundles(b *testing.B, w *world, n int) [][]byte {
 	b.Helper()
 	out := make([][]byte, n)
 	var next atomic.Int64
@@ -333,10 +333,10 @@ func BenchmarkIngestBarePipeline(b *testing.B) {
 
 // barePipeline is the least work ingest could do: decode, verify, COPY.
 type barePipeline struct {
-	w *ingestWorld
+	w *world
 }
 
-func newBarePipeline(b *testing.B, w *ingestWorld) *barePipeline {
+func newBarePipeline(b *testing.B, w *world) *barePipeline {
 	b.Helper()
 	if _, err := w.db.SQLX().Exec(`CREATE TABLE IF NOT EXISTS bare_objects (
 		id text, modified text, raw bytea, sha256 bytea, signature text, kid text)`); err != nil {

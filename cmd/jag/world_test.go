@@ -41,8 +41,6 @@ type world struct {
 	seq       atomic.Int64
 }
 
-// ingestWorld is the name bench_ingest_test.go still uses for world.
-type ingestWorld = world
 
 // newWorld migrates the database at dbURL and registers orgs.
 func newWorld(t testing.TB, dbURL string, orgs ...string) *world {
