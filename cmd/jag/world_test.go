@@ -41,7 +41,6 @@ type world struct {
 	seq       atomic.Int64
 }
 
-
 // newWorld migrates the database at dbURL and registers orgs.
 func newWorld(t testing.TB, dbURL string, orgs ...string) *world {
 	t.Helper()
