@@ -5,7 +5,6 @@ BIN      ?= bin/jag
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 60s
-BENCHTIME ?= 1x
 BENCHCOUNT ?= 5
 
 export CGO_ENABLED ?= 0
