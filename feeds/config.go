@@ -23,9 +23,15 @@ const (
 
 // Sizes and the tailer's cadence.
 const (
-	// DefaultQueueSize bounds the events waiting for one session's writer;
-	// a session whose queue is full is a slow consumer (close 4408).
-	DefaultQueueSize = 1024
+	// DefaultQueueSize bounds the events waiting for one session's writer,
+	// that is how far behind the live edge a session may fall before it is
+	// closed as a slow consumer (4408) and resumes from its cursor. One
+	// bundle yields one event per object at once, so the bound admits a
+	// whole bundle of up to 10,000 objects (the STIX decoder's
+	// DefaultMaxObjects) with room to spare. The queue allocates for the
+	// events actually waiting, never for the bound: an idle session costs
+	// nothing, a full one about 32 bytes per event plus the shared events.
+	DefaultQueueSize = 16384
 	// DefaultRingSize is how many recent events a replica keeps in memory
 	// so reconnecting cursors switch from replay to live without a query.
 	DefaultRingSize = 8192

@@ -30,14 +30,18 @@
 // A replica runs ONE query loop (the tailer) for all its sessions; each
 // batch is joined with the object bytes and fanned out in memory to the
 // bounded queue of every attached session whose filter and visibility
-// admit it. The tailer never blocks on a session: a full queue closes the
-// session with 4408 (slow consumer), and the client resumes from its
-// cursor with no loss. The tailer keeps the last RingSize events; a
-// session subscribing with a cursor behind that ring replays from the
-// database page by page, then from the ring, and is attached to the
-// tailer in the same critical section that hands it the ring's last
-// events, so it switches to live without gap or duplicate. A session
-// without a cursor starts at the live edge.
+// admit it. The tailer never blocks on a session: a session whose backlog
+// would exceed QueueSize events is closed with 4408 (slow consumer), and
+// the client resumes from its cursor with no loss. While the replica has
+// sessions, the tailer keeps the last RingSize events; a session
+// subscribing with a cursor behind that ring replays from the database
+// page by page, then from the ring, and is attached to the tailer in the
+// same critical section that hands it the ring's last events, so it
+// switches to live without gap or duplicate. Without sessions the tailer
+// reads no events at all: it only follows the head of the log and keeps
+// its ring empty, so the first session to arrive replays from the
+// database up to that head exactly as from a cursor behind the ring. A
+// session without a cursor starts at the live edge.
 //
 // A cursor is opaque (base64url of "v1.<seq>"), valid on every replica,
 // and names the position up to which the client has received every event
@@ -48,6 +52,20 @@
 // repeats the events after it — that is the duplicate window. A cursor
 // whose following events were purged by retention (cursor below the purge
 // watermark) is closed with 4410.
+//
+// # Session queues
+//
+// A session's queue is a mutex-protected slice that the tailer appends to
+// and a wake-up channel of capacity one; the writer takes the whole
+// backlog at once and writes it in order, attending to pings, heartbeats
+// and the token's expiry between two events. Memory follows the backlog,
+// not the bound: an idle session holds no array, a drained burst's array
+// is released, so QueueSize (DefaultQueueSize, 16,384) can absorb the
+// burst of a whole bundle — one event per object, up to the decoder's
+// 10,000 objects — without costing every session that much. The tailer
+// stores a session's position after queueing its events and the writer
+// reads it before looking at its queue, which is what lets a heartbeat
+// report a cursor past filtered-out events without skipping queued ones.
 //
 // # Sessions
 //

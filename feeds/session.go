@@ -22,6 +22,74 @@ type item struct {
 	match []Match
 }
 
+// queue is a session's bounded backlog of events for its writer. Unlike a
+// buffered channel it holds memory in proportion to the events actually
+// waiting, not to its limit, so the limit can absorb a whole bundle's
+// burst without costing every idle session: a burst grows items, the
+// writer takes the whole backlog at once, and only a small emptied array
+// is kept for reuse. The tailer appends under mu (see offer) and then
+// signals ready; the writer alone takes.
+type queue struct {
+	limit int           // most events that may wait; beyond, 4408
+	ready chan struct{} // capacity 1: items may be non-empty
+
+	mu    sync.Mutex
+	items []item // waiting, in seq order
+	spare []item // an emptied array for the next appends
+}
+
+// queueKeep is the largest array, in items, a queue keeps for reuse once
+// the writer has drained it: smaller bursts cost no allocation, larger
+// arrays (a bundle's burst) are left to the garbage collector.
+const queueKeep = 64
+
+func newQueue(limit int) *queue {
+	return &queue{limit: limit, ready: make(chan struct{}, 1)}
+}
+
+// notify wakes the writer; it never blocks. One pending signal suffices:
+// the writer takes everything that was appended before it wakes.
+func (q *queue) notify() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// take hands the writer every waiting item, in order, and empties the
+// queue. The writer gives the array back with recycle once it is done.
+func (q *queue) take() []item {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items := q.items
+	q.items, q.spare = q.spare, nil
+	return items
+}
+
+// recycle keeps an array returned by take for the next appends when it is
+// small, dropping its references to events either way.
+func (q *queue) recycle(items []item) {
+	clear(items)
+	if cap(items) == 0 || cap(items) > queueKeep {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case cap(q.items) == 0:
+		q.items = items[:0]
+	case cap(q.spare) == 0:
+		q.spare = items[:0]
+	}
+}
+
+// empty reports whether no item waits.
+func (q *queue) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) == 0
+}
+
 // subscribeMsg is the client's first (and only) message.
 type subscribeMsg struct {
 	Op     string  `json:"op"`
@@ -44,11 +112,12 @@ type session struct {
 	conn *websocket.Conn
 	p    *auth.Principal
 
-	sel   *selector // set by the writer before the session is attached
-	queue chan item
+	sel   *selector    // set by the writer before the session is attached
+	queue *queue       // tailer → writer
 	last  atomic.Int64 // position the tailer has considered for this session
 
-	written int64 // writer only: position fully handled by the writer
+	written  int64 // writer only: position fully handled by the writer
+	inFlight int   // writer only: items taken from the queue, not yet handled
 
 	subscribed chan subscription // reader → writer, once
 	readErr    chan error        // reader → writer, once
@@ -65,7 +134,7 @@ func newSession(f *Feed, conn *websocket.Conn, p *auth.Principal) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &session{
 		f: f, conn: conn, p: p,
-		queue:      make(chan item, f.cfg.QueueSize),
+		queue:      newQueue(f.cfg.QueueSize),
 		subscribed: make(chan subscription, 1),
 		readErr:    make(chan error, 1),
 		ctx:        ctx, cancel: cancel,
@@ -86,9 +155,12 @@ func (s *session) killWithError(code int, reason, errCode string) {
 
 // offer enqueues the events of batch this session wants and may see,
 // without blocking. It runs under the tailer's lock. false means the
-// queue is full: the session is a slow consumer.
+// backlog would exceed the queue's limit: the session is a slow consumer.
 func (s *session) offer(batch []*Event) bool {
 	last := s.last.Load()
+	q := s.queue
+	q.mu.Lock()
+	queued := len(q.items)
 	for _, ev := range batch {
 		if ev.Seq <= last {
 			continue
@@ -100,11 +172,16 @@ func (s *session) offer(batch []*Event) bool {
 		if !ok {
 			continue
 		}
-		select {
-		case s.queue <- item{ev: ev, match: m}:
-		default:
+		if len(q.items) >= q.limit {
+			q.mu.Unlock()
 			return false
 		}
+		q.items = append(q.items, item{ev: ev, match: m})
+	}
+	added := len(q.items) > queued
+	q.mu.Unlock()
+	if added {
+		q.notify()
 	}
 	// Stored after the enqueues: a writer that reads last and then finds
 	// its queue empty has handled everything up to last (see cursor).
@@ -113,10 +190,12 @@ func (s *session) offer(batch []*Event) bool {
 }
 
 // cursor is the position a heartbeat reports: everything up to it was
-// sent or filtered out. Only the writer calls it.
+// sent or filtered out. Only the writer calls it. last is read before the
+// queue is looked at, and events taken from the queue but not yet written
+// count as queued.
 func (s *session) cursor() int64 {
 	last := s.last.Load()
-	if len(s.queue) == 0 {
+	if s.inFlight == 0 && s.queue.empty() {
 		return max(last, s.written)
 	}
 	return s.written

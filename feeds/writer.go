@@ -147,8 +147,8 @@ func (s *session) live(t *timers) error {
 		default:
 		}
 		select {
-		case it := <-s.queue:
-			if err := s.writeEvent(it); err != nil {
+		case <-s.queue.ready:
+			if err := s.drain(t); err != nil {
 				return err
 			}
 		case <-t.ping.C:
@@ -167,6 +167,33 @@ func (s *session) live(t *timers) error {
 		case <-s.ctx.Done():
 			return errStop
 		}
+	}
+}
+
+// drain writes the queue's backlog in order, one taken batch at a time,
+// until the queue is empty. Between two events it does what is due
+// (pings, heartbeats, expiry), and a kill still wins over queued events.
+func (s *session) drain(t *timers) error {
+	for {
+		batch := s.queue.take()
+		if len(batch) == 0 {
+			s.queue.recycle(batch)
+			return nil
+		}
+		s.inFlight = len(batch)
+		for _, it := range batch {
+			if s.ctx.Err() != nil {
+				return errStop
+			}
+			if err := s.housekeeping(t); err != nil {
+				return err
+			}
+			if err := s.writeEvent(it); err != nil {
+				return err
+			}
+			s.inFlight--
+		}
+		s.queue.recycle(batch)
 	}
 }
 
