@@ -29,8 +29,10 @@ type serveConfig struct {
 	db        dbFlags
 	hub       hub.Config
 	shutdown  time.Duration
-	feed      feedConfig
-	auth      authConfig
+	// statementTimeout bounds every SQL statement of the API's pool.
+	statementTimeout time.Duration
+	feed             feedConfig
+	auth             authConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -46,6 +48,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	})
 	fs.Int64Var(&c.hub.MaxBodyBytes, "max-body-bytes", 16<<20, "largest accepted request body (env JAG_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.hub.RequestTimeout, "request-timeout", 30*time.Second, "time limit of one API request's work; the websocket feed is exempt (env JAG_REQUEST_TIMEOUT)")
+	fs.DurationVar(&c.statementTimeout, "statement-timeout", 15*time.Second, "server-side limit of one SQL statement; 0 keeps the server's (env JAG_STATEMENT_TIMEOUT)")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
@@ -56,11 +59,12 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 // serveEnv maps serve's typed flags to their environment variables (string
 // flags read theirs directly with envOr).
 var serveEnv = map[string]string{
-	"public-access":    "JAG_PUBLIC_ACCESS",
-	"default-tlp":      "JAG_DEFAULT_TLP",
-	"max-body-bytes":   "JAG_MAX_BODY_BYTES",
-	"shutdown-timeout": "JAG_SHUTDOWN_TIMEOUT",
-	"request-timeout":  "JAG_REQUEST_TIMEOUT",
+	"public-access":     "JAG_PUBLIC_ACCESS",
+	"default-tlp":       "JAG_DEFAULT_TLP",
+	"max-body-bytes":    "JAG_MAX_BODY_BYTES",
+	"shutdown-timeout":  "JAG_SHUTDOWN_TIMEOUT",
+	"request-timeout":   "JAG_REQUEST_TIMEOUT",
+	"statement-timeout": "JAG_STATEMENT_TIMEOUT",
 }
 
 // parse parses serve's flags and then its typed environment defaults.
@@ -105,7 +109,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{}); err != nil {
+	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{StatementTimeout: m.cfg.statementTimeout}); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()

@@ -17,6 +17,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +43,10 @@ type Options struct {
 	MaxOpenConns int           // default 32
 	MaxIdleConns int           // default 16
 	ConnLifetime time.Duration // default 30m
+	// StatementTimeout bounds every statement on the server side (0: the
+	// server's setting). A statement cut off answers ErrUnavailable, so a
+	// stuck query becomes a fast 503 instead of a held connection.
+	StatementTimeout time.Duration
 }
 
 // DB is a handle on the JAG database.
@@ -51,6 +58,9 @@ type DB struct {
 // Open connects to dsn (a lib/pq URL or key=value string) and checks that
 // the server answers.
 func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	if opt.StatementTimeout > 0 {
+		dsn = withSetting(dsn, "statement_timeout", strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10))
+	}
 	sdb, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -74,6 +84,28 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", mapError(err))
 	}
 	return &DB{db: sdb, now: time.Now}, nil
+}
+
+// withSetting adds a server setting to a lib/pq connection string (URL or
+// key=value form); lib/pq sends keys it does not know as run-time
+// parameters in the startup message. An explicit setting in dsn wins.
+func withSetting(dsn, key, value string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsn // Open reports the malformed URL
+		}
+		q := u.Query()
+		if q.Get(key) == "" {
+			q.Set(key, value)
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	if strings.Contains(dsn, key+"=") {
+		return dsn
+	}
+	return strings.TrimSpace(dsn + " " + key + "=" + value)
 }
 
 // Close closes the pool.
