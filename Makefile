@@ -9,6 +9,9 @@ BENCHCOUNT ?= 5
 
 export CGO_ENABLED ?= 0
 
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
 .PHONY: help run build test lint fuzz bench demo clean
 
 help: ## list the targets
@@ -34,8 +37,12 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 	  done; \
 	done
 
-bench: ## run the benchmarks (BENCHCOUNT runs each; compare medians with benchstat)
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -timeout 60m ./... | tee bench.txt
+bench: ## run every benchmark BENCHCOUNT times into bench.txt (compare medians: benchstat bench.txt)
+	@rm -f bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./stix/... ./auth/... | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkIngest' -benchtime 30x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkLookup' -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkFeedFanout' -benchtime 1000x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 
 demo: build ## start the hub if needed, register two participants, sign and submit the Pegasus set, look things up
 	./$(BIN) demo
