@@ -87,6 +87,13 @@ func Apply(ctx context.Context, db *sql.DB) (int, error) {
 		return 0, fmt.Errorf("connect for migrations: %w", err)
 	}
 	defer conn.Close()
+	// Waiting for another replica's migrations, or a long index build, must
+	// not be cut off by the pool's statement timeout; RESET restores the
+	// connection's own setting before it goes back to the pool.
+	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+		return 0, fmt.Errorf("prepare migration connection: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `RESET statement_timeout`) //nolint:errcheck
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
 		return 0, fmt.Errorf("take migration lock: %w", err)
 	}

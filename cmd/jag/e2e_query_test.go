@@ -250,10 +250,7 @@ func TestQueryEndToEnd(t *testing.T) {
 // succeeds.
 func TestQueryUnavailable(t *testing.T) {
 	w := newWorld(t, pgtest.URL(t), e2eOrgA)
-	if _, err := w.db.SQLX().Exec(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''500ms''', current_database()); END $$`); err != nil {
-		t.Fatal(err)
-	}
-	p := startServe(t, w.dbURL)
+	p := startServe(t, w.dbURL, "--statement-timeout", "500ms")
 	tok := w.token(e2eOrgA, auth.TierMember, "read")
 	lock, err := w.db.SQLX().Beginx()
 	if err != nil {
