@@ -113,19 +113,22 @@ func (s *session) replay(t *timers, pos int64) error {
 		return err
 	}
 	for {
+		// Once attached, the tailer's position (last) is past evs: they
+		// count as in flight so a heartbeat reports no cursor beyond them.
+		s.inFlight = len(evs)
 		for _, ev := range evs {
-			if ev.Seq <= s.written {
-				continue
-			}
-			if err := s.housekeeping(t); err != nil {
-				return err
-			}
-			if ok, m := s.sel.match(ev); ok && visible(s.p, ev) {
-				if err := s.writeEvent(item{ev: ev, match: m}); err != nil {
+			if ev.Seq > s.written {
+				if err := s.housekeeping(t); err != nil {
 					return err
 				}
+				if ok, m := s.sel.match(ev); ok && visible(s.p, ev) {
+					if err := s.writeEvent(item{ev: ev, match: m}); err != nil {
+						return err
+					}
+				}
+				s.written = ev.Seq
 			}
-			s.written = ev.Seq
+			s.inFlight--
 		}
 		if attached {
 			return nil
