@@ -278,7 +278,14 @@ func (s *session) ping() error {
 	return s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.f.cfg.WriteWait))
 }
 
+// writeJSON sends a protocol message; like events, none is sent once the
+// token's exp has passed (a token accepted within the verifier's leeway
+// gets no "subscribed").
 func (s *session) writeJSON(v any) error {
+	if !s.f.now().Before(s.p.Expires) {
+		s.kill(CloseTokenExpired, "token expired")
+		return errStop
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
