@@ -3,6 +3,7 @@ package feeds
 import (
 	"strconv"
 
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -51,4 +52,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-func (m *metrics) closed(code int) { m.closes.WithLabelValues(strconv.Itoa(code)).Inc() }
+// closed counts a session's end by close code. A client that closes
+// chooses its own code, so codes the feed does not know share the label
+// "other": the series stay bounded whatever clients send.
+func (m *metrics) closed(code int) {
+	label := "other"
+	switch code {
+	case CloseNormal, CloseGoingAway, ClosePolicy, CloseTooBig, CloseInternal, CloseOverloaded,
+		CloseTokenExpired, CloseForbidden, CloseSlowConsumer, CloseCursorExpired,
+		websocket.CloseNoStatusReceived, websocket.CloseAbnormalClosure:
+		label = strconv.Itoa(code)
+	}
+	m.closes.WithLabelValues(label).Inc()
+}
