@@ -165,6 +165,10 @@ func (s *Server) handleParticipantJWKS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	if !storableText(id) {
+		fail(w, r, ErrNotFound)
+		return
+	}
 	if _, err := store.Participant(r.Context(), id); err != nil {
 		fail(w, r, err)
 		return
@@ -189,6 +193,10 @@ func (s *Server) handleParticipantJWKS(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAddKey(w http.ResponseWriter, r *http.Request) {
 	store, ok := s.adminStore(w, r)
 	if !ok {
+		return
+	}
+	if !storableText(r.PathValue("id")) {
+		fail(w, r, ErrNotFound)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
@@ -217,6 +225,10 @@ func (s *Server) handleAddKey(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
 	store, ok := s.adminStore(w, r)
 	if !ok {
+		return
+	}
+	if !storableText(r.PathValue("kid")) {
+		fail(w, r, ErrNotFound)
 		return
 	}
 	k, err := store.RevokeKey(r.Context(), r.PathValue("kid"), s.deps.Now())

@@ -21,14 +21,16 @@ func TestCursorRoundTrip(t *testing.T) {
 func TestParseCursorRefuses(t *testing.T) {
 	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	for name, s := range map[string]string{
-		"empty":         "",
-		"not base64":    "!!!",
-		"not json":      b64("hello"),
-		"wrong version": b64(`{"v":2,"r":"2026-01-01T00:00:00Z","i":"a","m":"b"}`),
-		"no id":         b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"","m":"b"}`),
-		"no modified":   b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a","m":""}`),
-		"bad time":      b64(`{"v":1,"r":"yesterday","i":"a","m":"b"}`),
-		"padded":        base64.URLEncoding.EncodeToString([]byte(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a","m":"b"}`)) + "=",
+		"empty":           "",
+		"not base64":      "!!!",
+		"not json":        b64("hello"),
+		"wrong version":   b64(`{"v":2,"r":"2026-01-01T00:00:00Z","i":"a","m":"b"}`),
+		"no id":           b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"","m":"b"}`),
+		"no modified":     b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a","m":""}`),
+		"bad time":        b64(`{"v":1,"r":"yesterday","i":"a","m":"b"}`),
+		"nul in id":       b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a\u0000","m":"b"}`),
+		"nul in modified": b64(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a","m":"\u0000"}`),
+		"padded":          base64.URLEncoding.EncodeToString([]byte(`{"v":1,"r":"2026-01-01T00:00:00Z","i":"a","m":"b"}`)) + "=",
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := ParseCursor(s); !errors.Is(err, ErrBadCursor) {

@@ -36,8 +36,12 @@ type Probe struct {
 }
 
 // NewProbe classifies value (pattern.Classify) and expands it; false when
-// it is not an IP address, CIDR, domain, URL, e-mail address or hash.
+// it is not an IP address, CIDR, domain, URL, e-mail address or hash, or
+// not text the database can hold (see storableText).
 func NewProbe(value string) (Probe, bool) {
+	if !storableText(value) {
+		return Probe{}, false // no stored observable can equal it
+	}
 	o, ok := pattern.Classify(value)
 	if !ok {
 		return Probe{}, false

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/stix"
@@ -233,6 +235,8 @@ func parseSearch(q map[string][]string) (ObjectFilter, *Cursor, int, error) {
 			return "", badParam(name, "given more than once")
 		case v[0] == "":
 			return "", badParam(name, "is empty")
+		case !storableText(v[0]):
+			return "", badParam(name, "is not valid UTF-8 text")
 		}
 		return v[0], nil
 	}
@@ -362,6 +366,14 @@ func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// storableText reports whether s can be sent to the database as text:
+// valid UTF-8 without NUL. PostgreSQL refuses anything else with an error,
+// so input that fails this is answered as a client error (or as not found
+// for an id) before any query runs.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // formatTime renders a hub time (microsecond precision) in UTC.

@@ -147,8 +147,8 @@ func (s *Server) handleGetSubmission(w http.ResponseWriter, r *http.Request) {
 	case store == nil:
 		fail(w, r, fmt.Errorf("get submission: no store configured: %w", ErrUnavailable))
 		return
-	case p.Org == "":
-		fail(w, r, ErrNotFound) // a token without an org has no submissions
+	case p.Org == "", !storableText(r.PathValue("id")):
+		fail(w, r, ErrNotFound) // a token without an org has no submissions; no id holds such bytes
 		return
 	}
 	sub, err := store.Submission(r.Context(), p.Org, r.PathValue("id"))
