@@ -307,6 +307,10 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "jti or token is required"))
 		return
 	}
+	if !storableText(jti) {
+		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "jti must be text without NUL"))
+		return
+	}
 	if err := store.RevokeToken(r.Context(), jti, expires); err != nil {
 		fail(w, r, err)
 		return
