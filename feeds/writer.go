@@ -42,6 +42,8 @@ func (s *session) writeLoop() error {
 
 	select {
 	case <-s.f.tail.ready:
+	case err := <-s.readErr: // the client left while the log was unreachable
+		return err
 	case <-s.ctx.Done():
 		return errStop
 	}
