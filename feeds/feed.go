@@ -154,8 +154,13 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := newSession(f, conn, p)
-	if !f.track(s) {
-		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseGoingAway, "server draining"), time.Now().Add(f.cfg.WriteWait))
+	if code := f.track(s); code != 0 {
+		reason := "server draining"
+		if code == CloseOverloaded {
+			reason = "too many sessions; retry later"
+		}
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(f.cfg.WriteWait))
+		f.metrics.closed(code)
 		_ = conn.Close()
 		return
 	}
@@ -164,18 +169,24 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // track registers a session with the feed and, before it can subscribe,
-// with the tailer (which reads events only while sessions exist).
-func (f *Feed) track(s *session) bool {
+// with the tailer (which reads events only while sessions exist). It
+// returns 0, or the close code of a refusal: CloseGoingAway while
+// draining, CloseOverloaded at MaxSessions (checked here, under the lock,
+// since concurrent upgrades all pass the check made before the upgrade).
+func (f *Feed) track(s *session) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.draining {
-		return false
+	switch {
+	case f.draining:
+		return CloseGoingAway
+	case len(f.sessions) >= f.cfg.MaxSessions:
+		return CloseOverloaded
 	}
 	f.sessions[s] = struct{}{}
 	f.wg.Add(1)
 	f.metrics.sessions.Set(float64(len(f.sessions)))
 	f.tail.join()
-	return true
+	return 0
 }
 
 // untrack is the end of a session registered by track.
