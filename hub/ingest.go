@@ -110,7 +110,7 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 		return StoreResult{}, err
 	}
 	pol := &policy{org: p.Org, defaultTLP: s.cfg.DefaultTLP, received: received}
-	if pol.known, err = knownMarkings(ctx, deps.Store, bundle); err != nil {
+	if pol.known, err = knownMarkings(ctx, deps.Store, Viewer{Org: p.Org, Tier: p.Tier}, bundle); err != nil {
 		return StoreResult{}, err
 	}
 	ns := &NewSubmission{
@@ -277,7 +277,7 @@ func (s *Server) verifyAll(ctx context.Context, keys auth.KeySource, org string,
 // knownMarkings returns the marking-definition ids an object of b may
 // reference without counting as unknown: those defined in b and those
 // already stored.
-func knownMarkings(ctx context.Context, store SubmissionStore, b *stix.Bundle) (map[string]bool, error) {
+func knownMarkings(ctx context.Context, store SubmissionStore, v Viewer, b *stix.Bundle) (map[string]bool, error) {
 	known := map[string]bool{}
 	for _, o := range b.Objects {
 		if o.Type == "marking-definition" {
@@ -298,7 +298,7 @@ func knownMarkings(ctx context.Context, store SubmissionStore, b *stix.Bundle) (
 	if len(ask) == 0 {
 		return known, nil
 	}
-	stored, err := store.KnownMarkings(ctx, ask)
+	stored, err := store.KnownMarkings(ctx, v, ask)
 	if err != nil {
 		return nil, fmt.Errorf("look up markings: %w", err)
 	}

@@ -88,7 +88,7 @@ func (m *memStore) Submission(_ context.Context, org, id string) (Submission, er
 	return s, nil
 }
 
-func (m *memStore) KnownMarkings(_ context.Context, ids []string) ([]string, error) {
+func (m *memStore) KnownMarkings(_ context.Context, _ Viewer, ids []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {
 		for _, k := range m.markings {

@@ -109,8 +109,9 @@ type SubmissionStore interface {
 	// Submission returns the submission id of org, or an error wrapping
 	// ErrNotFound (also when it belongs to another org).
 	Submission(ctx context.Context, org, id string) (Submission, error)
-	// KnownMarkings returns which of ids are stored marking definitions.
-	KnownMarkings(ctx context.Context, ids []string) ([]string, error)
+	// KnownMarkings returns which of ids are stored marking definitions
+	// that v may see.
+	KnownMarkings(ctx context.Context, v Viewer, ids []string) ([]string, error)
 }
 
 // submissionView is the JSON answer of POST /v1/bundles and

@@ -349,12 +349,33 @@ func TestKnownMarkings(t *testing.T) {
 	if _, err := db.StoreSubmission(ctx, newSubmission(submitter, m, version(ind1, t1, "one"))); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.KnownMarkings(ctx, []string{md, ind1, "marking-definition--0b000000-0000-4000-8000-000000000002"})
+	member := hub.Viewer{Org: "identity--22222222-2222-4222-8222-222222222222", Tier: "member"}
+	got, err := db.KnownMarkings(ctx, member, []string{md, ind1, "marking-definition--0b000000-0000-4000-8000-000000000002"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0] != md {
 		t.Fatalf("KnownMarkings = %v, want only %s", got, md)
+	}
+
+	// A definition the viewer may not see is unknown to it, as if absent.
+	const red = "marking-definition--0b000000-0000-4000-8000-000000000003"
+	r := version(red, t1, "red statement")
+	r.Type, r.TLP, r.Recipients = "marking-definition", stix.TLPRed, []string{submitter}
+	if _, err := db.StoreSubmission(ctx, newSubmission(submitter, r)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		v    hub.Viewer
+		want int
+	}{{member, 0}, {hub.Viewer{Org: submitter, Tier: "member"}, 1}} {
+		got, err := db.KnownMarkings(ctx, tc.v, []string{red})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tc.want {
+			t.Fatalf("KnownMarkings(%v, red) = %v, want %d", tc.v, got, tc.want)
+		}
 	}
 }
 

@@ -62,12 +62,15 @@ func submissionByDigest(ctx context.Context, q sqlx.QueryerContext, org string, 
 }
 
 // KnownMarkings implements hub.SubmissionStore: which of ids are stored
-// marking definitions (of any org).
-func (db *DB) KnownMarkings(ctx context.Context, ids []string) ([]string, error) {
+// marking definitions that v may see. A definition v may not see counts as
+// unknown, exactly as if it did not exist (one visibility rule for every
+// read path).
+func (db *DB) KnownMarkings(ctx context.Context, v hub.Viewer, ids []string) ([]string, error) {
 	var known []string
 	err := db.db.SelectContext(ctx, &known, `
 		SELECT DISTINCT id FROM objects
-		WHERE type = 'marking-definition' AND id = ANY($1::text[])`, pq.Array(ids))
+		WHERE type = 'marking-definition' AND id = ANY($1::text[])
+		  AND jag_visible(tlp, recipients, created_by, $2, $3)`, pq.Array(ids), v.Org, v.Tier)
 	if err != nil {
 		return nil, fmt.Errorf("known markings: %w", mapError(err))
 	}
