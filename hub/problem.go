@@ -96,14 +96,17 @@ func isMaxBytes(err error) bool {
 }
 
 // fail writes err as a problem and logs it once when it is internal or an
-// outage. Client errors are not logged beyond the access log line.
+// outage. Client errors are not logged beyond the access log line, nor is
+// a request whose client went away (its context was cancelled): nobody
+// reads that answer and nothing failed on our side.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		writeProblem(w, NewProblem(http.StatusServiceUnavailable, CodeUnavailable, "request cancelled"))
+		return
+	}
 	p := problemFor(err)
-	switch {
-	case p.Status >= 500:
+	if p.Status >= 500 {
 		hlog.FromRequest(r).Error().Err(err).Int("status", p.Status).Str("code", p.Code).Msg("request failed")
-	case errors.Is(err, context.Canceled):
-		// the client went away; nothing to report
 	}
 	writeProblem(w, p)
 }

@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -89,5 +92,40 @@ func TestRequestTimeout(t *testing.T) {
 	const d = 123 * time.Millisecond
 	if !ok || deadline.Before(start.Add(d)) || deadline.After(end.Add(d)) {
 		t.Fatalf("deadline %v after start (ok=%v), want %v", deadline.Sub(start), ok, d)
+	}
+}
+
+// A request whose client went away is answered (nobody reads it) without
+// an error log line; an internal error is logged once.
+func TestFailLogsOnlyRealFailures(t *testing.T) {
+	var logs strings.Builder
+	log := zerolog.New(&logs)
+	for _, tc := range []struct {
+		name   string
+		cancel bool
+		err    error
+		status int
+		logged bool
+	}{
+		{"client gone", true, fmt.Errorf("search: %w", context.Canceled), 503, false},
+		{"internal", false, errors.New("boom"), 500, true},
+		{"not found", false, ErrNotFound, 404, false},
+	} {
+		logs.Reset()
+		ctx, cancel := context.WithCancel(log.WithContext(context.Background()))
+		if tc.cancel {
+			cancel()
+		}
+		r := httptest.NewRequest("GET", "/v1/objects", nil).WithContext(ctx)
+		r = r.WithContext(log.WithContext(r.Context()))
+		rec := httptest.NewRecorder()
+		fail(rec, r, tc.err)
+		cancel()
+		if rec.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, rec.Code, tc.status)
+		}
+		if got := strings.Contains(logs.String(), "request failed"); got != tc.logged {
+			t.Errorf("%s: logged %v, want %v (%q)", tc.name, got, tc.logged, logs.String())
+		}
 	}
 }
