@@ -41,8 +41,8 @@ type session struct {
 	queue *queue       // tailer → writer
 	last  atomic.Int64 // position the tailer has considered for this session
 
-	written  int64 // writer only: position fully handled by the writer
-	inFlight int   // writer only: items taken from the queue, not yet handled
+	written  int64        // writer only: position fully handled by the writer
+	inFlight atomic.Int64 // items the writer took (queue or ring), not yet handled; written by the writer only
 
 	subscribed chan subscription // reader → writer, once
 	readErr    chan error        // reader → writer, once
@@ -120,7 +120,7 @@ func (s *session) offer(batch []*Event) bool {
 // count as queued.
 func (s *session) cursor() int64 {
 	last := s.last.Load()
-	if s.inFlight == 0 && s.queue.empty() {
+	if s.inFlight.Load() == 0 && s.queue.empty() {
 		return max(last, s.written)
 	}
 	return s.written

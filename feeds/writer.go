@@ -117,7 +117,7 @@ func (s *session) replay(t *timers, pos int64) error {
 	for {
 		// Once attached, the tailer's position (last) is past evs: they
 		// count as in flight so a heartbeat reports no cursor beyond them.
-		s.inFlight = len(evs)
+		s.inFlight.Store(int64(len(evs)))
 		for _, ev := range evs {
 			if ev.Seq > s.written {
 				if err := s.housekeeping(t); err != nil {
@@ -130,7 +130,7 @@ func (s *session) replay(t *timers, pos int64) error {
 				}
 				s.written = ev.Seq
 			}
-			s.inFlight--
+			s.inFlight.Add(-1)
 		}
 		if attached {
 			return nil
@@ -185,7 +185,7 @@ func (s *session) drain(t *timers) error {
 			s.queue.recycle(batch)
 			return nil
 		}
-		s.inFlight = len(batch)
+		s.inFlight.Store(int64(len(batch)))
 		for _, it := range batch {
 			if s.ctx.Err() != nil {
 				return errStop
@@ -196,7 +196,7 @@ func (s *session) drain(t *timers) error {
 			if err := s.writeEvent(it); err != nil {
 				return err
 			}
-			s.inFlight--
+			s.inFlight.Add(-1)
 		}
 		s.queue.recycle(batch)
 	}
