@@ -38,7 +38,8 @@ const (
 	// DefaultBatchSize bounds the events one log read returns.
 	DefaultBatchSize = 1000
 	// DefaultPollInterval is how often the tailer reads the log without a
-	// wake-up: polling is what guarantees delivery.
+	// wake-up (polling is what guarantees delivery), and how often a
+	// RevocationFeed is asked for revoked tokens.
 	DefaultPollInterval = time.Second
 	// DefaultMaxMessageBytes is the read limit of client frames (close 1009).
 	DefaultMaxMessageBytes = 128 << 10
@@ -112,7 +113,7 @@ func (c Config) withDefaults() Config {
 // Deps are the feed's collaborators.
 type Deps struct {
 	Source      Source      // required
-	Revocations Revocations // required: revoked tokens close their sessions
+	Revocations Revocations // required: revoked tokens close their sessions (polled when also a RevocationFeed)
 	Wakeup      Wakeup      // optional: LISTEN/NOTIFY wake-ups
 	Log         zerolog.Logger
 	Registry    prometheus.Registerer // nil: metrics are not registered

@@ -76,8 +76,15 @@
 // (everything else); compression is never negotiated; client frames are
 // limited to MaxMessageBytes (1009). Visibility (auth.Visible, the twin
 // of SQL jag_visible) is checked per event when it is queued and again
-// when it is sent; nothing is sent once the token's exp has passed (4401),
-// and the token's revocation is re-checked at every heartbeat (4401).
+// when it is sent; nothing is sent once the token's exp has passed (4401).
+// A revoked token's sessions close with 4401 within about one
+// PollInterval: when the revocation store is also a RevocationFeed (the
+// hub's database is), one goroutine per replica asks it every
+// PollInterval which tokens were revoked since its last poll — one query
+// per replica, not per session — and kills the sessions holding them
+// (once killed, a session is sent nothing but its close frame). Every
+// heartbeat still re-checks its own token, the fallback for stores
+// without the bulk poll and while the poll fails.
 // Shutdown closes every session with 1001.
 //
 // # Concurrency

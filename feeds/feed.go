@@ -82,13 +82,19 @@ func New(cfg Config, d Deps) (*Feed, error) {
 	return f, nil
 }
 
-// Run tails the event log and purges expired events until ctx ends.
+// Run tails the event log, purges expired events and, when the revocation
+// store is also a RevocationFeed, polls it for revoked tokens, until ctx
+// ends.
 func (f *Feed) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); f.tail.run(ctx) }()
 	go func() { defer wg.Done(); f.purgeLoop(ctx) }()
 	go func() { defer wg.Done(); f.statsLoop(ctx) }()
+	if rf, ok := f.revocations.(RevocationFeed); ok {
+		wg.Add(1)
+		go func() { defer wg.Done(); f.revocationLoop(ctx, rf) }()
+	}
 	wg.Wait()
 }
 

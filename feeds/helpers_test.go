@@ -134,9 +134,11 @@ const (
 // tokens is a fake token verifier and revocation store: a token is the
 // name of a principal in the map.
 type tokens struct {
-	mu      sync.Mutex
-	byToken map[string]*auth.Principal
-	revoked map[string]bool
+	mu        sync.Mutex
+	byToken   map[string]*auth.Principal
+	revoked   map[string]bool
+	revokedAt map[string]time.Time
+	polls     int // calls of TokensRevokedSince (through pollingTokens)
 }
 
 func (tk *tokens) Verify(_ context.Context, token string) (*auth.Principal, error) {
@@ -172,6 +174,36 @@ func (tk *tokens) revoke(name string) {
 	tk.mu.Lock()
 	defer tk.mu.Unlock()
 	tk.revoked[name] = true
+	if tk.revokedAt == nil {
+		tk.revokedAt = map[string]time.Time{}
+	}
+	tk.revokedAt[name] = time.Now()
+}
+
+func (tk *tokens) pollCount() int {
+	tk.mu.Lock()
+	defer tk.mu.Unlock()
+	return tk.polls
+}
+
+// pollingTokens is tokens that is also a RevocationFeed, like the hub's
+// database; plain tokens exercises the heartbeat's fallback alone.
+type pollingTokens struct{ *tokens }
+
+var _ RevocationFeed = pollingTokens{}
+
+func (pt pollingTokens) TokensRevokedSince(_ context.Context, since time.Time) ([]string, time.Time, error) {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	pt.polls++
+	through := time.Now()
+	var jtis []string
+	for jti, at := range pt.revokedAt {
+		if at.After(since) {
+			jtis = append(jtis, jti)
+		}
+	}
+	return jtis, through, nil
 }
 
 // harness is a Feed on an in-memory log behind the real auth middleware.
@@ -186,6 +218,18 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
+	return startHarness(t, cfg, false)
+}
+
+// newPollingHarness is newHarness with a revocation store that is also a
+// RevocationFeed.
+func newPollingHarness(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	return startHarness(t, cfg, true)
+}
+
+func startHarness(t *testing.T, cfg Config, polling bool) *harness {
+	t.Helper()
 	h := &harness{t: t, log: newMemLog(), tk: &tokens{byToken: map[string]*auth.Principal{}, revoked: map[string]bool{}}}
 	h.tk.add("member-a", &auth.Principal{Org: orgA, Tier: auth.TierMember})
 	h.tk.add("member-b", &auth.Principal{Org: orgB, Tier: auth.TierMember})
@@ -197,7 +241,11 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{"https://soc.example.org"}
 	}
-	f, err := New(cfg, Deps{Source: h.log, Revocations: h.tk, Wakeup: h.log, Log: zerolog.Nop()})
+	var rev Revocations = h.tk
+	if polling {
+		rev = pollingTokens{h.tk}
+	}
+	f, err := New(cfg, Deps{Source: h.log, Revocations: rev, Wakeup: h.log, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,3 +52,14 @@ type Wakeup interface {
 type Revocations interface {
 	TokenRevoked(ctx context.Context, jti string) (bool, error)
 }
+
+// RevocationFeed is the optional bulk side of Revocations: when the
+// revocation store also implements it, one poll per replica every
+// PollInterval closes the sessions of revoked tokens, instead of waiting
+// for each session's heartbeat to ask about its own token.
+type RevocationFeed interface {
+	// TokensRevokedSince returns the ids of the tokens revoked after
+	// since and the position to pass as since on the next call. A jti
+	// may be returned by several consecutive calls.
+	TokensRevokedSince(ctx context.Context, since time.Time) (jtis []string, through time.Time, err error)
+}

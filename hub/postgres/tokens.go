@@ -5,10 +5,25 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/feeds"
 )
 
-var _ auth.RevocationChecker = (*DB)(nil)
+var (
+	_ auth.RevocationChecker = (*DB)(nil)
+	_ feeds.RevocationFeed   = (*DB)(nil)
+)
+
+// revocationOverlap is how far behind the database clock the watermark of
+// TokensRevokedSince stays. revoked_at is the start of the revoking
+// transaction (now()), which becomes visible only at its commit, so a
+// row may appear with a revoked_at earlier than a watermark read in
+// between; re-reading this window catches it. A revocation committed
+// later than this after its transaction began can still be missed by the
+// poll, never by the per-token check (TokenRevoked).
+const revocationOverlap = 5 * time.Second
 
 // RevokeToken puts jti on the revocation list shared by all replicas until
 // expires (the token's exp); revoking twice is a no-op.
@@ -30,6 +45,28 @@ func (db *DB) TokenRevoked(ctx context.Context, jti string) (bool, error) {
 		return false, fmt.Errorf("check token revocation: %w", mapError(err))
 	}
 	return revoked, nil
+}
+
+// TokensRevokedSince implements feeds.RevocationFeed: it returns the ids
+// of the tokens revoked after since (revoked_at > since) and through, the
+// value to pass as since on the next call. through is the database clock
+// read in the same statement minus revocationOverlap, so consecutive
+// calls overlap by that window and return the same recent jti more than
+// once; callers treat the result as a set of ids to act on, idempotently.
+// The zero since returns every revocation not yet purged.
+func (db *DB) TokensRevokedSince(ctx context.Context, since time.Time) (jtis []string, through time.Time, err error) {
+	var row struct {
+		Through time.Time      `db:"through"`
+		JTIs    pq.StringArray `db:"jtis"`
+	}
+	err = db.db.GetContext(ctx, &row, `
+		SELECT now() - make_interval(secs => $2) AS through,
+		       COALESCE((SELECT array_agg(jti ORDER BY jti) FROM tokens_revoked WHERE revoked_at > $1), '{}') AS jtis`,
+		since, revocationOverlap.Seconds())
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("list revoked tokens: %w", mapError(err))
+	}
+	return []string(row.JTIs), row.Through, nil
 }
 
 // PurgeRevokedTokens deletes revocation entries of tokens that expired
