@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Classify recognises a lookup value given by a user and normalises it
@@ -81,21 +83,23 @@ func classifyNet(v string) (Observable, bool) {
 }
 
 // classifyDomain lower-cases v and drops one trailing dot. Labels are
-// 1-63 bytes of letters, digits, '-' or '_' (seen in real DNS), or any
-// non-ASCII letters (internationalised names as written); the name is at
+// 1-63 bytes of ASCII letters, digits, '-' or '_' (seen in real DNS), or
+// non-ASCII letters, digits and combining marks (internationalised names
+// as written; never spaces, punctuation or invalid UTF-8); the name is at
 // most 253 bytes.
 func classifyDomain(v string) (Observable, bool) {
 	d := strings.ToLower(strings.TrimSuffix(v, "."))
-	if d == "" || len(d) > 253 {
+	if d == "" || len(d) > 253 || !utf8.ValidString(d) {
 		return Observable{}, false
 	}
 	for label := range strings.SplitSeq(d, ".") {
 		if label == "" || len(label) > 63 {
 			return Observable{}, false
 		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || isDigit(c) || c == '-' || c == '_' || c >= 0x80) {
+		for _, r := range label {
+			ascii := r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+			idn := r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
+			if !ascii && !idn {
 				return Observable{}, false
 			}
 		}
