@@ -109,12 +109,9 @@ func objectVersion(o *stix.Object, received time.Time) (modified string, modifie
 // the value and hashes of a cyber-observable object.
 func observablesOf(o *stix.Object) []Observable {
 	if o.Type == "indicator" {
-		if o.PatternType != "stix" {
-			return nil
-		}
-		p, err := pattern.Parse(o.Pattern)
-		if err != nil {
-			return nil // validation already refused it
+		p, ok := o.ParsedPattern()
+		if !ok {
+			return nil // not a STIX pattern; a bad one was refused by validation
 		}
 		obs := p.Observables()
 		out := make([]Observable, len(obs))

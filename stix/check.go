@@ -7,7 +7,8 @@ import (
 
 // object validates one object at the current pointer.
 func (v *validator) object(o *Object) {
-	v.obj = o.ID
+	v.obj, v.cur = o.ID, o
+	defer func() { v.cur = nil }()
 	n, err := o.node()
 	if err != nil {
 		v.add("not a valid JSON object: " + err.Error())

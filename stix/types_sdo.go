@@ -109,10 +109,15 @@ func checkIndicator(v *validator, n *node) {
 	if !ok1 || !ok2 || pt != "stix" {
 		return
 	}
-	if _, err := pattern.Parse(src); err != nil {
+	p, err := pattern.Parse(src)
+	if err != nil {
 		mark := v.at("pattern")
 		v.addCode(CodeInvalidPattern, err.Error())
 		v.back(mark)
+		return
+	}
+	if v.cur != nil && v.cur.Pattern == src {
+		v.cur.parsed = p
 	}
 }
 

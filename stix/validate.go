@@ -51,7 +51,8 @@ func ValidateObject(o *Object, pointer string) []Problem {
 // reported.
 type validator struct {
 	problems []Problem
-	obj      string // id of the object being checked
+	obj      string  // id of the object being checked
+	cur      *Object // the object being checked (its parsed pattern is kept)
 	ptr      []byte
 }
 
