@@ -62,7 +62,6 @@ func (s *Server) guard(a access, h http.Handler) http.Handler {
 		case !ok && a.kind == accessScopeOrAnonymous && s.cfg.PublicAccess:
 			h.ServeHTTP(w, r)
 		case !ok:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="jag"`)
 			writeProblem(w, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "a valid bearer token is required"))
 		case a.kind != accessToken && !p.HasScope(a.scope):
 			writeProblem(w, NewProblem(http.StatusForbidden, CodeForbidden, "the token lacks scope "+a.scope))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/rs/zerolog/hlog"
+
+	"github.com/jag-hub/jag/auth"
 )
 
 // ProblemItem is one entry of a problem's errors list: one finding about
@@ -79,6 +81,10 @@ func problemFor(err error) *Problem {
 		pr := NewProblem(http.StatusServiceUnavailable, CodeUnavailable, "the database is unavailable; retry later")
 		pr.RetryAfter = 2
 		return pr
+	case errors.Is(err, auth.ErrUnauthorized):
+		return NewProblem(http.StatusUnauthorized, CodeUnauthorized, "a valid bearer token is required")
+	case errors.Is(err, auth.ErrForbidden):
+		return NewProblem(http.StatusForbidden, CodeForbidden, "")
 	case errors.Is(err, ErrNotFound):
 		return NewProblem(http.StatusNotFound, CodeNotFound, "")
 	case errors.Is(err, ErrConflict):
@@ -111,8 +117,17 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, p)
 }
 
+// WriteError answers err with the problem the hub maps it to (the one
+// mapping from errors to HTTP): the error writer for auth.Authenticate, so
+// a refused token and a revocation list that cannot be read (503 with
+// Retry-After) look like every other hub problem.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { fail(w, r, err) }
+
 func writeProblem(w http.ResponseWriter, p *Problem) {
 	h := w.Header()
+	if p.Status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="jag"`)
+	}
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
 	if p.RetryAfter > 0 {

@@ -123,12 +123,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg); err != nil {
 		return fmt.Errorf("start feed: %w", err)
 	}
-	authn := auth.Authenticate(authority, func(w http.ResponseWriter, r *http.Request, err error) {
-		if !errors.Is(err, auth.ErrUnauthorized) {
-			w.Header().Set("Retry-After", "2") // the revocation list could not be read
-		}
-		auth.WriteError(w, r, err)
-	})
+	authn := auth.Authenticate(authority, hub.WriteError)
 	srv := hub.New(m.cfg.hub, hub.Deps{
 		Log:          log,
 		Registry:     reg,
