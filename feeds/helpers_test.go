@@ -386,3 +386,24 @@ func seqOf(t *testing.T, cursor string) int64 {
 	}
 	return s
 }
+
+// publishEvery appends an event to the log every interval until the
+// returned stop is called; stop waits for the publisher to finish.
+func (h *harness) publishEvery(interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				h.log.add(&Event{})
+				time.Sleep(interval)
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}

@@ -419,21 +419,7 @@ func TestHeartbeatCursorAdvancesPastFiltered(t *testing.T) {
 // published: run with -race; every session ends and the feed drains.
 func TestManyClientsConcurrently(t *testing.T) {
 	h := newHarness(t, Config{QueueSize: 64})
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				h.log.add(&Event{})
-				time.Sleep(time.Millisecond)
-			}
-		}
-	}()
+	stop := h.publishEvery(time.Millisecond)
 	var clients sync.WaitGroup
 	for i := range 40 {
 		clients.Add(1)
@@ -473,8 +459,7 @@ func TestManyClientsConcurrently(t *testing.T) {
 		}()
 	}
 	clients.Wait()
-	close(stop)
-	wg.Wait()
+	stop()
 	waitFor(t, func() bool {
 		h.feed.mu.Lock()
 		defer h.feed.mu.Unlock()

@@ -2,7 +2,6 @@ package feeds
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,21 +81,7 @@ func TestTailerAttachWhileIdleNoGapNoDuplicate(t *testing.T) {
 					_, _, ring, users, subs := tailerState(h.feed)
 					return users == 0 && subs == 0 && ring == 0
 				})
-				stop := make(chan struct{})
-				var wg sync.WaitGroup
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						select {
-						case <-stop:
-							return
-						default:
-							h.log.add(&Event{})
-							time.Sleep(50 * time.Microsecond)
-						}
-					}
-				}()
+				stop := h.publishEvery(50 * time.Microsecond)
 				time.Sleep(time.Duration(round%5) * time.Millisecond)
 				c := h.dial("member-a")
 				cursor := ""
@@ -106,8 +91,7 @@ func TestTailerAttachWhileIdleNoGapNoDuplicate(t *testing.T) {
 				}
 				start := seqOf(t, c.subscribe(cursor, nil))
 				time.Sleep(5 * time.Millisecond)
-				close(stop)
-				wg.Wait()
+				stop()
 				last, _, _ := h.log.EventHead(context.Background())
 				for want := start + 1; want <= last; want++ {
 					if m := c.nextEvent(5 * time.Second); m.Op != "event" || seqOf(t, m.Cursor) != want {
