@@ -183,15 +183,7 @@ func TestHostileObjectSignatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, attacker, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	attackerJWK := jose.JSONWebKey{Key: attacker.Public(), Algorithm: "EdDSA"}
-	attackerKID, err := auth.Thumbprint(&attackerJWK)
-	if err != nil {
-		t.Fatal(err)
-	}
+	attacker, attackerJWK, attackerKID := unregisteredKey(t)
 
 	// Any request for a key URL named in a header fails the test: the
 	// hub never fetches a URL from input.
@@ -381,4 +373,20 @@ func TestHostileObjectSignatures(t *testing.T) {
 	if n := fetched.Load(); n != 0 {
 		t.Fatalf("the hub fetched a key URL named in a header %d time(s)", n)
 	}
+}
+
+// unregisteredKey is an Ed25519 key known to nobody: its private half,
+// public JWK and RFC 7638 thumbprint.
+func unregisteredKey(t *testing.T) (ed25519.PrivateKey, jose.JSONWebKey, string) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: "EdDSA"}
+	kid, err := auth.Thumbprint(&pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return priv, pub, kid
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/auth/jcs"
@@ -48,15 +47,7 @@ func TestHostileAccessTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, stranger, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	strangerJWK := jose.JSONWebKey{Key: stranger.Public(), Algorithm: "EdDSA"}
-	strangerKID, err := auth.Thumbprint(&strangerJWK)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stranger, strangerJWK, strangerKID := unregisteredKey(t)
 
 	// forge returns a token signed by the primitive alg with key after mod
 	// has changed the header and claims of a valid token of org A.
