@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/auth/jcs"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
