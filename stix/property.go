@@ -31,7 +31,6 @@ const (
 	kHex                        // hexadecimal string
 	kBinary                     // base64 string
 	kObjects                    // non-empty list of objects checked by item
-	kAny                        // any JSON value (deprecated or free-form content)
 )
 
 // Reference target classes usable in prop.refs besides concrete type names.
@@ -72,7 +71,6 @@ func tDict() prop                { return prop{kind: kDict} }
 func tHashes() prop              { return prop{kind: kHashes} }
 func tHex() prop                 { return prop{kind: kHex} }
 func tBinary() prop              { return prop{kind: kBinary} }
-func tAny() prop                 { return prop{kind: kAny} }
 func tObjects(item func(v *validator, n *node)) prop {
 	return prop{kind: kObjects, item: item}
 }
