@@ -287,7 +287,7 @@ func knownMarkings(ctx context.Context, store SubmissionStore, v Viewer, b *stix
 	var ask []string
 	asked := map[string]bool{}
 	for _, o := range b.Objects {
-		for _, ref := range o.MarkingRefs {
+		for _, ref := range stix.AllMarkingRefs(o) {
 			if _, tlp := stix.MarkingTLP(ref); tlp || known[ref] || asked[ref] {
 				continue
 			}

@@ -22,7 +22,7 @@ import (
 //     (auth.Verifier enforces both);
 //   - only the creating org adds versions of an object (the store enforces
 //     it race-free, ErrNotCreator);
-//   - an object's TLP is the most restrictive of its TLP markings; a
+//   - an object's TLP is the most restrictive of its TLP markings, object-level and granular; a
 //     marking that is neither a TLP marking nor a marking definition in the
 //     bundle or already stored is unknown and counts as RED; no TLP marking
 //     at all gives the configured default;
@@ -55,7 +55,7 @@ func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObjec
 		Type:        o.Type,
 		CreatedAt:   createdAt,
 		CreatedBy:   pol.org,
-		TLP:         stix.ObjectTLP(o.MarkingRefs, func(id string) bool { return pol.known[id] }, pol.defaultTLP),
+		TLP:         stix.EffectiveTLP(o, func(id string) bool { return pol.known[id] }, pol.defaultTLP),
 		Recipients:  v.Recipients,
 		Revoked:     o.Revoked,
 		ValidFrom:   o.ValidFrom,
