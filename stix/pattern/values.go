@@ -29,17 +29,24 @@ import (
 //     (HKEY_LOCAL_MACHINE, not HKLM), optionally followed by "\" and the
 //     rest of the key.
 func CheckValue(objectType, property, value string) error {
-	switch objectType + ":" + property {
-	case "ipv4-addr:value":
+	if property == "key" {
+		if objectType == "windows-registry-key" {
+			return checkRegistryKey(value)
+		}
+		return nil
+	}
+	if property != "value" {
+		return nil
+	}
+	switch objectType {
+	case "ipv4-addr":
 		return checkIP(value, true)
-	case "ipv6-addr:value":
+	case "ipv6-addr":
 		return checkIP(value, false)
-	case "url:value":
+	case "url":
 		return checkURL(value)
-	case "email-addr:value":
+	case "email-addr":
 		return checkEmail(value)
-	case "windows-registry-key:key":
-		return checkRegistryKey(value)
 	}
 	return nil
 }
