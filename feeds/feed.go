@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // Subprotocol is the websocket subprotocol of the feed.
@@ -27,9 +28,9 @@ const Subprotocol = "jag.v1"
 // drain it with Shutdown.
 type Feed struct {
 	cfg         Config
-	src         Source
-	wakeup      Wakeup
-	revocations Revocations
+	src         hub.EventSource
+	wakeup      hub.Wakeup
+	revocations hub.Revocations
 	log         zerolog.Logger
 	now         func() time.Time
 	metrics     *metrics
@@ -91,7 +92,7 @@ func (f *Feed) Run(ctx context.Context) {
 	go func() { defer wg.Done(); f.tail.run(ctx) }()
 	go func() { defer wg.Done(); f.purgeLoop(ctx) }()
 	go func() { defer wg.Done(); f.statsLoop(ctx) }()
-	if rf, ok := f.revocations.(RevocationFeed); ok {
+	if rf, ok := f.revocations.(hub.RevocationFeed); ok {
 		wg.Add(1)
 		go func() { defer wg.Done(); f.revocationLoop(ctx, rf) }()
 	}

@@ -1,4 +1,4 @@
-package hub
+package rest
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jag-hub/jag/hub"
 	"github.com/rs/zerolog"
 )
 
@@ -74,7 +75,7 @@ func TestRequestTimeout(t *testing.T) {
 	s := New(Config{RequestTimeout: 123 * time.Millisecond}, Deps{Log: zerolog.Nop()})
 	var got []string
 	for _, rt := range s.routes() {
-		if rt.streaming() {
+		if rt.streaming {
 			got = append(got, rt.pattern)
 		}
 	}
@@ -109,7 +110,7 @@ func TestFailLogsOnlyRealFailures(t *testing.T) {
 	}{
 		{"client gone", true, fmt.Errorf("search: %w", context.Canceled), 503, false},
 		{"internal", false, errors.New("boom"), 500, true},
-		{"not found", false, ErrNotFound, 404, false},
+		{"not found", false, hub.ErrNotFound, 404, false},
 	} {
 		logs.Reset()
 		ctx, cancel := context.WithCancel(log.WithContext(context.Background()))
