@@ -8,7 +8,8 @@
 // followed by the code, the status's standard title, the status, the
 // stable code (hub.Code…), an optional detail and findings; and the same
 // headers: Content-Type application/problem+json, Cache-Control no-store,
-// Retry-After on 503, WWW-Authenticate on 401.
+// Retry-After on 503 (RetryAfter seconds unless the caller set its own),
+// WWW-Authenticate on 401.
 //
 // Internal errors become a bare 500 whose detail says nothing about the
 // cause; the cause is logged once on the request's logger.
@@ -68,6 +69,29 @@ func Status(code string) int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// CodeFor returns the code a status is reported with when only the status
+// is known (an HTTP library refused the request): the code whose status it
+// is, bad_request for other 4xx and internal for anything else.
+func CodeFor(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return hub.CodeBadRequest
+	case http.StatusUnprocessableEntity:
+		return hub.CodeInvalidObject
+	case http.StatusForbidden:
+		return hub.CodeForbidden
+	}
+	for code, s := range statusOf {
+		if s == status && code != hub.CodeInvalidJSON && code != hub.CodeInvalidSignature && code != hub.CodeSignerMismatch && code != hub.CodeInvalidPattern {
+			return code
+		}
+	}
+	if status >= 400 && status < 500 {
+		return hub.CodeBadRequest
+	}
+	return hub.CodeInternal
 }
 
 // Codes returns every code the mapping knows (for tests and docs).
@@ -144,7 +168,7 @@ func WriteDoc(w http.ResponseWriter, d *Doc) {
 	}
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
-	if d.Status == http.StatusServiceUnavailable {
+	if d.Status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
 		h.Set("Retry-After", strconv.Itoa(RetryAfter))
 	}
 	w.WriteHeader(d.Status)

@@ -180,4 +180,3 @@ func parseSearch(q map[string][]string) (hub.ObjectFilter, *hub.Cursor, int, err
 	}
 	return f, after, limit, nil
 }
-

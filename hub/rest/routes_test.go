@@ -130,3 +130,24 @@ func TestFailLogsOnlyRealFailures(t *testing.T) {
 		}
 	}
 }
+
+// A known path under a method it does not serve is 405 with Allow, not
+// 404; HEAD is allowed wherever GET is.
+func TestWrongMethodIs405(t *testing.T) {
+	s := New(Config{}, Deps{Log: zerolog.Nop()})
+	for _, tc := range []struct{ method, path, allow string }{
+		{"DELETE", "/v1/objects", "GET, HEAD"},
+		{"PUT", "/v1/lookup", "GET, HEAD, POST"},
+		{"GET", "/v1/bundles", "POST"},
+		{"POST", "/v1/objects/indicator--00000000-0000-4000-8000-000000000001/provenance", "GET, HEAD"},
+	} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.allow)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s %s: content type %q", tc.method, tc.path, ct)
+		}
+	}
+}

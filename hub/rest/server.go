@@ -3,6 +3,8 @@ package rest
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,6 +58,8 @@ type Server struct {
 	metrics *httpMetrics
 	authn   func(http.Handler) http.Handler
 	handler http.Handler
+	mux     *http.ServeMux
+	methods []string // every method of the route table, for Allow
 }
 
 // New builds a Server.
@@ -89,7 +93,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 	for _, rt := range s.routes() {
+		if method, _, ok := strings.Cut(rt.pattern, " "); ok && !slices.Contains(s.methods, method) {
+			s.methods = append(s.methods, method)
+		}
 		var h http.Handler = rt.handler
 		if !rt.streaming {
 			h = withTimeout(s.cfg.RequestTimeout, h)
