@@ -34,12 +34,28 @@ type IngestService struct {
 }
 
 // IngestObserver receives what ingest measures (the metrics adapter
-// implements it; nil observes nothing).
+// implements it; nil observes nothing). It is called once per Submit.
 type IngestObserver interface {
-	// Submitted is called once per Submit with its outcome: the code of
-	// the refusal ("" when accepted), the objects accepted (stored or
-	// duplicate) or refused, the body size and the verification time.
-	Submitted(code string, objects int, bytes int, verify time.Duration)
+	Submitted(IngestOutcome)
+}
+
+// IngestOutcome is what one Submit measured. It names nothing of the
+// bundle's content: counts, sizes, a duration and a stable code.
+type IngestOutcome struct {
+	// Code is "" for an accepted (or replayed) bundle, else the refusal's
+	// code (CodeUnavailable for outages, CodeInternal for failures).
+	Code string
+	// Objects is the number of objects decoded (0 when decoding failed).
+	Objects int
+	// Stored and Duplicates are the new and already stored versions of
+	// an accepted bundle; Replayed is set for an idempotent retry (then
+	// both are 0).
+	Stored, Duplicates int
+	Replayed           bool
+	// Bytes is the size of the body.
+	Bytes int
+	// Verify is the time spent verifying signatures (0 if not reached).
+	Verify time.Duration
 }
 
 // NewIngestService returns the ingest service over store, signing receipts
@@ -77,27 +93,31 @@ const minVerifyBatch = 64
 // recorded as a no-op submission (Accepted 0) whose receipt then answers
 // its own retries.
 func (s *IngestService) Submit(ctx context.Context, p *auth.Principal, body []byte) (StoreResult, error) {
-	var verifyTime time.Duration
-	var objects int
-	res, err := s.submit(ctx, p, body, &verifyTime, &objects)
-	if s.metrics != nil {
-		code := ""
-		if err != nil {
-			code = CodeInternal
-			var he *Error
-			switch {
-			case errors.As(err, &he):
-				code = he.Code
-			case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-				code = CodeUnavailable
-			}
-		}
-		s.metrics.Submitted(code, objects, len(body), verifyTime)
+	out := IngestOutcome{Bytes: len(body)}
+	res, err := s.submit(ctx, p, body, &out)
+	if s.metrics == nil {
+		return res, err
 	}
+	switch {
+	case err == nil && res.Replayed:
+		out.Replayed = true
+	case err == nil:
+		out.Stored, out.Duplicates = res.Submission.Accepted, res.Submission.Duplicates
+	default:
+		out.Code = CodeInternal
+		var he *Error
+		switch {
+		case errors.As(err, &he):
+			out.Code = he.Code
+		case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			out.Code = CodeUnavailable
+		}
+	}
+	s.metrics.Submitted(out)
 	return res, err
 }
 
-func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []byte, verifyTime *time.Duration, objects *int) (StoreResult, error) {
+func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []byte, out *IngestOutcome) (StoreResult, error) {
 	if s.store == nil || s.receipts == nil {
 		return StoreResult{}, fmt.Errorf("submit bundle: ingest is not configured: %w", ErrUnavailable)
 	}
@@ -108,7 +128,7 @@ func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []by
 	if err != nil {
 		return StoreResult{}, decodeError(err)
 	}
-	*objects = len(bundle.Objects)
+	out.Objects = len(bundle.Objects)
 	if probs := stix.Validate(bundle); len(probs) > 0 {
 		return StoreResult{}, validationError(probs)
 	}
@@ -121,7 +141,7 @@ func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []by
 	}
 	start := time.Now()
 	verified, err := verifyAll(ctx, s.store, p.Org, bundle, skip, received)
-	*verifyTime = time.Since(start)
+	out.Verify = time.Since(start)
 	if err != nil {
 		return StoreResult{}, err
 	}

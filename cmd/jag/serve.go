@@ -17,6 +17,7 @@ import (
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/metrics"
 	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/problem"
 	"github.com/jag-hub/jag/hub/rest"
@@ -134,7 +135,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Registry:     reg,
 		Ready:        m.db.DB,
 		Authenticate: authn,
-		Ingest:       hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, nil),
+		Ingest:       hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg)),
 		Queries:      hub.NewQueryService(m.db.DB, nil),
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
 		Feed:         m.feed.feed,

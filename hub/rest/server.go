@@ -108,7 +108,7 @@ func (s *Server) buildHandler() http.Handler {
 	if s.authn != nil {
 		h = s.authn(h)
 	}
-	h = s.metrics.instrument(h)
+	h = s.metrics.instrument(s.routeOf, h)
 	h = limitBody(s.cfg.MaxBodyBytes, h)
 	return s.logRequests(h)
 }
