@@ -1,9 +1,10 @@
-package hub
+package rest
 
 import (
 	"testing"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/stix"
 )
 
@@ -32,8 +33,8 @@ func TestSubmitMarkings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f.store.last = nil
 			status, body, _ := f.post(orgA+" submit", stixType, tc.body)
-			if status != 422 || body["code"] != CodeInvalidObject {
-				t.Fatalf("status %d code %v, want 422 %s: %v", status, body["code"], CodeInvalidObject, body)
+			if status != 422 || body["code"] != hub.CodeInvalidObject {
+				t.Fatalf("status %d code %v, want 422 %s: %v", status, body["code"], hub.CodeInvalidObject, body)
 			}
 			if f.store.last != nil {
 				t.Fatal("a refused bundle reached the store")
