@@ -26,6 +26,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	tty    bool // stdout is a terminal: human output by default (output.go)
 }
 
 // command is one subcommand.
@@ -65,9 +66,10 @@ func commands() []command {
 		{"keygen", "generate a signing key: private JWK to a 0600 file, public JWK on stdout", cmdKeygen},
 		{"sign", "sign every object of a bundle (or one object) with a private JWK; signed bundle on stdout", cmdSign},
 		{"verify", "verify the signed objects of a bundle offline against a JWKS (exit 0 all valid, 1 otherwise)", cmdVerify},
-		{"participant", "participant add|list, directly on the database", cmdParticipant},
-		{"key", "key add|revoke (participant public keys), directly on the database", cmdKey},
+		{"participant", "participant add|list (organisations), directly on the database", cmdParticipant},
+		{"key", "key add|list|revoke (participant public keys), directly on the database", cmdKey},
 		{"token", "token issue|revoke (access tokens), directly on the database", cmdToken},
+		{"provenance", "where a stored object came from (signer, key, receipt), re-verified here", cmdProvenance},
 		{"subscribe", "follow the live alert feed: events as JSON lines, cursor persisted, reconnects and resumes", cmdSubscribe},
 	}
 }
@@ -75,7 +77,7 @@ func commands() []command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, tty: isTerminal(os.Stdout)}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 

@@ -60,6 +60,13 @@ func cmdSign(_ context.Context, e *env, args []string) error {
 		return auth.SignObject(raw, key, rs)
 	}
 	if !isBundle(data) {
+		o, err := stix.DecodeObject(data, stix.Limits{})
+		if err != nil {
+			return fmt.Errorf("decode object: %w", err)
+		}
+		if err := signable(o, as); err != nil {
+			return err
+		}
 		out, err := signOne(data)
 		if err != nil {
 			return err
@@ -67,9 +74,31 @@ func cmdSign(_ context.Context, e *env, args []string) error {
 		_, err = fmt.Fprintf(e.stdout, "%s\n", out)
 		return err
 	}
+	var probe struct {
+		SpecVersion *string `json:"spec_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err == nil && probe.SpecVersion != nil && *probe.SpecVersion != "2.1" {
+		return fmt.Errorf("%w: the bundle is STIX %s (spec_version %q); JAG takes STIX 2.1 only: convert it first", errRefused, cell(*probe.SpecVersion, 20), cell(*probe.SpecVersion, 20))
+	}
 	b, err := stix.DecodeBundle(data, stix.Limits{})
 	if err != nil {
 		return fmt.Errorf("decode bundle: %w", err)
+	}
+	var refused []string
+	for _, o := range b.Objects {
+		if stix.IsPredefinedTLPMarking(o) {
+			continue
+		}
+		if err := signable(o, as); err != nil {
+			refused = append(refused, cell(strings.TrimPrefix(err.Error(), errRefused.Error()+": "), 300))
+		}
+	}
+	if len(refused) > 0 {
+		var msg strings.Builder
+		fmt.Fprintf(&msg, "%d of %s cannot be signed, nothing was signed:\n", len(refused), plural(len(b.Objects), "object"))
+		writeProblems(&msg, refused)
+		msg.WriteString(signHint(refused))
+		return &exitError{code: 1, err: fmt.Errorf("%s", strings.TrimRight(msg.String(), "\n"))}
 	}
 	var out bytes.Buffer
 	out.WriteString(`{"type":"bundle","id":`)
@@ -95,6 +124,36 @@ func cmdSign(_ context.Context, e *env, args []string) error {
 	return err
 }
 
+// errRefused marks input `jag sign` will not sign.
+var errRefused = errors.New("refused")
+
+// signable says why o cannot be signed as given: a STIX version other
+// than 2.1 (signing would bless what the hub refuses), or no creator when
+// --as does not name one (the hub must know whose key to check).
+func signable(o *stix.Object, as string) error {
+	id := cell(o.ID, 100)
+	if id == "" {
+		id = "an object without id"
+	}
+	if o.SpecVersion != "" && o.SpecVersion != "2.1" {
+		return fmt.Errorf("%w: %s is STIX %s; JAG takes STIX 2.1 only: convert it first", errRefused, id, cell(o.SpecVersion, 20))
+	}
+	if o.CreatedByRef == "" && as == "" {
+		return fmt.Errorf("%w: %s has no created_by_ref; give --as identity--… (your participant id) to set it", errRefused, id)
+	}
+	return nil
+}
+
+// signHint is the closing hint of a refused sign.
+func signHint(refused []string) string {
+	for _, r := range refused {
+		if strings.Contains(r, "created_by_ref") {
+			return "hint: `jag sign --key KEY.jwk --as identity--… FILE` sets created_by_ref on every object\n"
+		}
+	}
+	return "hint: JAG takes STIX 2.1 only\n"
+}
+
 // cmdVerify is `jag verify`: check every signed object of a bundle (or one
 // object) offline against a JWKS; exit 1 naming the objects that fail.
 func cmdVerify(ctx context.Context, e *env, args []string) error {
@@ -104,7 +163,12 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	var jwksSrc, participant string
 	fs.StringVar(&jwksSrc, "jwks", "", "JWKS of the signer(s): a file, or an http(s) URL such as the hub's /v1/participants/{id}/jwks (the token goes only to --server)")
 	fs.StringVar(&participant, "participant", "", "owner of JWKS keys that do not name one")
+	output := registerOutput(fs, outTable, outJSONL)
 	if err := parseClientFlags(fs, e, args); err != nil {
+		return err
+	}
+	format, err := chooseOutput(e, *output, outTable, outJSONL)
+	if err != nil {
 		return err
 	}
 	if jwksSrc == "" || fs.NArg() != 1 {
@@ -117,6 +181,23 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	keys, err := auth.ParseJWKS(jwks, participant)
 	if err != nil {
 		return err
+	}
+	var nameless []string
+	for _, k := range keys {
+		if k.Participant == "" {
+			nameless = append(nameless, cell(k.KID, 80))
+		}
+	}
+	switch {
+	case len(keys) == 0:
+		return fmt.Errorf("%w: the JWKS %s holds no key", errUsage, cell(jwksSrc, 200))
+	case len(nameless) == len(keys):
+		return fmt.Errorf("%w: the keys of %s do not say whose they are (no \"participant\" member); "+
+			"give --participant identity--… (the signer's participant id), or use the hub's JWKS %s/v1/participants/ID/jwks, which names it",
+			errUsage, cell(jwksSrc, 200), cf.server)
+	case len(nameless) > 0:
+		fmt.Fprintf(e.stderr, "jag verify: %s name no participant and cannot verify anything: %s (give --participant)\n",
+			plural(len(nameless), "key"), strings.Join(nameless, ", "))
 	}
 	data, err := readInput(e, fs.Arg(0), stix.DefaultMaxBytes)
 	if err != nil {
@@ -137,30 +218,120 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 		objects = append(objects, o)
 	}
 	now := time.Now()
-	var failed []string
-	checked := 0
-	enc := json.NewEncoder(e.stdout)
+	var results []verifyResult
 	for _, o := range objects {
 		if stix.IsPredefinedTLPMarking(o) {
 			continue
 		}
-		checked++
-		line := map[string]any{"id": o.ID}
+		r := verifyResult{ID: o.ID}
 		v, err := auth.VerifyObject(o.Raw, keys, now)
 		if err != nil {
-			failed = append(failed, o.ID)
-			line["ok"], line["error"] = false, err.Error()
+			r.Error = err.Error()
 		} else {
-			line["ok"], line["kid"], line["alg"], line["signer"] = true, v.KID, v.Alg, v.Signer
+			r.OK, r.KID, r.Alg, r.Signer = true, v.KID, v.Alg, v.Signer
 		}
-		if err := enc.Encode(line); err != nil {
+		results = append(results, r)
+	}
+	return printVerification(e.stdout, format, results)
+}
+
+// verifyResult is one object's result of `jag verify`: in jsonl one line
+// {"id","ok","kid","alg","signer"} or {"id","ok":false,"error"}.
+type verifyResult struct {
+	ID     string `json:"id"`
+	OK     bool   `json:"ok"`
+	KID    string `json:"kid,omitempty"`
+	Alg    string `json:"alg,omitempty"`
+	Signer string `json:"signer,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// printVerification prints the results (json: {"checked","failed",
+// "results":[…]}); for people the signers and keys that verified, then
+// at most maxProblems failures. Any failure is exit status 1.
+func printVerification(w io.Writer, format string, results []verifyResult) error {
+	var failed []string
+	for _, r := range results {
+		if !r.OK {
+			failed = append(failed, cell(r.ID, 100)+": "+cell(humanVerifyError(r.Error), 300))
+		}
+	}
+	switch format {
+	case outJSONL:
+		for _, r := range results {
+			if err := writeJSONLine(w, r); err != nil {
+				return err
+			}
+		}
+	case outJSON:
+		if results == nil {
+			results = []verifyResult{}
+		}
+		doc := struct {
+			Checked int            `json:"checked"`
+			Failed  int            `json:"failed"`
+			Results []verifyResult `json:"results"`
+		}{len(results), len(failed), results}
+		if err := writeJSONDoc(w, doc); err != nil {
 			return err
 		}
+	default:
+		type signerKey struct{ signer, kid, alg string }
+		counts := map[signerKey]int{}
+		var order []signerKey
+		for _, r := range results {
+			if r.OK {
+				k := signerKey{r.Signer, r.KID, r.Alg}
+				if counts[k] == 0 {
+					order = append(order, k)
+				}
+				counts[k]++
+			}
+		}
+		if len(order) > 0 {
+			tw := newTable(w)
+			fmt.Fprintln(tw, "SIGNER\tKEY\tALG\tVERIFIED")
+			for _, k := range order {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell(k.signer, 100), cell(k.kid, 80), k.alg, plural(counts[k], "object"))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+		if len(failed) == 0 {
+			fmt.Fprintf(w, "all %s verified\n", plural(len(results), "signed object"))
+			return nil
+		}
+		fmt.Fprintf(w, "%s of %d failed:\n", plural(len(failed), "object"), len(results))
+		writeProblems(w, failed)
 	}
 	if len(failed) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d objects failed verification: %s", len(failed), checked, strings.Join(failed, ", "))}
+		ids := make([]string, 0, maxProblems)
+		for _, r := range results {
+			if !r.OK && len(ids) < maxProblems {
+				ids = append(ids, cell(r.ID, 100))
+			}
+		}
+		more := ""
+		if len(failed) > maxProblems {
+			more = fmt.Sprintf(" …and %d more", len(failed)-maxProblems)
+		}
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d objects failed verification: %s%s", len(failed), len(results), strings.Join(ids, ", "), more)}
 	}
 	return nil
+}
+
+// humanVerifyError says what a verification error means for people.
+func humanVerifyError(msg string) string {
+	switch {
+	case strings.Contains(msg, "error in cryptographic primitive"):
+		return "the signature does not match the object: it was changed after signing, or signed with another key"
+	case strings.Contains(msg, auth.ErrUnsigned.Error()):
+		return "not signed: sign it with `jag sign --key KEY.jwk --as identity--… FILE`"
+	case strings.Contains(msg, auth.ErrKeyNotFound.Error()):
+		return msg + " (the JWKS has no key with the signature's kid)"
+	}
+	return msg
 }
 
 // readJWKS reads a JWKS from a file or an http(s) URL the user named.
