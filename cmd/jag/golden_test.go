@@ -343,6 +343,20 @@ func TestGolden(t *testing.T) {
 		g.cmd(t, "provenance-own", "", "provenance", gInd1)
 		g.cmd(t, "provenance-other", "", "provenance", gInd2)
 		g.cmdIn(t, "provenance-raw.tty", true, "", "provenance", "--signature", "--raw", gInd3)
+		// Pinned keys that are not the signer's, nor the hub's: both
+		// local checks fail and say so, whatever the hub claims.
+		luKeys, err := g.w.db.ParticipantKeys(context.Background(), gLU)
+		if err != nil {
+			t.Fatal(err)
+		}
+		luJWKS, err := auth.MarshalJWKS(luKeys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong := g.file("lu.jwks", string(luJWKS))
+		g.cmd(t, "provenance-wrong-signer-keys", "", "provenance", "--signer-jwks", wrong, gInd1)
+		g.cmd(t, "provenance-wrong-hub-keys", "", "provenance", "--hub-jwks", wrong, gInd1)
+		g.cmdIn(t, "provenance-no-verify.tty", true, "", "provenance", "--no-verify", gInd1)
 	})
 	t.Run("submit", func(t *testing.T) {
 		for i, m := range modes {

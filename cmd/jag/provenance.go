@@ -248,7 +248,11 @@ func verifyReceipt(ctx context.Context, c *client, p *provenance, digest, file s
 	}
 	found := set.Key(kid)
 	if len(found) != 1 {
-		return checkFailed(fmt.Errorf("the receipt names key %q, which the hub does not publish", cell(kid, 80)))
+		where := "the hub's /.well-known/jwks.json does not publish"
+		if file != "" {
+			where = "--hub-jwks does not hold"
+		}
+		return checkFailed(fmt.Errorf("the receipt names key %q, which %s", cell(kid, 80), where))
 	}
 	key := found[0]
 	if !slices.Contains(auth.Algorithms, key.Algorithm) {
