@@ -250,6 +250,10 @@ func (c *client) problem(resp *http.Response, data []byte) error {
 	return e
 }
 
+// namesTimeout bounds the lookup of participant names: display only, it
+// must never hold up the command.
+const namesTimeout = 10 * time.Second
+
 // participantNames maps participant identity ids to their registered
 // names (GET /v1/participants), for human output. It is best effort: a
 // token without scope read, or an older hub, gives an empty map and the
@@ -262,6 +266,8 @@ func (c *client) participantNames(ctx context.Context) map[string]string {
 		} `json:"participants"`
 	}
 	names := map[string]string{}
+	ctx, cancel := context.WithTimeout(ctx, namesTimeout)
+	defer cancel()
 	if _, err := c.call(ctx, request{method: "GET", path: "/v1/participants"}, &ans); err != nil {
 		return names
 	}

@@ -282,6 +282,13 @@ func TestGolden(t *testing.T) {
 		g.cmd(t, "key-list", "", "key", "list", db)
 		g.cmd(t, "key-list-unknown", "", "key", "list", db, "--participant", "identity--00000000-0000-4000-8000-000000000000")
 		g.cmd(t, "key-revoke-unknown", "", "key", "revoke", db, "--kid", "nope")
+		pub, err := json.Marshal(seededKey(t, 7).Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.cmd(t, "key-add-unknown-participant", "", "key", "add", db, "--participant", "identity--00000000-0000-4000-8000-000000000000",
+			"--jwk", g.file("new.pub.jwk", string(pub)))
+		g.cmd(t, "key-add-again", "", "key", "add", db, "--participant", gKR, "--jwk", g.file("kr.pub.jwk", mustJSON(t, g.w.keys[gKR].Public())))
 		g.cmd(t, "participant-add-again", "", "participant", "add", db, "--id", gKR, "--name", "KR CERT")
 		g.cmd(t, "token-issue-unknown", "", "token", "issue", db, "--org", "identity--00000000-0000-4000-8000-000000000000")
 		g.cmdIn(t, "participant-help.tty", true, "", "participant", "-h")
@@ -373,6 +380,22 @@ func TestGolden(t *testing.T) {
 			goldenIndicator(gKR, "indicator--77777777-7777-4777-8777-777777777777", "Unsigned", "[ipv4-addr:value = '203.0.113.77']", "")))
 		g.cmd(t, "submit-unsigned", "", "submit", unsigned)
 	})
+	t.Run("no database internals", func(t *testing.T) {
+		// Point 6 of issue 11: what people read never shows a driver's
+		// message or a constraint name.
+		files, err := filepath.Glob(filepath.Join("testdata", "golden", "*"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("golden files: %v %v", files, err)
+		}
+		for _, f := range files {
+			text := mustRead(t, f)
+			for _, bad := range []string{"sql: ", "pq: ", "_pkey", "_fkey", "violates", "SQLSTATE"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("%s shows %q", f, bad)
+				}
+			}
+		}
+	})
 	t.Run("subscribe", func(t *testing.T) {
 		// Five events are stored: three fixtures and two submissions.
 		for _, m := range modes {
@@ -399,6 +422,15 @@ func (g *golden) subscribe(t *testing.T, name string, tty bool, events int, args
 	cancel()
 	code := <-done
 	g.check(t, name, g.normalise(transcript(args, code, out.String(), errb.String())))
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func mustRead(t *testing.T, path string) string {
