@@ -58,9 +58,9 @@ func commands() []command {
 		{"serve", "run the hub (embedded PostgreSQL unless a database URL is given)", cmdServe},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"version", "print the version", cmdVersion},
-		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid; problems as JSON)", cmdValidate},
-		{"submit", "submit a signed bundle and print the hub's receipt (retries safely on network errors and 503)", cmdSubmit},
-		{"query", "fetch an object by id, or search the history (JSON lines; --all follows every page)", cmdQuery},
+		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid)", cmdValidate},
+		{"submit", "submit a signed bundle: a summary, or the hub's receipt in a pipe (retries safely on network errors and 503)", cmdSubmit},
+		{"query", "fetch an object by id, or search the history (--all follows every page)", cmdQuery},
 		{"lookup", "which indicators name these IPs, CIDRs, domains, URLs, e-mail addresses or hashes", cmdLookup},
 		{"demo", "a guided first run: two participants, the Pegasus indicators signed and shared, a few lookups", cmdDemo},
 		{"keygen", "generate a signing key: private JWK to a 0600 file, public JWK on stdout", cmdKeygen},
@@ -70,7 +70,7 @@ func commands() []command {
 		{"key", "key add|list|revoke (participant public keys), directly on the database", cmdKey},
 		{"token", "token issue|revoke (access tokens), directly on the database", cmdToken},
 		{"provenance", "where a stored object came from (signer, key, receipt), re-verified here", cmdProvenance},
-		{"subscribe", "follow the live alert feed: events as JSON lines, cursor persisted, reconnects and resumes", cmdSubscribe},
+		{"subscribe", "follow the live alert feed: cursor persisted, reconnects and resumes, says what it is doing", cmdSubscribe},
 	}
 }
 
@@ -126,7 +126,7 @@ func usage(w io.Writer) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'jag <command> -h' for the flags of a command; each flag's help names its JAG_* environment default, if it has one.")
+	fmt.Fprintln(w, "\nRun 'jag <command> -h' for the flags of a command; each flag's help names its JAG_* environment default, if it has one.\nOn a terminal commands print for people, in a pipe for programs; --output table|text|json|jsonl overrides.")
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.

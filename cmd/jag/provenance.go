@@ -258,7 +258,7 @@ func verifyReceipt(ctx context.Context, c *client, p *provenance, digest, file s
 	if !slices.Contains(auth.Algorithms, key.Algorithm) {
 		return checkFailed(fmt.Errorf("hub key %q has algorithm %q, not one JAG allows", cell(kid, 80), cell(key.Algorithm, 20)))
 	}
-	jws, err := jose.ParseSigned(p.Submission.Receipt, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(key.Algorithm)})
+	jws, err := jose.ParseSignedCompact(p.Submission.Receipt, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(key.Algorithm)})
 	if err != nil {
 		return checkFailed(fmt.Errorf("receipt: %w", err))
 	}
