@@ -291,6 +291,15 @@ func TestGolden(t *testing.T) {
 		g.cmd(t, "key-add-again", "", "key", "add", db, "--participant", gKR, "--jwk", g.file("kr.pub.jwk", mustJSON(t, g.w.keys[gKR].Public())))
 		g.cmd(t, "participant-add-again", "", "participant", "add", db, "--id", gKR, "--name", "KR CERT")
 		g.cmd(t, "token-issue-unknown", "", "token", "issue", db, "--org", "identity--00000000-0000-4000-8000-000000000000")
+		// Adding and revoking, as an operator on a terminal and as a script.
+		for i, m := range modes {
+			id := fmt.Sprintf("identity--0000000%d-0000-4000-8000-00000000000%d", i+1, i+1)
+			g.cmdIn(t, "participant-add."+m.name, m.tty, "", "participant", "add", db, "--id", id, "--name", "SOC "+m.name, "--country", "DE")
+			jwk := seededKey(t, byte(20+i))
+			g.cmdIn(t, "key-add."+m.name, m.tty, "", "key", "add", db, "--participant", id, "--jwk", g.file(m.name+".pub.jwk", mustJSON(t, jwk.Public())),
+				"--not-before", "2025-06-01T00:00:00Z")
+			g.cmdIn(t, "key-revoke."+m.name, m.tty, "", "key", "revoke", db, "--kid", jwk.KeyID)
+		}
 		g.cmdIn(t, "participant-help.tty", true, "", "participant", "-h")
 		g.cmdIn(t, "participant-missing.tty", true, "", "participant")
 		g.cmdIn(t, "key-help.tty", true, "", "key", "--help")
