@@ -269,6 +269,7 @@ func TestGolden(t *testing.T) {
 		g.cmd(t, "lookup-cidr", "", "lookup", "192.0.2.7")
 		g.cmd(t, "lookup-many", "# watchlist\n192.0.2.7\nwww.evil.example\n"+gSHA256+"\n198.51.100.1\nnot a value\n", "lookup")
 		g.cmdIn(t, "lookup-table.pipe", false, "", "lookup", "--output", "table", "192.0.2.7", "login.evil.example")
+		g.cmdIn(t, "lookup-json.pipe", false, "", "lookup", "--output", "json", "192.0.2.7", "198.51.100.1")
 	})
 	t.Run("query", func(t *testing.T) {
 		g.cmd(t, "query-page", "", "query", "--type", "indicator", "--limit", "2")
@@ -348,6 +349,9 @@ func TestGolden(t *testing.T) {
 		g.cmd(t, "verify-ok", "", "verify", "--jwks", jwksFile, signed)
 		tampered := g.file("tampered.json", strings.Replace(mustRead(t, signed), `"name":"Beacon 2"`, `"name":"Beacon 3"`, 1))
 		g.cmd(t, "verify-tampered", "", "verify", "--jwks", jwksFile, tampered)
+		g.cmdIn(t, "verify-json.pipe", false, "", "verify", "--output", "json", "--jwks", jwksFile, tampered)
+		g.cmdIn(t, "validate-jsonl.pipe", false, "", "validate", "--output", "jsonl", stix20)
+		g.cmdIn(t, "validate-table.tty", true, "", "validate", "--output", "table", stix20)
 		pub, err := json.Marshal(g.w.keys[gKR].Public())
 		if err != nil {
 			t.Fatal(err)
