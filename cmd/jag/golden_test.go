@@ -270,6 +270,7 @@ func TestGolden(t *testing.T) {
 		g.cmd(t, "lookup-many", "# watchlist\n192.0.2.7\nwww.evil.example\n"+gSHA256+"\n198.51.100.1\nnot a value\n", "lookup")
 		g.cmdIn(t, "lookup-table.pipe", false, "", "lookup", "--output", "table", "192.0.2.7", "login.evil.example")
 		g.cmdIn(t, "lookup-json.pipe", false, "", "lookup", "--output", "json", "192.0.2.7", "198.51.100.1")
+		g.cmdIn(t, "lookup-json-none.pipe", false, "", "lookup", "--matched", "--output", "json", "198.51.100.1")
 	})
 	t.Run("query", func(t *testing.T) {
 		g.cmd(t, "query-page", "", "query", "--type", "indicator", "--limit", "2")

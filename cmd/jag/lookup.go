@@ -84,6 +84,11 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
+		if lw.format == outTable && end < len(values) {
+			if err := lw.flushTable(); err != nil {
+				return err
+			}
+		}
 	}
 	return lw.close(e.stderr)
 }
@@ -119,11 +124,11 @@ type lookupWriter struct {
 	matchedOnly bool
 	names       map[string]string
 	truncated   bool
-	n           int               // results printed
-	rows        [][]string        // table rows, aligned at close
-	docs        []json.RawMessage // json results, written at close
-	values      int               // values looked up
-	matched     int               // values with at least one match
+	rows        [][]string // table rows of the current batch, aligned at flush
+	header      bool       // the table header was written
+	docs        int        // json results written
+	values      int        // values looked up
+	matched     int        // values with at least one match
 }
 
 func (lw *lookupWriter) result(raw json.RawMessage) error {
@@ -139,7 +144,6 @@ func (lw *lookupWriter) result(raw json.RawMessage) error {
 	if lw.matchedOnly && r.Count == 0 {
 		return nil
 	}
-	lw.n++
 	switch lw.format {
 	case outJSONL:
 		var b bytes.Buffer
@@ -150,8 +154,18 @@ func (lw *lookupWriter) result(raw json.RawMessage) error {
 		_, err := lw.w.Write(b.Bytes())
 		return err
 	case outJSON:
-		lw.docs = append(lw.docs, raw)
-		return nil
+		var b bytes.Buffer
+		if lw.docs == 0 {
+			b.WriteString("{\n  \"results\": [\n    ")
+		} else {
+			b.WriteString(",\n    ")
+		}
+		if err := json.Indent(&b, raw, "    ", "  "); err != nil {
+			return fmt.Errorf("hub sent a result that is not JSON: %w", err)
+		}
+		lw.docs++
+		_, err := lw.w.Write(b.Bytes())
+		return err
 	case outTable:
 		v := cell(r.Value, 60)
 		if r.Error != "" {
@@ -213,40 +227,39 @@ func (lw *lookupWriter) sentences(r lookupResult) error {
 	return err
 }
 
+// flushTable writes the rows held back, aligned, under one header; a
+// lookup of several batches aligns each batch on its own, so memory stays
+// bounded by one batch.
+func (lw *lookupWriter) flushTable() error {
+	tw := newTable(lw.w)
+	if !lw.header {
+		fmt.Fprintln(tw, "VALUE\tMATCH\tOBSERVABLE\tINDICATOR\tCREATOR\tTLP\tMODIFIED")
+		lw.header = true
+	}
+	for _, r := range lw.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	lw.rows = lw.rows[:0]
+	return tw.Flush()
+}
+
 // close writes what was held back (table, json document) and, for people,
 // a closing count; a truncated answer is said on stderr in every format.
 func (lw *lookupWriter) close(stderr io.Writer) error {
 	switch lw.format {
 	case outJSON:
-		var b bytes.Buffer
-		b.WriteString(`{"results":[`)
-		for i, d := range lw.docs {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := json.Compact(&b, d); err != nil {
-				return fmt.Errorf("hub sent a result that is not JSON: %w", err)
-			}
+		b := "{\n  \"results\": []"
+		if lw.docs > 0 {
+			b = "\n  ]"
 		}
-		b.WriteString("]")
 		if lw.truncated {
-			b.WriteString(`,"truncated":true`)
+			b += ",\n  \"truncated\": true"
 		}
-		b.WriteString("}\n")
-		var out bytes.Buffer
-		if err := json.Indent(&out, b.Bytes(), "", "  "); err != nil {
-			return fmt.Errorf("encode output: %w", err)
-		}
-		if _, err := lw.w.Write(out.Bytes()); err != nil {
+		if _, err := io.WriteString(lw.w, b+"\n}\n"); err != nil {
 			return err
 		}
 	case outTable:
-		tw := newTable(lw.w)
-		fmt.Fprintln(tw, "VALUE\tMATCH\tOBSERVABLE\tINDICATOR\tCREATOR\tTLP\tMODIFIED")
-		for _, r := range lw.rows {
-			fmt.Fprintln(tw, strings.Join(r, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
+		if err := lw.flushTable(); err != nil {
 			return err
 		}
 	}
