@@ -69,6 +69,7 @@ var serveEnv = map[string]string{
 
 // parse parses serve's flags and then its typed environment defaults.
 func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
+	guardFlags(fs, serveRules) // limits and formats: config.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 			return err
 		}
 	}
-	return nil
+	return c.checkServe(fs)
 }
 
 // Main is the running hub: configuration in, a serving process out. The
