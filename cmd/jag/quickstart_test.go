@@ -157,6 +157,19 @@ func runQuickStart(t *testing.T, u quickUser, clone string) {
 	run2.interrupt(t)
 	waitNoClusterProcs(t, pgdata)
 
+	// The README's reset removes the data dir and the cluster it names.
+	reset := exec.Command("bash", "-euc", readmeReset(t))
+	reset.Dir, reset.Env = clone, env
+	reset.SysProcAttr = &syscall.SysProcAttr{Credential: u.cred}
+	if out, err := reset.CombinedOutput(); err != nil {
+		t.Fatalf("reset: %v\n%s", err, out)
+	}
+	for _, gone := range []string{filepath.Join(clone, "jag-data"), filepath.Dir(pgdata)} {
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Fatalf("after the README's reset, %s remains (%v)", gone, err)
+		}
+	}
+
 	if u.cred == nil {
 		// make install puts the binary where DESTDIR and PREFIX say.
 		dest := filepath.Join(filepath.Dir(u.home), "dest")
@@ -387,4 +400,24 @@ func linkTree(t *testing.T, src, dst string, c *syscall.Credential, writable boo
 		t.Fatalf("mirror %s: %v", src, err)
 	}
 	return dst
+}
+
+// readmeReset is the shell block under "Reset a local install" in the
+// README, as written.
+func readmeReset(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "**Reset a local install.**")
+	if !ok {
+		t.Fatal("README has no reset instructions")
+	}
+	_, block, ok := strings.Cut(after, "```sh\n")
+	if !ok {
+		t.Fatal("README reset instructions have no shell block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	return block
 }
