@@ -121,7 +121,8 @@ func Start(ctx context.Context, dataDir string, opt Options) (*Cluster, error) {
 		return nil, fmt.Errorf("resolve data dir: %w", err)
 	}
 	c := &Cluster{dataDir: abs, bin: bin}
-	if c.dir, _, err = clusterDir(abs); err != nil {
+	var external bool
+	if c.dir, external, err = clusterDir(abs); err != nil {
 		return nil, err
 	}
 	c.pgdata = c.pgdataOf()
@@ -132,8 +133,13 @@ func Start(ctx context.Context, dataDir string, opt Options) (*Cluster, error) {
 		if c.acct, err = newAccount(); err != nil {
 			return nil, err
 		}
-		if created, err = c.place(); err != nil {
-			return nil, err
+		switch {
+		case external: // an earlier initdb there failed: retry in place
+			created = fmt.Sprintf("created the embedded PostgreSQL cluster in %s (named by %s), run as user %s", c.pgdata, filepath.Join(abs, pointerFile), c.acct.name)
+		default:
+			if created, err = c.place(); err != nil {
+				return nil, err
+			}
 		}
 		c.pgdata = c.pgdataOf()
 		dirs, err := mkdirs(c.pgdata, 0o700)
@@ -152,6 +158,9 @@ func Start(ctx context.Context, dataDir string, opt Options) (*Cluster, error) {
 		return nil, fmt.Errorf("socket dir: %w", err)
 	}
 	if err := c.acct.chown(dirs...); err != nil {
+		return nil, err
+	}
+	if err := c.acct.owns(c.sockDir); err != nil {
 		return nil, err
 	}
 	if err := c.takeOver(report); err != nil {

@@ -170,6 +170,23 @@ func (a account) chown(dirs ...string) error {
 	return nil
 }
 
+// owns checks that dir, which the server writes its socket into, belongs
+// to the account (a directory in /tmp could be another user's).
+func (a account) owns(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", dir, err)
+	}
+	want := uint32(os.Geteuid())
+	if a.cred != nil {
+		want = a.cred.Uid
+	}
+	if uid := st.Sys().(*syscall.Stat_t).Uid; uid != want {
+		return fmt.Errorf("socket directory %s belongs to %s, not to %s, which runs PostgreSQL: remove it (it is re-created)", dir, userName(uid), a.name)
+	}
+	return nil
+}
+
 // canEnter reports whether the account can change into dir (every
 // ancestor searchable, ACLs included): it runs `postgres -V` there as the
 // account.
