@@ -262,3 +262,49 @@ func TestInUseAndOrphan(t *testing.T) {
 		t.Fatalf("after Stop, processes still work in pgdata: %v", p)
 	}
 }
+
+// Failures name the cause and the fix.
+func TestStartFailuresExplain(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: these failures are about running as root")
+	}
+	base := reachableTemp(t)
+	// A pgdata that belongs to root (PostgreSQL refuses root).
+	rootOwned := filepath.Join(base, "root-owned")
+	if err := os.MkdirAll(filepath.Join(rootOwned, "pgdata"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootOwned, "pgdata", "PG_VERSION"), []byte("15\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(context.Background(), rootOwned, Options{NoSync: true})
+	if err == nil || !strings.Contains(err.Error(), "belongs to root, and PostgreSQL refuses to run as root") || !strings.Contains(err.Error(), "rm -rf "+rootOwned) {
+		t.Fatalf("root-owned pgdata: %v", err)
+	}
+	// An unreachable data dir when the external location cannot be made.
+	old := ExternalRoot
+	blocker := filepath.Join(base, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ExternalRoot = filepath.Join(blocker, "jag-postgres")
+	t.Cleanup(func() { ExternalRoot = old })
+	dir := filepath.Join(t.TempDir(), "jag-data")
+	_, err = Start(context.Background(), dir, Options{NoSync: true})
+	if err == nil || !strings.Contains(err.Error(), "user postgres cannot reach "+dir) ||
+		!strings.Contains(err.Error(), "run jag as an unprivileged user, choose a --data-dir the postgres account can reach") {
+		t.Fatalf("no external location: %v", err)
+	}
+	// A socket directory someone else owns is refused, not used.
+	squat := filepath.Join(base, "squat")
+	if err := os.MkdirAll(filepath.Join(squat, "run"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(squat, "run"), 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Start(context.Background(), squat, Options{NoSync: true})
+	if err == nil || !strings.Contains(err.Error(), "socket directory "+filepath.Join(squat, "run")+" belongs to nobody, not to postgres") {
+		t.Fatalf("squatted socket dir: %v", err)
+	}
+}
