@@ -33,10 +33,7 @@ func TestQuickStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := exec.Command("git", "-C", src, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
-	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
-	}
+	files := sourceFiles(t, src)
 	cache := goEnv(t, "GOCACHE")
 	modcache := goEnv(t, "GOMODCACHE")
 	// Build once the way the Makefile does (-trimpath: the cache entries
@@ -420,4 +417,32 @@ func readmeReset(t *testing.T) string {
 	}
 	block, _, _ = strings.Cut(block, "```")
 	return block
+}
+
+// sourceFiles lists the tree's files as a fresh clone would have them
+// (NUL-separated): git's view when src is a checkout, else every file but
+// build output, local state and version control.
+func sourceFiles(t *testing.T, src string) []byte {
+	t.Helper()
+	if out, err := exec.Command("git", "-C", src, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output(); err == nil {
+		return out
+	}
+	var list []byte
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() && (rel == ".git" || rel == "bin" || rel == "jag-data" || info.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if info.Mode().IsRegular() {
+			list = append(append(list, rel...), 0)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }
