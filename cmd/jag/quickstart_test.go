@@ -167,6 +167,22 @@ func runQuickStart(t *testing.T, u quickUser, clone string) {
 		}
 	}
 
+	// make demo alone, with no hub running, starts and stops its own.
+	demo = make("demo")
+	demoOut.Reset()
+	demo.Stdout, demo.Stderr = &demoOut, &demoOut
+	err = demo.Run()
+	pgdata2 := quickStartPgdata(t, clone)
+	t.Cleanup(func() {
+		if ext := filepath.Dir(pgdata2); !strings.HasPrefix(ext, clone) {
+			os.RemoveAll(ext)
+		}
+	})
+	if err != nil || !strings.Contains(demoOut.String(), "so the demo starts one") || !strings.Contains(demoOut.String(), "(exact match)") {
+		t.Fatalf("make demo without a hub: %v\n%s", err, demoOut.String())
+	}
+	waitNoClusterProcs(t, pgdata2)
+
 	if u.cred == nil {
 		// make install puts the binary where DESTDIR and PREFIX say.
 		dest := filepath.Join(filepath.Dir(u.home), "dest")
