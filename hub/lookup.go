@@ -17,7 +17,8 @@ const MaxLookupMatches = 100000
 // Probe is one lookup value, classified and normalised as pattern
 // extraction normalises indexed observables, and expanded into what the
 // observable index is asked: exact (kind, value) pairs, and for addresses
-// and CIDRs the network whose containing networks match. The expansion
+// and CIDRs the network that overlapping networks match (those containing
+// it and those inside it). The expansion
 // follows pattern.Match, which decides how each hit matches.
 type Probe struct {
 	Value string // as the caller gave it
@@ -28,8 +29,8 @@ type Probe struct {
 	Kinds []string
 	// Values are Norm and, for a domain, its parent domains.
 	Values []string
-	// Net is the address or CIDR whose containing networks match (ipv4,
-	// ipv6); "" for other kinds.
+	// Net is the address or CIDR whose containing and contained networks
+	// and addresses match (ipv4, ipv6); "" for other kinds.
 	Net string
 }
 
@@ -59,8 +60,10 @@ func NewProbe(value string) (Probe, bool) {
 }
 
 // Match says how an indexed observable that the store returned for p
-// matches it (pattern.Match): pattern.MatchExact, pattern.MatchCIDR or
-// pattern.MatchParentDomain; false when it does not match at all.
+// matches it (pattern.Match, the one rule lookups and the feed's
+// watchlists share): pattern.MatchExact, pattern.MatchCIDR,
+// pattern.MatchContains or pattern.MatchParentDomain; false when it does
+// not match at all.
 func (p Probe) Match(indexed pattern.Observable) (how string, ok bool) {
 	return pattern.Match(pattern.Observable{Kind: p.Kind, Value: p.Norm}, indexed)
 }
@@ -80,7 +83,7 @@ const ErrUnrecognised = "not an IP address, CIDR, domain, URL, e-mail address or
 
 // LookupMatch is one object that matches a looked-up value, and how.
 type LookupMatch struct {
-	How        string // pattern.MatchExact, pattern.MatchCIDR or pattern.MatchParentDomain
+	How        string // pattern.MatchExact, pattern.MatchCIDR, pattern.MatchContains or pattern.MatchParentDomain
 	Observable pattern.Observable
 	Object     ObjectVersion
 }
@@ -141,7 +144,7 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string) (r
 		id    string
 	}
 	best := map[key]int{} // → position in the result's matches
-	rank := map[string]int{pattern.MatchExact: 0, pattern.MatchCIDR: 1, pattern.MatchParentDomain: 2}
+	rank := map[string]int{pattern.MatchExact: 0, pattern.MatchCIDR: 1, pattern.MatchContains: 2, pattern.MatchParentDomain: 3}
 	ranks := map[key]int{}
 	for _, h := range hits {
 		pi := index[h.Probe]

@@ -14,8 +14,9 @@ import (
 // Lookup answers many probes in one statement. Exact (kind, value) pairs
 // — a domain's parents and a digest's possible algorithms included — are
 // joined on observables_value; addresses and CIDRs are joined on the GiST
-// index with "net >>= probe", which finds the same network and every
-// network containing it. A hit counts only when its object version is the
+// index with "net && probe" (overlap), which finds the same network, every
+// network containing it and every address or network inside it
+// (pattern.Match labels each: exact, cidr, contains). A hit counts only when its object version is the
 // latest one the viewer may see: a version superseded by a visible later
 // one that dropped the value does not match.
 func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limit int) ([]hub.LookupHit, error) {
@@ -26,7 +27,7 @@ func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limi
 		  UNION ALL
 		    SELECT n.idx, ob.object_id, ob.modified, ob.kind, ob.value, ob.path, ob.op
 		    FROM unnest($4::int[], $5::inet[]) AS n (idx, net)
-		    JOIN observables ob ON ob.net >>= n.net
+		    JOIN observables ob ON ob.net && n.net
 		)
 		SELECT h.idx, h.kind, h.value, h.path, h.op, ` + objectColumns + `
 		FROM hits h
@@ -54,7 +55,7 @@ func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limi
 		}
 	}
 	// Every join here is meant as an index probe per value. The planner's
-	// default guess for "net >>= probe" (a thousand rows each) would
+	// default guess for "net && probe" (a thousand rows each) would
 	// otherwise buy a hash join over a sequential scan of objects, JIT
 	// compilation and parallel workers, each costing more than all the
 	// probes. The settings are local to this read-only transaction.

@@ -46,8 +46,12 @@ func TestLookup(t *testing.T) {
 	}{
 		{"198.51.100.7", memberB, []string{"1:exact", "2:cidr", "3:cidr", "3:exact"}},
 		{"198.51.100.7", memberA, []string{"1:exact", "12:exact", "2:cidr", "3:cidr", "3:exact"}},
-		{"198.51.100.0/24", memberB, []string{"2:exact", "3:cidr"}},
-		{"198.51.0.0/16", memberB, []string{"3:cidr"}},
+		// a network finds what is inside it (issue 11 point 8) as well as the networks containing it
+		{"198.51.100.0/24", memberB, []string{"1:contains", "2:exact", "3:cidr", "3:contains"}},
+		{"198.51.0.0/16", memberB, []string{"1:contains", "2:contains", "3:cidr", "3:contains"}},
+		{"198.51.100.0/24", memberA, []string{"1:contains", "12:contains", "2:exact", "3:cidr", "3:contains"}},
+		{"198.51.101.0/24", memberB, []string{"3:cidr"}},
+		{"2001:db8::/16", memberB, []string{"4:contains"}},
 		{"2001:db8::1", memberB, []string{"4:cidr"}},
 		{"WWW.C2.Example.org.", memberB, []string{"5:parent_domain", "6:parent_domain"}},
 		{"example.org", memberB, []string{"5:exact"}},

@@ -10,6 +10,7 @@ import (
 const (
 	MatchExact        = "exact"         // the same kind (or digest family) and normalised value
 	MatchCIDR         = "cidr"          // the indexed network contains the queried address or CIDR
+	MatchContains     = "contains"      // the queried CIDR contains the indexed address or network
 	MatchParentDomain = "parent_domain" // the indexed domain is a parent of the queried domain
 )
 
@@ -18,9 +19,10 @@ const (
 // Classify). It is the one statement of the lookup rules; the store's SQL
 // and the feed's watchlist index only narrow the candidates:
 //
-//   - an address or CIDR matches the same network (exact) or a network
-//     containing it (cidr); a network inside the queried CIDR does not
-//     match, and IPv4 never matches IPv6 (not even IPv4-mapped IPv6);
+//   - an address or CIDR matches the same network (exact), a network
+//     containing it (cidr), and an address or network inside it
+//     (contains: a watched or looked-up range finds what is named inside
+//     it); IPv4 never matches IPv6 (not even IPv4-mapped IPv6);
 //   - a domain matches the same name (exact) or a parent domain of at
 //     least two labels (parent_domain; see ParentDomains);
 //   - a hex digest matches the same digest of every algorithm of its
@@ -71,13 +73,16 @@ func Match(query, indexed Observable) (how string, ok bool) {
 
 // MatchNet is Match for networks already parsed with NetOf: the same
 // prefix is exact, an indexed prefix that contains the queried one is
-// cidr. It lets an index that holds many networks parse each only once.
+// cidr, an indexed prefix inside the queried one is contains. It lets an
+// index that holds many networks parse each only once.
 func MatchNet(query, indexed netip.Prefix) (how string, ok bool) {
 	switch {
 	case indexed == query:
 		return MatchExact, true
 	case indexed.Bits() <= query.Bits() && indexed.Contains(query.Addr()):
 		return MatchCIDR, true
+	case query.Bits() < indexed.Bits() && query.Contains(indexed.Addr()):
+		return MatchContains, true
 	}
 	return "", false
 }
