@@ -36,6 +36,22 @@ const (
 	// DefaultRingSize is how many recent events a replica keeps in memory
 	// so reconnecting cursors switch from replay to live without a query.
 	DefaultRingSize = 8192
+	// DefaultRingBytes bounds the ring in bytes as well (event.size: the
+	// stored object, its encoded message and bookkeeping); the newest
+	// event always stays, so one event larger than the bound is kept
+	// alone.
+	DefaultRingBytes = 64 << 20
+	// DefaultQueueMatchBytes bounds the watchlist matches waiting in one
+	// session's queue (the events themselves are shared by all sessions
+	// and bounded by QueueSize); beyond, the session is a slow consumer.
+	DefaultQueueMatchBytes = 8 << 20
+	// DefaultMaxWatchEntries bounds the watchlist entries of all the
+	// sessions of a replica (1,024 sessions with full 4,096-entry
+	// watchlists); beyond, a subscribing session is closed 1013.
+	DefaultMaxWatchEntries = 1024 * MaxFilterValues
+	// DefaultMaxWatchBytes bounds the replica's watchlist text: per entry
+	// its given and normalised text plus 64 bytes (1013 beyond).
+	DefaultMaxWatchBytes = 512 << 20
 	// DefaultBatchSize bounds the events one log read returns.
 	DefaultBatchSize = 1000
 	// DefaultPollInterval is how often the tailer reads the log without a
@@ -69,6 +85,13 @@ type Config struct {
 	StatsInterval time.Duration
 	BatchSize     int
 	RingSize      int
+	RingBytes     int64
+
+	// MaxWatchEntries and MaxWatchBytes bound the replica's watchlist
+	// index (all sessions together).
+	MaxWatchEntries int
+	MaxWatchBytes   int64
+	QueueMatchBytes int64
 
 	QueueSize       int
 	MaxSessions     int
@@ -105,9 +128,16 @@ func (c Config) withDefaults() Config {
 	num(&c.RingSize, DefaultRingSize)
 	num(&c.QueueSize, DefaultQueueSize)
 	num(&c.MaxSessions, DefaultMaxSessions)
-	if c.MaxMessageBytes <= 0 {
-		c.MaxMessageBytes = DefaultMaxMessageBytes
+	num(&c.MaxWatchEntries, DefaultMaxWatchEntries)
+	num64 := func(n *int64, def int64) {
+		if *n <= 0 {
+			*n = def
+		}
 	}
+	num64(&c.MaxMessageBytes, DefaultMaxMessageBytes)
+	num64(&c.RingBytes, DefaultRingBytes)
+	num64(&c.MaxWatchBytes, DefaultMaxWatchBytes)
+	num64(&c.QueueMatchBytes, DefaultQueueMatchBytes)
 	return c
 }
 

@@ -13,6 +13,20 @@ type event struct {
 	frames frames
 }
 
+// size estimates the memory an event holds once delivered: the stored
+// object, its encoded message (open) and the prepared message sharing
+// it, and the fixed parts.
+func (e *event) size() int64 { return 3*int64(len(e.Object)) + 1024 }
+
+// batchBytes is the sum of the sizes of evs.
+func batchBytes(evs []*event) int64 {
+	var n int64
+	for _, e := range evs {
+		n += e.size()
+	}
+	return n
+}
+
 // page is one read of the event log, wrapped for the sessions.
 type page struct {
 	events        []*event

@@ -35,6 +35,7 @@ type Feed struct {
 	now         func() time.Time
 	metrics     *metrics
 	tail        *tailer
+	watch       *watchIndex
 	upgrader    websocket.Upgrader
 	origins     map[string]struct{}
 
@@ -67,6 +68,7 @@ func New(cfg Config, d Deps) (*Feed, error) {
 		f.origins[normOrigin(o)] = struct{}{}
 	}
 	f.tail = newTailer(f)
+	f.watch = newWatchIndex(f.cfg.MaxWatchEntries, f.cfg.MaxWatchBytes)
 	f.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   4 << 10,

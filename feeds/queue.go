@@ -17,12 +17,35 @@ type item struct {
 // is kept for reuse. The tailer appends under mu (see offer) and then
 // signals ready; the writer alone takes.
 type queue struct {
-	limit int           // most events that may wait; beyond, 4408
-	ready chan struct{} // capacity 1: items may be non-empty
+	limit      int           // most events that may wait; beyond, 4408
+	limitBytes int64         // most match bytes that may wait; beyond, 4408
+	ready      chan struct{} // capacity 1: items may be non-empty
 
 	mu    sync.Mutex
 	items []item // waiting, in seq order
 	spare []item // an emptied array for the next appends
+	bytes int64  // estimated bytes of the waiting items' matches
+}
+
+// push appends it unless the queue is full (q.mu is held).
+func (q *queue) push(it item) bool {
+	b := it.matchBytes()
+	if len(q.items) >= q.limit || (b > 0 && q.bytes+b > q.limitBytes) {
+		return false
+	}
+	q.items = append(q.items, it)
+	q.bytes += b
+	return true
+}
+
+// matchBytes estimates the memory of an item's matches, which belong to
+// the session (the event itself is shared by every session).
+func (it item) matchBytes() int64 {
+	var n int64
+	for _, m := range it.match {
+		n += int64(96 + len(m.Value) + len(m.Match) + len(m.Observable.Kind) + len(m.Observable.Value) + len(m.Observable.Path) + len(m.Observable.Op))
+	}
+	return n
 }
 
 // queueKeep is the largest array, in items, a queue keeps for reuse once
@@ -31,7 +54,7 @@ type queue struct {
 const queueKeep = 64
 
 func newQueue(limit int) *queue {
-	return &queue{limit: limit, ready: make(chan struct{}, 1)}
+	return &queue{limit: limit, limitBytes: DefaultQueueMatchBytes, ready: make(chan struct{}, 1)}
 }
 
 // notify wakes the writer; it never blocks. One pending signal suffices:
@@ -49,7 +72,7 @@ func (q *queue) take() []item {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	items := q.items
-	q.items, q.spare = q.spare, nil
+	q.items, q.spare, q.bytes = q.spare, nil, 0
 	return items
 }
 

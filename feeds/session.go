@@ -57,9 +57,11 @@ type session struct {
 
 func newSession(f *Feed, conn *websocket.Conn, p *auth.Principal) *session {
 	ctx, cancel := context.WithCancel(context.Background())
+	q := newQueue(f.cfg.QueueSize)
+	q.limitBytes = f.cfg.QueueMatchBytes
 	return &session{
 		f: f, conn: conn, p: p,
-		queue:      newQueue(f.cfg.QueueSize),
+		queue:      q,
 		subscribed: make(chan subscription, 1),
 		readErr:    make(chan error, 1),
 		ctx:        ctx, cancel: cancel,
@@ -79,38 +81,58 @@ func (s *session) killWithError(code int, reason, errCode string) {
 }
 
 // offer enqueues the events of batch this session wants and may see,
-// without blocking. It runs under the tailer's lock. false means the
-// backlog would exceed the queue's limit: the session is a slow consumer.
+// without blocking; the session has no watchlist. The tailer calls it
+// outside its lock, one batch at a time. false means the backlog would
+// exceed the queue's limit: the session is a slow consumer.
 func (s *session) offer(batch []*event) bool {
 	last := s.last.Load()
 	q := s.queue
 	q.mu.Lock()
 	queued := len(q.items)
 	for _, ev := range batch {
-		if ev.Seq <= last {
+		if ev.Seq <= last || !visible(s.p, ev) || !s.sel.passes(ev) {
 			continue
 		}
-		if !visible(s.p, ev) {
-			continue
-		}
-		ok, m := s.sel.match(ev)
-		if !ok {
-			continue
-		}
-		if len(q.items) >= q.limit {
+		if !q.push(item{ev: ev}) {
 			q.mu.Unlock()
 			return false
 		}
-		q.items = append(q.items, item{ev: ev, match: m})
 	}
+	return s.offered(queued, max(last, batch[len(batch)-1].Seq))
+}
+
+// offerItems is offer for a session with a watchlist: items are the
+// batch's events its watchlist matched (route), through is the batch's
+// last position, which the session has considered once this returns.
+func (s *session) offerItems(items []item, through int64) bool {
+	last := s.last.Load()
+	q := s.queue
+	q.mu.Lock()
+	queued := len(q.items)
+	for _, it := range items {
+		if it.ev.Seq <= last || !visible(s.p, it.ev) || !s.sel.passes(it.ev) {
+			continue
+		}
+		if !q.push(it) {
+			q.mu.Unlock()
+			return false
+		}
+	}
+	return s.offered(queued, max(last, through))
+}
+
+// offered ends an offer: q.mu is held and released here, the writer is
+// woken when something was queued, and the position is stored after the
+// enqueues: a writer that reads last and then finds its queue empty has
+// handled everything up to last (see cursor).
+func (s *session) offered(queued int, last int64) bool {
+	q := s.queue
 	added := len(q.items) > queued
 	q.mu.Unlock()
 	if added {
 		q.notify()
 	}
-	// Stored after the enqueues: a writer that reads last and then finds
-	// its queue empty has handled everything up to last (see cursor).
-	s.last.Store(max(last, batch[len(batch)-1].Seq))
+	s.last.Store(last)
 	return true
 }
 
@@ -150,7 +172,11 @@ func (s *session) read() {
 		first = false
 		sub, err := parseSubscribe(data)
 		if err != nil {
-			s.killWithError(ClosePolicy, err.Error(), "bad_request")
+			code := "bad_request"
+			if errors.Is(err, errWatchTooLarge) {
+				code = "too_large"
+			}
+			s.killWithError(ClosePolicy, err.Error(), code)
 			continue
 		}
 		s.subscribed <- sub

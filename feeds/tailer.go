@@ -27,13 +27,14 @@ type tailer struct {
 
 	ready chan struct{} // closed once head is known
 
-	mu    sync.Mutex
-	head  int64    // highest seq read from the log
-	floor int64    // the ring holds every event in (floor, head]
-	ring  []*event // in seq order
-	subs  map[*session]struct{}
-	users int  // sessions of the feed, attached or not yet
-	down  bool // stopped: no more attachments
+	mu        sync.Mutex
+	head      int64    // highest seq read from the log
+	floor     int64    // the ring holds every event in (floor, head]
+	ring      []*event // in seq order
+	ringBytes int64    // sum of the ring's event sizes
+	subs      map[*session]struct{}
+	users     int  // sessions of the feed, attached or not yet
+	down      bool // stopped: no more attachments
 }
 
 func newTailer(f *Feed) *tailer {
@@ -143,7 +144,7 @@ func (t *tailer) follow(ctx context.Context) (more bool, err error) {
 	// The visible log is a prefix and purges only remove its oldest
 	// part, so the head never moves back; max guards the gauge anyway.
 	t.head = max(t.head, head, purged)
-	t.floor, t.ring = t.head, nil
+	t.floor, t.ring, t.ringBytes = t.head, nil, 0
 	t.f.metrics.head.Set(float64(t.head))
 	return false, nil
 }
@@ -166,31 +167,98 @@ func (t *tailer) leave() {
 // publish appends a batch to the ring and enqueues each event for every
 // attached session that wants it and may see it. A session whose queue is
 // full is closed 4408 and detached; nobody else waits for it.
+//
+// Only the ring and the list of attached sessions are touched under t.mu;
+// the matching runs after it, so attachments and catch-ups never wait for
+// it. Sessions attached in the critical section below receive the whole
+// batch through offer; a session attaching after it finds the batch in the
+// ring and its position (last) past it, so offer skips what it holds.
+// Watchlists are matched once per event through the shared index, which
+// names the sessions an event concerns: a session without a watchlist is
+// offered the batch, one with a watchlist only its matched events.
 func (t *tailer) publish(batch []*event) {
 	if len(batch) == 0 {
 		return
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	last := batch[len(batch)-1].Seq
 	t.ring = append(t.ring, batch...)
-	if n := len(t.ring) - t.f.cfg.RingSize; n > 0 {
-		t.floor = t.ring[n-1].Seq
-		// Copy down once the dropped prefix is as large as the ring, so
-		// the backing array stays bounded.
-		if n >= t.f.cfg.RingSize {
-			t.ring = append([]*event(nil), t.ring[n:]...)
-		} else {
-			t.ring = t.ring[n:]
-		}
-	}
+	t.ringBytes += batchBytes(batch)
+	t.trimRing()
 	t.head = last
 	t.f.metrics.head.Set(float64(last))
+	subs := make([]*session, 0, len(t.subs))
 	for s := range t.subs {
-		if !s.offer(batch) {
-			delete(t.subs, s)
-			s.kill(CloseSlowConsumer, "slow consumer: reconnect with your cursor")
+		subs = append(subs, s)
+	}
+	t.mu.Unlock()
+
+	var routed map[*session][]item
+	if !t.f.watch.empty() {
+		routed = route(t.f.watch, batch)
+	}
+	var slow []*session
+	for _, s := range subs {
+		var ok bool
+		if s.sel.watches() {
+			ok = s.offerItems(routed[s], last)
+		} else {
+			ok = s.offer(batch)
 		}
+		if !ok {
+			slow = append(slow, s)
+		}
+	}
+	if len(slow) == 0 {
+		return
+	}
+	t.mu.Lock()
+	for _, s := range slow {
+		delete(t.subs, s)
+	}
+	t.mu.Unlock()
+	for _, s := range slow {
+		s.kill(CloseSlowConsumer, "slow consumer: reconnect with your cursor")
+	}
+}
+
+// route matches a batch against every watchlist at once and returns, per
+// watching session, the events it matched with their matches, in order.
+func route(idx *watchIndex, batch []*event) map[*session][]item {
+	out := map[*session][]item{}
+	for _, ev := range batch {
+		order, matches := idx.matchEvent(ev.Observables())
+		for _, w := range order {
+			if w.owner != nil {
+				out[w.owner] = append(out[w.owner], item{ev: ev, match: matches[w]})
+			}
+		}
+	}
+	return out
+}
+
+// trimRing drops the oldest events beyond RingSize events or RingBytes
+// bytes (the newest event always stays); t.mu is held.
+func (t *tailer) trimRing() {
+	cfg := t.f.cfg
+	n := 0
+	for n < len(t.ring)-1 && (len(t.ring)-n > cfg.RingSize || t.ringBytes > cfg.RingBytes) {
+		t.ringBytes -= t.ring[n].size()
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	t.floor = t.ring[n-1].Seq
+	// Copy down once the dropped prefix is as large as what remains, so
+	// the backing array stays bounded; clear the dropped references.
+	if n >= len(t.ring)-n {
+		rest := append([]*event(nil), t.ring[n:]...)
+		clear(t.ring)
+		t.ring = rest
+	} else {
+		clear(t.ring[:n])
+		t.ring = t.ring[n:]
 	}
 }
 
@@ -206,7 +274,7 @@ func (t *tailer) fellBehind(purged int64) {
 		delete(t.subs, s)
 		s.kill(CloseCursorExpired, "events were purged; resync through the history API")
 	}
-	t.head, t.floor, t.ring = purged, purged, nil
+	t.head, t.floor, t.ring, t.ringBytes = purged, purged, nil, 0
 }
 
 // catchUp moves a replaying session at position after towards live. When

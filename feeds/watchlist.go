@@ -1,21 +1,43 @@
 package feeds
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 
+	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/stix/pattern"
 )
 
-// Match explains why an indicator passed a watchlist.
+// Bounds of one watchlist (the "observables" of a filter). A subscribe
+// message beyond them is refused: error "too_large", close 1008.
+const (
+	// MaxWatchlistBytes bounds the text of one watchlist: the sum of its
+	// entries' lengths as given.
+	MaxWatchlistBytes = 128 << 10
+	// MaxMatchesPerEvent bounds the matches listed in one event message:
+	// an indicator naming 0.0.0.0/0 matches every watched address, and
+	// the message says so with its first MaxMatchesPerEvent matches.
+	MaxMatchesPerEvent = 64
+)
+
+// ErrWatchCapacity: the replica's watchlist index is full (MaxWatchEntries
+// or MaxWatchBytes); the session is closed 1013 and may retry later or on
+// another replica.
+var ErrWatchCapacity = errors.New("the watchlist capacity of this replica is exhausted")
+
+// errWatchTooLarge: one watchlist exceeds its documented bounds.
+var errWatchTooLarge = errors.New("watchlist too large")
+
+// Match explains why an object passed a watchlist.
 type Match struct {
 	Value      string          `json:"value"` // the watchlist entry as the client gave it
-	Match      string          `json:"match"` // pattern.MatchExact, pattern.MatchCIDR or pattern.MatchParentDomain
+	Match      string          `json:"match"` // pattern.MatchExact, MatchCIDR, MatchContains or MatchParentDomain
 	Observable MatchObservable `json:"observable"`
 }
 
-// MatchObservable is the indicator's observable that matched.
+// MatchObservable is the object's observable that matched: a value its
+// indicator pattern names, or an SCO's value or hash.
 type MatchObservable struct {
 	Kind  string `json:"kind"`
 	Value string `json:"value"`
@@ -23,83 +45,59 @@ type MatchObservable struct {
 	Op    string `json:"op"`
 }
 
-// watchEntry is one classified watchlist value.
-type watchEntry struct {
+// watchValue is one classified watchlist entry, before it joins the index.
+type watchValue struct {
 	given string             // as the client gave it
-	query pattern.Observable // classified
+	query pattern.Observable // classified and normalised (pattern.Classify)
+	net   netip.Prefix       // the network of an ipv4/ipv6 entry
+	isNet bool
 }
 
-// watchlist is a compiled list of observables, matched as lookup matches
-// (pattern.Match). Its maps only find the candidate entries for an
-// observable without scanning the list; pattern.Match decides whether and
-// how each matches.
-type watchlist struct {
-	exact  map[string][]watchEntry // kind "\x00" value → entries it may equal
-	parent map[string][]watchEntry // parent domain → entries under it
-	nets   []watchNet              // addresses and CIDRs, parsed once
-}
+// key is the entry's term key in the index: one term per distinct
+// normalised value, whoever watches it.
+func (v watchValue) key() string { return v.query.Kind + "\x00" + v.query.Value }
 
-// watchNet is an address or CIDR entry with its network.
-type watchNet struct {
-	entry  watchEntry
-	prefix netip.Prefix
-}
-
-func newWatchlist(values []string) (*watchlist, error) {
-	w := &watchlist{exact: map[string][]watchEntry{}, parent: map[string][]watchEntry{}}
+// parseWatchlist classifies the entries of a watchlist and checks its
+// bounds: at most MaxFilterValues entries and MaxWatchlistBytes of text.
+func parseWatchlist(values []string) ([]watchValue, error) {
+	if len(values) > MaxFilterValues {
+		return nil, fmt.Errorf("%w: %w: observables has %d entries, at most %d are allowed", ErrBadFilter, errWatchTooLarge, len(values), MaxFilterValues)
+	}
+	size := 0
+	for _, v := range values {
+		size += len(v)
+	}
+	if size > MaxWatchlistBytes {
+		return nil, fmt.Errorf("%w: %w: observables hold %d bytes, at most %d are allowed", ErrBadFilter, errWatchTooLarge, size, MaxWatchlistBytes)
+	}
+	out := make([]watchValue, 0, len(values))
 	for _, v := range values {
 		o, ok := pattern.Classify(v)
-		if !ok {
+		if !ok || !hub.StorableText(v) {
 			return nil, fmt.Errorf("%w: observable %q is not an IP address, CIDR, domain, URL, e-mail address or hash", ErrBadFilter, v)
 		}
-		e := watchEntry{given: v, query: o}
-		if p, ok := pattern.NetOf(o); ok {
-			w.nets = append(w.nets, watchNet{entry: e, prefix: p})
-			continue
-		}
-		kinds := pattern.HashKinds(o.Kind)
-		if kinds == nil {
-			kinds = []string{o.Kind}
-		}
-		for _, k := range kinds {
-			w.exact[exactKey(k, o.Value)] = append(w.exact[exactKey(k, o.Value)], e)
-		}
-		if o.Kind == "domain" {
-			for _, p := range pattern.ParentDomains(o.Value) {
-				w.parent[p] = append(w.parent[p], e)
-			}
-		}
+		wv := watchValue{given: v, query: o}
+		wv.net, wv.isNet = pattern.NetOf(o)
+		out = append(out, wv)
 	}
-	return w, nil
+	return out, nil
 }
 
-func exactKey(kind, value string) string { return kind + "\x00" + value }
+// watcher is one session's registration in the replica's watch index: the
+// terms it watches, and the spelling it gave those it did not give in
+// normalised form (the match reports the entry as given).
+type watcher struct {
+	idx   *watchIndex
+	owner *session // nil for a selector matched outside a feed (tests)
+	terms []*term
+	given map[*term]string
+	cost  int64 // text bytes charged to the index's budget
+}
 
-// match returns every (entry, observable) pair that matches, each entry
-// once per observable.
-func (w *watchlist) match(obs []pattern.Observable) []Match {
-	var out []Match
-	emit := func(e watchEntry, how string, o pattern.Observable) {
-		out = append(out, Match{Value: e.given, Match: how, Observable: MatchObservable{Kind: o.Kind, Value: o.Value, Path: o.Path, Op: o.Op}})
+// value is the watchlist entry of t as w's client gave it.
+func (w *watcher) value(t *term) string {
+	if g, ok := w.given[t]; ok {
+		return g
 	}
-	for _, o := range obs {
-		if p, ok := pattern.NetOf(o); ok {
-			for _, n := range w.nets {
-				if how, ok := pattern.MatchNet(n.prefix, p); ok {
-					emit(n.entry, how, o)
-				}
-			}
-			continue
-		}
-		candidates := w.exact[exactKey(o.Kind, o.Value)]
-		if o.Kind == "domain" {
-			candidates = append(slices.Clip(candidates), w.parent[o.Value]...)
-		}
-		for _, e := range candidates {
-			if how, ok := pattern.Match(e.query, o); ok {
-				emit(e, how, o)
-			}
-		}
-	}
-	return out
+	return t.query.Value
 }

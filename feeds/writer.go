@@ -20,6 +20,9 @@ func (s *session) serve() {
 	go s.read()
 	err := s.writeLoop()
 	s.f.tail.detach(s)
+	if s.sel != nil && s.sel.watch != nil {
+		s.f.watch.remove(s.sel.watch)
+	}
 	s.finish(err)
 }
 
@@ -36,6 +39,10 @@ func (s *session) writeLoop() error {
 	case err := <-s.readErr:
 		return err
 	case <-s.ctx.Done():
+		return errStop
+	}
+	if err := sub.sel.register(s.f.watch, s); err != nil {
+		s.killWithError(CloseOverloaded, err.Error()+"; retry later or on another replica", "unavailable")
 		return errStop
 	}
 	s.sel = sub.sel

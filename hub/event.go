@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/stix"
 	"github.com/jag-hub/jag/stix/pattern"
 )
 
@@ -46,27 +47,21 @@ func (e *Event) Marking() auth.Marking {
 	return auth.Marking{TLP: e.TLP, Recipients: e.Recipients, CreatedBy: e.CreatedBy}
 }
 
-// Observables returns the values the object's indicator pattern
-// references (none for other objects or other pattern languages). They
-// are computed once, on first use, from the stored bytes with the same
-// extraction the lookup index uses.
+// Observables returns the values the object names, with the extraction
+// the lookup index uses at ingest (observablesOf): the values an
+// indicator's STIX pattern references, or the value and hashes of a
+// cyber-observable object (SCO); none for other objects. Watchlists and
+// lookups therefore match the same objects. They are computed once, on
+// first use, from the stored bytes.
 func (e *Event) Observables() []pattern.Observable {
 	e.obsOnce.Do(func() {
-		if e.Type != "indicator" {
-			return
-		}
-		var ind struct {
-			Pattern     string `json:"pattern"`
-			PatternType string `json:"pattern_type"`
-		}
-		if json.Unmarshal(e.Object, &ind) != nil || ind.PatternType != "stix" {
-			return
-		}
-		p, err := pattern.Parse(ind.Pattern)
+		o, err := stix.DecodeObject(e.Object, stix.Limits{})
 		if err != nil {
-			return
+			return // stored bytes were decoded at ingest; never expected
 		}
-		e.obs = p.Observables()
+		for _, ob := range observablesOf(o) {
+			e.obs = append(e.obs, pattern.Observable{Kind: ob.Kind, Value: ob.Value, Path: ob.Path, Op: ob.Op})
+		}
 	})
 	return e.obs
 }

@@ -1,0 +1,245 @@
+package feeds
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/jag-hub/jag/stix/pattern"
+)
+
+// watchIndex holds every watchlist of a replica once: a term per distinct
+// normalised value (shared by every session that watches it), hashed for
+// exact values and parent domains, and a path-compressed binary trie per
+// address family for networks. Matching an event costs a few hash probes
+// and a trie walk per observable it names, plus one step per match;
+// neither the number of sessions nor the length of their watchlists
+// enters it. pattern.Match (the lookup rule) decides whether and how each
+// candidate matches: the structures only find candidates.
+//
+// Bounds: at most maxEntries (session, term) registrations and maxBytes
+// of watchlist text for the whole replica (ErrWatchCapacity beyond).
+type watchIndex struct {
+	maxEntries int
+	maxBytes   int64
+
+	mu      sync.RWMutex
+	terms   map[string]*term   // kind "\x00" normalised value
+	parent  map[string][]*term // parent domain → domain terms under it
+	nets    [2]*netNode        // IPv4, IPv6
+	entries int                // registrations
+	bytes   int64              // text charged
+	active  int                // registered watchers
+}
+
+// term is one distinct watched value and the sessions that watch it.
+type term struct {
+	query pattern.Observable
+	net   bool
+	subs  []*watcher
+}
+
+// termOverhead is the text charge of a registration beyond its bytes,
+// so that a budget in bytes also bounds lists of very short entries.
+const termOverhead = 64
+
+func newWatchIndex(maxEntries int, maxBytes int64) *watchIndex {
+	return &watchIndex{maxEntries: maxEntries, maxBytes: maxBytes, terms: map[string]*term{}, parent: map[string][]*term{}}
+}
+
+// add registers a watchlist and returns its watcher; ErrWatchCapacity when
+// the replica's budget would be exceeded (nothing is registered then).
+// Entries with the same normalised value count once.
+func (x *watchIndex) add(owner *session, values []watchValue) (*watcher, error) {
+	w := &watcher{idx: x, owner: owner}
+	var cost int64
+	for _, v := range values {
+		cost += int64(len(v.given)+len(v.query.Value)) + termOverhead
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.entries+len(values) > x.maxEntries || x.bytes+cost > x.maxBytes {
+		return nil, ErrWatchCapacity
+	}
+	mine := make(map[*term]struct{}, len(values))
+	for _, v := range values {
+		t := x.terms[v.key()]
+		if t == nil {
+			t = &term{query: v.query, net: v.isNet}
+			x.terms[v.key()] = t
+			switch {
+			case v.isNet:
+				netInsert(&x.nets[family(v.net.Addr())], v.net, t)
+			case v.query.Kind == "domain":
+				for _, p := range pattern.ParentDomains(v.query.Value) {
+					x.parent[p] = append(x.parent[p], t)
+				}
+			}
+		}
+		if _, dup := mine[t]; dup {
+			continue
+		}
+		mine[t] = struct{}{}
+		t.subs = append(t.subs, w)
+		w.terms = append(w.terms, t)
+		if v.given != v.query.Value {
+			if w.given == nil {
+				w.given = map[*term]string{}
+			}
+			w.given[t] = v.given
+		}
+	}
+	w.cost = cost
+	x.entries += len(w.terms)
+	x.bytes += cost
+	x.active++
+	return w, nil
+}
+
+// remove unregisters w; terms nobody watches any more leave the index.
+func (x *watchIndex) remove(w *watcher) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, t := range w.terms {
+		if i := slices.Index(t.subs, w); i >= 0 {
+			last := len(t.subs) - 1
+			t.subs[i] = t.subs[last]
+			t.subs[last] = nil
+			t.subs = t.subs[:last]
+		}
+		if len(t.subs) > 0 {
+			continue
+		}
+		t.subs = nil
+		delete(x.terms, t.query.Kind+"\x00"+t.query.Value)
+		switch {
+		case t.net:
+			p, _ := pattern.NetOf(t.query)
+			netDelete(&x.nets[family(p.Addr())], p)
+		case t.query.Kind == "domain":
+			for _, p := range pattern.ParentDomains(t.query.Value) {
+				list := slices.DeleteFunc(x.parent[p], func(o *term) bool { return o == t })
+				if len(list) == 0 {
+					delete(x.parent, p)
+				} else {
+					x.parent[p] = list
+				}
+			}
+		}
+	}
+	x.entries -= len(w.terms)
+	x.bytes -= w.cost
+	x.active--
+	w.terms, w.given = nil, nil
+}
+
+// empty reports whether no watchlist is registered.
+func (x *watchIndex) empty() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.active == 0
+}
+
+// usage returns the registrations and text bytes in use.
+func (x *watchIndex) usage() (entries int, bytes int64) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.entries, x.bytes
+}
+
+// hashQueryKinds maps an indexed digest kind to the watched kinds that
+// match it (the inverse of pattern.HashKinds): a 64-hex watch entry
+// classifies as sha256 and matches sha256 and sha3-256 observables.
+var hashQueryKinds = func() map[string][]string {
+	m := map[string][]string{}
+	for _, k := range []string{"md5", "sha1", "sha256", "sha512"} {
+		for _, indexed := range pattern.HashKinds(k) {
+			m[indexed] = append(m[indexed], k)
+		}
+	}
+	return m
+}()
+
+// candidates calls visit with every term that may match o and how it
+// matches (pattern.Match decides). x.mu is held for reading.
+func (x *watchIndex) candidates(o pattern.Observable, visit func(t *term, how string)) {
+	check := func(t *term) {
+		if how, ok := pattern.Match(t.query, o); ok {
+			visit(t, how)
+		}
+	}
+	if p, ok := pattern.NetOf(o); ok {
+		netSearch(x.nets[family(p.Addr())], p, func(n *netNode) {
+			if how, ok := pattern.MatchNet(n.prefix, p); ok {
+				visit(n.term, how)
+			}
+		})
+		return
+	}
+	if kinds, ok := hashQueryKinds[o.Kind]; ok {
+		for _, k := range kinds {
+			if t := x.terms[k+"\x00"+o.Value]; t != nil {
+				check(t)
+			}
+		}
+		return
+	}
+	if t := x.terms[o.Kind+"\x00"+o.Value]; t != nil {
+		check(t)
+	}
+	if o.Kind == "domain" {
+		for _, t := range x.parent[o.Value] {
+			check(t)
+		}
+	}
+}
+
+// matchEvent returns, for every watcher some observable of obs matches,
+// the matches (at most MaxMatchesPerEvent each, the first ones in the
+// order of obs), in the order the watchers were first matched.
+func (x *watchIndex) matchEvent(obs []pattern.Observable) (order []*watcher, matches map[*watcher][]Match) {
+	if len(obs) == 0 {
+		return nil, nil
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for _, o := range obs {
+		x.candidates(o, func(t *term, how string) {
+			for _, w := range t.subs {
+				if matches == nil {
+					matches = map[*watcher][]Match{}
+				}
+				ms, seen := matches[w]
+				if !seen {
+					order = append(order, w)
+				}
+				if len(ms) < MaxMatchesPerEvent {
+					matches[w] = append(ms, newMatch(w.value(t), how, o))
+				}
+			}
+		})
+	}
+	return order, matches
+}
+
+// matchFor returns w's matches among obs (at most MaxMatchesPerEvent): the
+// same rule as matchEvent, for one session replaying events.
+func (x *watchIndex) matchFor(w *watcher, obs []pattern.Observable) []Match {
+	if len(obs) == 0 {
+		return nil
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []Match
+	for _, o := range obs {
+		x.candidates(o, func(t *term, how string) {
+			if len(out) < MaxMatchesPerEvent && slices.Contains(t.subs, w) {
+				out = append(out, newMatch(w.value(t), how, o))
+			}
+		})
+	}
+	return out
+}
+
+func newMatch(value, how string, o pattern.Observable) Match {
+	return Match{Value: value, Match: how, Observable: MatchObservable{Kind: o.Kind, Value: o.Value, Path: o.Path, Op: o.Op}}
+}
