@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -126,7 +127,9 @@ func (f *Feed) Shutdown(ctx context.Context) error {
 
 // ServeHTTP is GET /v1/feed. The hub's middleware has authenticated the
 // request (bearer header, or the "bearer.<token>" subprotocol); the
-// checks here run before the upgrade, so failures are plain HTTP answers.
+// checks here run before the upgrade, so failures are plain HTTP answers:
+// 401/403 for the token and the Origin, 400 for a client that does not
+// offer the jag.v1 subprotocol, 503 while draining.
 func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, ok := auth.FromContext(r.Context())
 	switch {
@@ -142,6 +145,11 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refuse(w, r, hub.CodeForbidden, "origin not allowed")
 			return
 		}
+	}
+	if !slices.Contains(websocket.Subprotocols(r), Subprotocol) {
+		// A client that does not speak jag.v1 must not be upgraded into it.
+		refuse(w, r, hub.CodeBadRequest, "the feed requires the websocket subprotocol "+Subprotocol+" (Sec-WebSocket-Protocol)")
+		return
 	}
 	f.mu.Lock()
 	draining, full := f.draining, len(f.sessions) >= f.cfg.MaxSessions

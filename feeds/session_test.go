@@ -145,7 +145,9 @@ func TestBeforeUpgrade(t *testing.T) {
 		{"BadToken", http.Header{"Authorization": {"Bearer nope"}}, nil, http.StatusUnauthorized},
 		{"NoReadScope", http.Header{"Authorization": {"Bearer no-read"}}, nil, http.StatusForbidden},
 		{"OriginNotAllowed", http.Header{"Authorization": {"Bearer member-a"}, "Origin": {"https://evil.example"}}, nil, http.StatusForbidden},
-		{"OriginAllowed", http.Header{"Authorization": {"Bearer member-a"}, "Origin": {"https://SOC.example.org"}}, nil, http.StatusSwitchingProtocols},
+		{"OriginAllowed", http.Header{"Authorization": {"Bearer member-a"}, "Origin": {"https://SOC.example.org"}}, []string{Subprotocol}, http.StatusSwitchingProtocols},
+		{"NoSubprotocol", http.Header{"Authorization": {"Bearer member-a"}}, nil, http.StatusBadRequest},
+		{"OtherSubprotocol", http.Header{"Authorization": {"Bearer member-a"}}, []string{"chat"}, http.StatusBadRequest},
 		{"SubprotocolToken", nil, []string{Subprotocol, "bearer.member-a"}, http.StatusSwitchingProtocols},
 		{"SubprotocolBadToken", nil, []string{Subprotocol, "bearer.nope"}, http.StatusUnauthorized},
 	} {
