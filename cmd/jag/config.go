@@ -75,6 +75,10 @@ var serveRules = map[string]rule{
 	"feed-poll-interval": {name: "duration", format: durationFormat, min: int64(10 * time.Millisecond), why: "must be at least 10ms"},
 	"public-access":      {format: "true or false"},
 	"default-tlp":        {format: "one of clear, green, amber, amber+strict or red"},
+
+	"feed-max-watch-entries": atLeastOne,
+	"feed-max-watch-bytes":   {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
+	"feed-ring-bytes":        {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
 }
 
 // guardFlags makes every flag of fs named in rules refuse a malformed or

@@ -21,6 +21,10 @@ type feedConfig struct {
 	queueSize   int
 	maxSessions int
 	poll        time.Duration
+
+	maxWatchEntries int
+	maxWatchBytes   int64
+	ringBytes       int64
 }
 
 func (c *feedConfig) register(fs *flag.FlagSet, e *env) {
@@ -30,6 +34,9 @@ func (c *feedConfig) register(fs *flag.FlagSet, e *env) {
 	fs.IntVar(&c.queueSize, "feed-queue-size", feeds.DefaultQueueSize, "events buffered per feed session before it is closed as a slow consumer (env JAG_FEED_QUEUE_SIZE)")
 	fs.IntVar(&c.maxSessions, "feed-max-sessions", feeds.DefaultMaxSessions, "feed sessions per replica (env JAG_FEED_MAX_SESSIONS)")
 	fs.DurationVar(&c.poll, "feed-poll-interval", feeds.DefaultPollInterval, "how often the feed polls the event log without a wake-up (env JAG_FEED_POLL_INTERVAL)")
+	fs.IntVar(&c.maxWatchEntries, "feed-max-watch-entries", feeds.DefaultMaxWatchEntries, "watchlist entries of all feed sessions of a replica together; a session beyond is closed 1013 (env JAG_FEED_MAX_WATCH_ENTRIES)")
+	fs.Int64Var(&c.maxWatchBytes, "feed-max-watch-bytes", feeds.DefaultMaxWatchBytes, "watchlist text of all feed sessions of a replica together, 64 bytes counted per entry besides its text (env JAG_FEED_MAX_WATCH_BYTES)")
+	fs.Int64Var(&c.ringBytes, "feed-ring-bytes", feeds.DefaultRingBytes, "memory for the recent events a replica keeps for reconnecting cursors (env JAG_FEED_RING_BYTES)")
 }
 
 // feedEnv maps the feed's typed flags to their environment variables.
@@ -38,6 +45,10 @@ var feedEnv = map[string]string{
 	"feed-queue-size":    "JAG_FEED_QUEUE_SIZE",
 	"feed-max-sessions":  "JAG_FEED_MAX_SESSIONS",
 	"feed-poll-interval": "JAG_FEED_POLL_INTERVAL",
+
+	"feed-max-watch-entries": "JAG_FEED_MAX_WATCH_ENTRIES",
+	"feed-max-watch-bytes":   "JAG_FEED_MAX_WATCH_BYTES",
+	"feed-ring-bytes":        "JAG_FEED_RING_BYTES",
 }
 
 // feedRunner is the running feed of one replica: the tailer, its LISTEN
@@ -69,6 +80,10 @@ func startFeed(c feedConfig, db *postgres.DB, dsn string, log zerolog.Logger, re
 		QueueSize:      c.queueSize,
 		MaxSessions:    c.maxSessions,
 		PollInterval:   c.poll,
+
+		MaxWatchEntries: c.maxWatchEntries,
+		MaxWatchBytes:   c.maxWatchBytes,
+		RingBytes:       c.ringBytes,
 	}, feeds.Deps{Source: db, Revocations: db, Wakeup: l, Log: log, Registry: reg})
 	if err != nil {
 		_ = l.Close()
