@@ -149,4 +149,8 @@ type Deps struct {
 	Log         zerolog.Logger
 	Registry    prometheus.Registerer // nil: metrics are not registered
 	Now         func() time.Time      // nil: time.Now
+	// CursorKey seals cursors (CursorKeySize bytes, the same on every
+	// replica; see CursorCodec). nil gives plain cursors that count
+	// every event of the log: for tests only, `jag serve` always sets it.
+	CursorKey []byte
 }

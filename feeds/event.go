@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 
+	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
 )
 
@@ -10,7 +11,7 @@ import (
 // by every session of the replica.
 type event struct {
 	*hub.Event
-	frames frames
+	frames [2]frames // as announced (Kind), and as KindCreated (see kindFor)
 }
 
 // size estimates the memory an event holds once delivered: the stored
@@ -33,15 +34,44 @@ type page struct {
 	purgedThrough int64
 }
 
-// readEvents reads up to limit events after position after from src.
+// readEvents reads up to limit events after position after from src,
+// with the markings of their earlier versions when src keeps them.
 func readEvents(ctx context.Context, src hub.EventSource, after int64, limit int) (page, error) {
 	p, err := src.EventsAfter(ctx, after, limit)
 	if err != nil {
 		return page{}, err
+	}
+	if h, ok := src.(hub.EventHistory); ok {
+		if err := h.EarlierMarkings(ctx, p.Events); err != nil {
+			return page{}, err
+		}
 	}
 	out := page{events: make([]*event, len(p.Events)), purgedThrough: p.PurgedThrough}
 	for i, e := range p.Events {
 		out.events[i] = &event{Event: e}
 	}
 	return out, nil
+}
+
+// kindFor is the event kind as viewer p sees it: an update of an object
+// none of whose earlier versions p may see is, for p, its creation.
+// Without the earlier versions' markings (a source without
+// hub.EventHistory) only the creating org's members, who see every
+// version, are told of an update.
+func kindFor(p *auth.Principal, ev *event) string {
+	if ev.Kind != hub.KindUpdated {
+		return ev.Kind
+	}
+	if !ev.EarlierKnown {
+		if p != nil && p.Tier == auth.TierMember && p.Org != "" && p.Org == ev.CreatedBy {
+			return hub.KindUpdated
+		}
+		return hub.KindCreated
+	}
+	for _, m := range ev.Earlier {
+		if auth.Visible(p, m) {
+			return hub.KindUpdated
+		}
+	}
+	return hub.KindCreated
 }

@@ -37,6 +37,7 @@ type Feed struct {
 	metrics     *metrics
 	tail        *tailer
 	watch       *watchIndex
+	cursors     *CursorCodec
 	upgrader    websocket.Upgrader
 	origins     map[string]struct{}
 
@@ -51,6 +52,10 @@ func New(cfg Config, d Deps) (*Feed, error) {
 	if d.Source == nil || d.Revocations == nil {
 		return nil, errors.New("new feed: a source and a revocation store are required")
 	}
+	cursors, err := NewCursorCodec(d.CursorKey)
+	if err != nil {
+		return nil, fmt.Errorf("new feed: %w", err)
+	}
 	f := &Feed{
 		cfg:         cfg.withDefaults(),
 		src:         d.Source,
@@ -61,6 +66,7 @@ func New(cfg Config, d Deps) (*Feed, error) {
 		metrics:     newMetrics(d.Registry),
 		origins:     map[string]struct{}{},
 		sessions:    map[*session]struct{}{},
+		cursors:     cursors,
 	}
 	if f.now == nil {
 		f.now = time.Now
@@ -146,17 +152,17 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !slices.Contains(websocket.Subprotocols(r), Subprotocol) {
-		// A client that does not speak jag.v1 must not be upgraded into it.
-		refuse(w, r, hub.CodeBadRequest, "the feed requires the websocket subprotocol "+Subprotocol+" (Sec-WebSocket-Protocol)")
-		return
-	}
 	f.mu.Lock()
 	draining, full := f.draining, len(f.sessions) >= f.cfg.MaxSessions
 	f.mu.Unlock()
 	if draining {
 		w.Header().Set("Retry-After", "1")
 		refuse(w, r, hub.CodeUnavailable, "the server is draining")
+		return
+	}
+	if !slices.Contains(websocket.Subprotocols(r), Subprotocol) {
+		// A client that does not speak jag.v1 must not be upgraded into it.
+		refuse(w, r, hub.CodeBadRequest, "the feed requires the websocket subprotocol "+Subprotocol+" (Sec-WebSocket-Protocol)")
 		return
 	}
 	conn, err := f.upgrader.Upgrade(hijacker{w}, r, nil)

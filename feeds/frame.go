@@ -44,12 +44,17 @@ type frames struct {
 	err      error
 }
 
-// encode returns the event's shared encoding.
-func (e *event) encode() (*frames, error) {
-	f := &e.frames
+// encode returns the event's shared encoding announcing it as kind (its
+// Kind, or hub.KindCreated for a viewer who saw no earlier version),
+// with its cursor sealed by c.
+func (e *event) encode(c *CursorCodec, kind string) (*frames, error) {
+	f := &e.frames[0]
+	if kind != e.Kind {
+		f = &e.frames[1]
+	}
 	f.once.Do(func() {
 		head, err := json.Marshal(eventHead{
-			Op: "event", Cursor: EncodeCursor(e.Seq), Event: e.Kind, Org: e.Org,
+			Op: "event", Cursor: c.Encode(e.Seq), Event: kind, Org: e.Org,
 			Received: e.Received.UTC().Format(time.RFC3339Nano),
 		})
 		if err != nil {

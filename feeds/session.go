@@ -170,7 +170,7 @@ func (s *session) read() {
 			continue
 		}
 		first = false
-		sub, err := parseSubscribe(data)
+		sub, err := parseSubscribe(data, s.f.cursors)
 		if err != nil {
 			code := "bad_request"
 			if errors.Is(err, errWatchTooLarge) {
@@ -183,8 +183,8 @@ func (s *session) read() {
 	}
 }
 
-// parseSubscribe checks a subscribe message.
-func parseSubscribe(data []byte) (subscription, error) {
+// parseSubscribe checks a subscribe message; codec reads its cursor.
+func parseSubscribe(data []byte, codec *CursorCodec) (subscription, error) {
 	var m subscribeMsg
 	if err := decodeStrict(data, &m); err != nil {
 		return subscription{}, fmt.Errorf("subscribe message: %w", err)
@@ -194,7 +194,7 @@ func parseSubscribe(data []byte) (subscription, error) {
 	}
 	var sub subscription
 	if m.Cursor != nil && *m.Cursor != "" {
-		seq, err := DecodeCursor(*m.Cursor)
+		seq, err := codec.Decode(*m.Cursor)
 		if err != nil {
 			return subscription{}, err
 		}

@@ -430,7 +430,8 @@ func TestManyClientsConcurrently(t *testing.T) {
 			defer clients.Done()
 			token := []string{"member-a", "member-b", "community"}[i%3]
 			hdr := http.Header{"Authorization": {"Bearer " + token}}
-			conn, _, err := websocket.DefaultDialer.Dial(h.url, hdr)
+			d := websocket.Dialer{Subprotocols: []string{Subprotocol}, HandshakeTimeout: 5 * time.Second}
+			conn, _, err := d.Dial(h.url, hdr)
 			if err != nil {
 				t.Error(err)
 				return

@@ -65,7 +65,7 @@ func (s *session) writeLoop() error {
 			return errStop
 		}
 		s.written = pos
-		if err := s.writeJSON(subscribedMsg{Op: "subscribed", Cursor: EncodeCursor(pos)}); err != nil {
+		if err := s.writeJSON(subscribedMsg{Op: "subscribed", Cursor: s.f.cursors.Encode(pos)}); err != nil {
 			return err
 		}
 		return s.live(t)
@@ -118,7 +118,7 @@ func (s *session) replay(t *timers, pos int64) error {
 		return err
 	}
 	s.written = pos
-	if err := s.writeJSON(subscribedMsg{Op: "subscribed", Cursor: EncodeCursor(pos)}); err != nil {
+	if err := s.writeJSON(subscribedMsg{Op: "subscribed", Cursor: s.f.cursors.Encode(pos)}); err != nil {
 		return err
 	}
 	for {
@@ -239,7 +239,7 @@ func (s *session) writeEvent(it item) error {
 		s.written = max(s.written, it.ev.Seq)
 		return nil
 	}
-	fr, err := it.ev.encode()
+	fr, err := it.ev.encode(s.f.cursors, kindFor(s.p, it.ev))
 	if err != nil {
 		s.f.log.Error().Err(err).Int64("seq", it.ev.Seq).Msg("feed: cannot encode event")
 		s.killWithError(CloseInternal, "internal error", "internal")
@@ -280,7 +280,7 @@ func (s *session) heartbeat() error {
 		s.kill(CloseTokenExpired, "token revoked")
 		return errStop
 	}
-	return s.writeJSON(heartbeatMsg{Op: "heartbeat", Cursor: EncodeCursor(s.cursor())})
+	return s.writeJSON(heartbeatMsg{Op: "heartbeat", Cursor: s.f.cursors.Encode(s.cursor())})
 }
 
 func (s *session) ping() error {

@@ -38,6 +38,15 @@ type Event struct {
 	Confidence *int // nil when absent
 	Labels     []string
 
+	// Earlier are the distinct markings of the object's versions stored
+	// before this one, filled for KindUpdated events by an EventHistory
+	// (EarlierKnown then true). The feed announces an update as
+	// KindCreated to a viewer who may see none of them: an earlier
+	// version it could not see must not be revealed by the word
+	// "updated".
+	Earlier      []auth.Marking
+	EarlierKnown bool
+
 	obsOnce sync.Once
 	obs     []pattern.Observable
 }
@@ -99,6 +108,14 @@ type EventSource interface {
 	// PurgeEvents deletes the longest prefix of the log whose events were
 	// received before cutoff and returns how many it deleted.
 	PurgeEvents(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// EventHistory is the optional side of an EventSource that fills
+// Event.Earlier for the KindUpdated events of a page (one query for the
+// page). Without it the feed announces every update as KindCreated except
+// to the members of the creating org, who see every version.
+type EventHistory interface {
+	EarlierMarkings(ctx context.Context, events []*Event) error
 }
 
 // Wakeup delivers a hint that new events may have been committed (the

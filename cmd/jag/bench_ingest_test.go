@@ -192,6 +192,7 @@ func ingestEndToEnd(b *testing.B, subscribed bool) {
 // session's queue.
 type benchSubscriber struct {
 	base, token string
+	cursors     *feeds.CursorCodec // the hub's (cursors are sealed)
 	events      atomic.Int64 // distinct events, in cursor order
 	reconnects  atomic.Int64
 	received    chan struct{} // a wake-up for await
@@ -211,7 +212,7 @@ func newBenchSubscriber(b *testing.B, db *postgres.DB, base, token string) *benc
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := &benchSubscriber{base: base, token: token, received: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &benchSubscriber{base: base, token: token, cursors: hubCursors(b, db), received: make(chan struct{}, 1), done: make(chan struct{})}
 	subscribed := make(chan struct{})
 	go s.run(head, subscribed)
 	select {
@@ -232,7 +233,7 @@ func (s *benchSubscriber) run(cursor int64, subscribed chan struct{}) {
 	buf := make([]byte, 0, 4<<10)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		conn, err := feedDial(ctx, s.base, s.token, feeds.EncodeCursor(cursor))
+		conn, err := feedDial(ctx, s.base, s.token, s.cursors.Encode(cursor))
 		cancel()
 		if err != nil {
 			s.err = err
@@ -257,7 +258,7 @@ func (s *benchSubscriber) run(cursor int64, subscribed chan struct{}) {
 				once.Do(func() { close(subscribed) })
 			case bytes.HasPrefix(buf, []byte(`{"op":"event"`)):
 				var seq int64
-				if seq, err = eventSeq(buf); err == nil && seq > cursor {
+				if seq, err = eventSeq(s.cursors, buf); err == nil && seq > cursor {
 					cursor = seq
 					s.events.Add(1)
 					select {
@@ -277,13 +278,13 @@ func (s *benchSubscriber) run(cursor int64, subscribed chan struct{}) {
 }
 
 // eventSeq returns the log position of an event message's cursor.
-func eventSeq(msg []byte) (int64, error) {
+func eventSeq(cursors *feeds.CursorCodec, msg []byte) (int64, error) {
 	_, rest, ok := bytes.Cut(msg, []byte(`"cursor":"`))
 	c, _, ok2 := bytes.Cut(rest, []byte(`"`))
 	if !ok || !ok2 {
 		return 0, fmt.Errorf("event without cursor: %.200s", msg)
 	}
-	return feeds.DecodeCursor(string(c))
+	return cursors.Decode(string(c))
 }
 
 // await fails unless want events arrive, with no pause over 30 s.

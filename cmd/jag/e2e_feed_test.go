@@ -95,6 +95,7 @@ func TestFeedThreeReplicas(t *testing.T) {
 	delayCommits(t, w, 30)
 	flags := []string{"--feed-poll-interval", "250ms"}
 	rs := &replicas{procs: startReplicas(t, 3, url, flags...)}
+	cursors := hubCursors(t, w.db) // every replica seals cursors with the same key
 
 	const (
 		subscribers = 6
@@ -150,7 +151,7 @@ func TestFeedThreeReplicas(t *testing.T) {
 					if m.Op != "event" {
 						continue
 					}
-					seq, err := feeds.DecodeCursor(m.Cursor)
+					seq, err := cursors.Decode(m.Cursor)
 					if err != nil {
 						t.Errorf("subscriber %d: %v", i, err)
 						conn.Close()

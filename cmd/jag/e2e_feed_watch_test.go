@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/jag-hub/jag/feeds"
+	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 )
 
@@ -261,4 +263,20 @@ func TestFeedWatchlistBounds(t *testing.T) {
 	if m := next(t, plain, 15*time.Second); m.Op != "event" {
 		t.Fatalf("plain session: %+v", m)
 	}
+}
+
+// hubCursors is the cursor codec of the hub whose database is db, derived
+// as `jag serve` derives it (cursors are sealed; tests open them to check
+// positions).
+func hubCursors(t testing.TB, db *postgres.DB) *feeds.CursorCodec {
+	t.Helper()
+	key, err := (&authConfig{}).cursorKey(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := feeds.NewCursorCodec(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -203,8 +203,13 @@ func (g *golden) normalise(s string) string {
 		return "<TIME>"
 	})
 	s = reNext.ReplaceAllString(s, "${1}<CURSOR>")
+	s = reFeedCursor.ReplaceAllString(s, "${1}<FEED-CURSOR>${2}") // sealed: random nonce
 	return reBackoff.ReplaceAllString(s, "reconnecting in <PAUSE>")
 }
+
+// reFeedCursor is a sealed feed cursor (feeds.CursorCodec: version byte 2,
+// so base64url "A…", 50 characters).
+var reFeedCursor = regexp.MustCompile(`(^|[^A-Za-z0-9_-])A[A-Za-z0-9_-]{49}([^A-Za-z0-9_-]|$)`)
 
 // transcript is what one command printed, in the golden files' form.
 func transcript(args []string, code int, stdout, stderr string) string {

@@ -128,6 +128,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("token authority: %w", err)
 	}
+	if m.cfg.feed.cursorKey, err = m.cfg.auth.cursorKey(ctx, m.db.DB); err != nil {
+		return fmt.Errorf("feed cursor key: %w", err)
+	}
 	if m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg); err != nil {
 		return fmt.Errorf("start feed: %w", err)
 	}

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -25,6 +30,8 @@ type feedConfig struct {
 	maxWatchEntries int
 	maxWatchBytes   int64
 	ringBytes       int64
+
+	cursorKey []byte // set by serve from the hub's keys (cursorKey)
 }
 
 func (c *feedConfig) register(fs *flag.FlagSet, e *env) {
@@ -84,7 +91,7 @@ func startFeed(c feedConfig, db *postgres.DB, dsn string, log zerolog.Logger, re
 		MaxWatchEntries: c.maxWatchEntries,
 		MaxWatchBytes:   c.maxWatchBytes,
 		RingBytes:       c.ringBytes,
-	}, feeds.Deps{Source: db, Revocations: db, Wakeup: l, Log: log, Registry: reg})
+	}, feeds.Deps{Source: db, Revocations: db, Wakeup: l, Log: log, Registry: reg, CursorKey: c.cursorKey})
 	if err != nil {
 		_ = l.Close()
 		return nil, err
@@ -110,6 +117,39 @@ func (r *feedRunner) stop() error {
 		return fmt.Errorf("stop feed: %w", err)
 	}
 	return nil
+}
+
+// cursorKey derives the key that seals feed cursors (feeds.CursorCodec)
+// from the hub's key material, so every replica — sharing the keys through
+// the database or the same --hub-key-files — seals and opens the same
+// cursors: HKDF-SHA256 over the PKCS #8 form of the last key of the hub's
+// list (the oldest, which stays while newer keys are added, so cursors
+// outlive key rotations). Removing that key invalidates saved cursors
+// (clients then get ErrBadCursor, 1008, and resubscribe).
+func (c *authConfig) cursorKey(ctx context.Context, db *postgres.DB) ([]byte, error) {
+	var last *jose.JSONWebKey
+	if c.hubKeyFiles != "" {
+		paths := strings.Split(c.hubKeyFiles, ",")
+		k, err := readPrivateKey(strings.TrimSpace(paths[len(paths)-1]))
+		if err != nil {
+			return nil, err
+		}
+		last = k
+	} else {
+		keys, err := db.HubKeys(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) == 0 {
+			return nil, errors.New("the hub has no key yet")
+		}
+		last = &keys[len(keys)-1].Private
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(last.Key)
+	if err != nil {
+		return nil, fmt.Errorf("hub key %q: %w", last.KeyID, err)
+	}
+	return hkdf.Key(sha256.New, der, nil, "jag feed cursor key v2", feeds.CursorKeySize)
 }
 
 // dsn is the connection string of the database d was opened with.
