@@ -193,7 +193,7 @@ func ingestEndToEnd(b *testing.B, subscribed bool) {
 type benchSubscriber struct {
 	base, token string
 	cursors     *feeds.CursorCodec // the hub's (cursors are sealed)
-	events      atomic.Int64 // distinct events, in cursor order
+	events      atomic.Int64       // distinct events, in cursor order
 	reconnects  atomic.Int64
 	received    chan struct{} // a wake-up for await
 	done        chan struct{}
