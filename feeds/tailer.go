@@ -35,6 +35,11 @@ type tailer struct {
 	subs      map[*session]struct{}
 	users     int  // sessions of the feed, attached or not yet
 	down      bool // stopped: no more attachments
+
+	// matches feeds the matcher goroutine (matchLoop) while run runs;
+	// nil otherwise. Only the tailer's goroutine sends.
+	matches chan matchJob
+	runCtx  context.Context
 }
 
 func newTailer(f *Feed) *tailer {
@@ -45,6 +50,8 @@ func newTailer(f *Feed) *tailer {
 // committed before the replica started is reached through cursors.
 func (t *tailer) run(ctx context.Context) {
 	cfg := t.f.cfg
+	t.runCtx, t.matches = ctx, make(chan matchJob, matchBacklog)
+	go t.matchLoop(ctx)
 	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
 	for {
 		head, purged, err := t.f.src.EventHead(ctx)
@@ -169,13 +176,15 @@ func (t *tailer) leave() {
 // full is closed 4408 and detached; nobody else waits for it.
 //
 // Only the ring and the list of attached sessions are touched under t.mu;
-// the matching runs after it, so attachments and catch-ups never wait for
-// it. Sessions attached in the critical section below receive the whole
+// the offers run after it, so attachments and catch-ups never wait for
+// them. Sessions attached in the critical section below receive the whole
 // batch through offer; a session attaching after it finds the batch in the
 // ring and its position (last) past it, so offer skips what it holds.
-// Watchlists are matched once per event through the shared index, which
-// names the sessions an event concerns: a session without a watchlist is
-// offered the batch, one with a watchlist only its matched events.
+// Sessions without a watchlist are offered the batch at once; those with
+// one get their matched events from the matcher goroutine (matchLoop),
+// which matches each event once through the shared index, in batch order,
+// so a heavy watchlist workload delays neither the tailer nor the other
+// sessions.
 func (t *tailer) publish(batch []*event) {
 	if len(batch) == 0 {
 		return
@@ -193,22 +202,73 @@ func (t *tailer) publish(batch []*event) {
 	}
 	t.mu.Unlock()
 
-	var routed map[*session][]item
-	if !t.f.watch.empty() {
-		routed = route(t.f.watch, batch)
-	}
+	var watching []*session
 	var slow []*session
 	for _, s := range subs {
-		var ok bool
-		if s.sel.watches() {
-			ok = s.offerItems(routed[s], last)
-		} else {
-			ok = s.offer(batch)
-		}
-		if !ok {
+		switch {
+		case s.sel.watches():
+			watching = append(watching, s)
+		case !s.offer(batch):
 			slow = append(slow, s)
 		}
 	}
+	t.dropSlow(slow)
+	if len(watching) == 0 {
+		return
+	}
+	job := matchJob{batch: batch, subs: watching, last: last}
+	if t.matches == nil { // not running (tests driving publish directly)
+		t.match(job)
+		return
+	}
+	select {
+	case t.matches <- job:
+	case <-t.runCtx.Done():
+	}
+}
+
+// matchBacklog is how many batches the matcher may be behind the tailer
+// before the tailer waits for it.
+const matchBacklog = 64
+
+// matchJob is a published batch for the sessions with a watchlist that
+// were attached when it was published.
+type matchJob struct {
+	batch []*event
+	subs  []*session
+	last  int64
+}
+
+// matchLoop matches published batches against the watchlists, in order,
+// until ctx ends: watchlist matching never holds up the tailer, nor the
+// delivery to sessions without a watchlist.
+func (t *tailer) matchLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case job := <-t.matches:
+			t.match(job)
+		}
+	}
+}
+
+// match offers a batch to the watching sessions of job: the index names
+// the sessions each event concerns, so the work follows the matches, not
+// the number of sessions or the length of their watchlists.
+func (t *tailer) match(job matchJob) {
+	routed := route(t.f.watch, job.batch)
+	var slow []*session
+	for _, s := range job.subs {
+		if !s.offerItems(routed[s], job.last) {
+			slow = append(slow, s)
+		}
+	}
+	t.dropSlow(slow)
+}
+
+// dropSlow detaches and closes (4408) the sessions whose queue overflowed.
+func (t *tailer) dropSlow(slow []*session) {
 	if len(slow) == 0 {
 		return
 	}
