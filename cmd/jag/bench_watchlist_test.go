@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/feeds"
+	"github.com/jag-hub/jag/hub/postgres/pgtest"
+)
+
+// BenchmarkFeedWatchlists is issue 10 finding 4 against a real `jag serve`
+// at its default configuration: 1,000 sessions each watch 4,096 distinct
+// entries (2,000 addresses, 48 /28 networks and 2,048 domains, all
+// different across sessions: nothing is shared, the index's worst case)
+// while one iteration submits a bundle of 100 indicators naming 1,000
+// addresses each (100,000 observables; about 16 % of them fall inside
+// some watched entry, so each indicator alerts about 165 sessions).
+// Meanwhile two probes receive a small indicator every 100 ms: one
+// subscriber without a watchlist (a label filter: the unrelated
+// subscriber) and one watching the probes' domain. It reports the
+// probes' latency from commit (the hub's 201) to client at p50 and p99,
+// and from the hub's receipt (which adds ingest queueing behind the big
+// bundles on the same two cores), the watch deliveries per bundle, the
+// sessions dropped, and the hub's resident memory with the watchlists
+// registered (before the bundles) and at its peak.
+func BenchmarkFeedWatchlists(b *testing.B) {
+	sessions := 1000
+	if v, err := strconv.Atoi(os.Getenv("JAG_BENCH_WATCH_SESSIONS")); err == nil && v > 0 {
+		sessions = v
+	}
+	const (
+		entries    = feeds.MaxFilterValues
+		indicators = 100
+		addrs      = 1000
+	)
+	url := pgtest.URL(b)
+	w := newIngestWorld(b, url)
+	p := startServe(b, url, "--log-level", "warn")
+	r := rand.New(rand.NewPCG(4, 10))
+	randAddr := func() string { return fmt.Sprintf("10.%d.%d.%d", r.IntN(256), r.IntN(256), r.IntN(256)) }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		wg         sync.WaitGroup
+		delivered  atomic.Int64
+		dropped    atomic.Int64
+		conns      []*websocket.Conn
+		subscribed = make(chan struct{}, sessions+2)
+	)
+	read := func(conn *websocket.Conn, onEvent func(data []byte, at time.Time)) {
+		defer wg.Done()
+		buf := make([]byte, 0, 64<<10)
+		for {
+			_, rd, err := conn.NextReader()
+			if err == nil {
+				buf, err = readInto(buf[:0], rd)
+			}
+			now := time.Now()
+			if err != nil {
+				if ctx.Err() == nil {
+					dropped.Add(1)
+				}
+				return
+			}
+			switch {
+			case bytes.HasPrefix(buf, []byte(`{"op":"subscribed"`)):
+				subscribed <- struct{}{}
+			case bytes.HasPrefix(buf, []byte(`{"op":"event"`)):
+				onEvent(buf, now)
+
+			case bytes.HasPrefix(buf, []byte(`{"op":"error"`)):
+				b.Errorf("session refused: %s", buf)
+			}
+		}
+	}
+	open := func(token string, filter map[string]any, onEvent func([]byte, time.Time)) {
+		d := websocket.Dialer{Subprotocols: []string{feeds.Subprotocol}, HandshakeTimeout: time.Minute}
+		conn, _, err := d.DialContext(ctx, "ws"+strings.TrimPrefix(p.URL, "http")+"/v1/feed", http.Header{"Authorization": {"Bearer " + token}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := conn.WriteJSON(map[string]any{"op": "subscribe", "filter": filter}); err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, conn)
+		wg.Add(1)
+		go read(conn, onEvent)
+	}
+
+	reader := w.tokens["a-read"]
+	for i := range sessions {
+		list := make([]string, 0, entries)
+		for range 2000 {
+			list = append(list, randAddr())
+		}
+		for range 48 {
+			list = append(list, fmt.Sprintf("10.%d.%d.%d/28", r.IntN(256), r.IntN(256), r.IntN(16)*16))
+		}
+		for j := len(list); j < entries; j++ {
+			list = append(list, fmt.Sprintf("h%d-%x.s%d.watch.example", j, r.Uint32(), i))
+		}
+		open(reader, map[string]any{"observables": list}, func([]byte, time.Time) { delivered.Add(1) })
+	}
+	// A probe's latency runs from the hub's answer to its submission (the
+	// commit: what follows is the feed's doing) to the client; a delivery
+	// may even precede the answer (latency 0). The hub's receipt time,
+	// before verification and commit, gives the end-to-end figure.
+	var mu sync.Mutex
+	acked := map[string]time.Time{}
+	type arrival struct {
+		probe    string
+		at, recv time.Time
+	}
+	var plainArr, watchArr []arrival
+	probe := func(arr *[]arrival) func([]byte, time.Time) {
+		return func(data []byte, at time.Time) {
+			_, rest, ok := bytes.Cut(data, []byte("http://probe.example/"))
+			n, _, ok2 := bytes.Cut(rest, []byte("'"))
+			recv, ok3 := receivedAt(data)
+			if ok && ok2 && ok3 {
+				mu.Lock()
+				*arr = append(*arr, arrival{string(n), at, recv})
+				mu.Unlock()
+			}
+		}
+	}
+	open(reader, map[string]any{"labels": []string{"probe"}}, probe(&plainArr))
+	open(reader, map[string]any{"observables": []string{"probe.example"}}, probe(&watchArr))
+	for range sessions + 2 {
+		select {
+		case <-subscribed:
+		case <-time.After(5 * time.Minute):
+			b.Fatal("sessions did not subscribe")
+		}
+	}
+	time.Sleep(time.Second) // let the collector settle after 1,000 subscriptions
+	rssWatching, _ := procMemory(b, p.cmd.Process.Pid)
+
+	// Pre-sign the bundles: 100 indicators × 1,000 addresses each.
+	bodies := make([][]byte, b.N)
+	for i := range b.N {
+		objs := make([]string, indicators)
+		for k := range objs {
+			var pat strings.Builder
+			pat.WriteString("[")
+			for a := range addrs {
+				if a > 0 {
+					pat.WriteString(" OR ")
+				}
+				pat.WriteString("ipv4-addr:value = '" + randAddr() + "'")
+			}
+			pat.WriteString("]")
+			objs[k] = w.sign(e2eOrgA, w.indicatorJSON(e2eOrgA, pat.String(), ""))
+		}
+		bodies[i] = []byte(w.bundle(objs...))
+	}
+	w.tokens["probe"] = w.token(e2eOrgB, auth.TierMember, auth.ScopeSubmit)
+	probeBodies := make(chan []byte, 4096)
+	go func() {
+		for n := 0; ctx.Err() == nil; n++ {
+			ind := w.sign(e2eOrgB, w.indicatorJSON(e2eOrgB, "[domain-name:value = 'probe.example'] AND [url:value = 'http://probe.example/"+strconv.Itoa(n)+"']", `,"labels":["probe"]`))
+			select {
+			case probeBodies <- []byte(w.bundle(ind)):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	probesDone := make(chan struct{})
+	stopProbes := make(chan struct{})
+	go func() {
+		defer close(probesDone)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopProbes:
+				return
+			case <-tick.C:
+			}
+			body := <-probeBodies
+			_, rest, _ := bytes.Cut(body, []byte("http://probe.example/"))
+			n, _, _ := bytes.Cut(rest, []byte("'"))
+			if a, err := w.tryPost(p.URL, "probe", "application/json", body); err != nil || a.Status != http.StatusCreated {
+				b.Errorf("probe: %v %d %s", err, a.Status, a.Raw)
+				return
+			}
+			mu.Lock()
+			acked[string(n)] = time.Now()
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(time.Second) // probes before the load
+
+	b.ResetTimer()
+	for i := range b.N {
+		a, err := w.tryPost(p.URL, "a", "application/json", bodies[i])
+		if err != nil || a.Status != http.StatusCreated {
+			b.Fatalf("bundle %d: %v %d %.300s", i, err, a.Status, a.Raw)
+		}
+		// Wait for the watch deliveries of this bundle to settle.
+		last, still := delivered.Load(), 0
+		for still < 10 {
+			time.Sleep(100 * time.Millisecond)
+			if n := delivered.Load(); n != last {
+				last, still = n, 0
+			} else {
+				still++
+			}
+		}
+	}
+	b.StopTimer()
+	time.Sleep(time.Second) // probes after the load
+	close(stopProbes)
+	<-probesDone
+	time.Sleep(time.Second)
+	rss, hwm := procMemory(b, p.cmd.Process.Pid)
+	cancel()
+	for _, c := range conns {
+		c.Close()
+	}
+	wg.Wait()
+
+	lats := func(arr []arrival) (commit, e2e []time.Duration) {
+		for _, a := range arr {
+			if t, ok := acked[a.probe]; ok {
+				commit = append(commit, max(0, a.at.Sub(t)))
+				e2e = append(e2e, a.at.Sub(a.recv))
+			}
+		}
+		return commit, e2e
+	}
+	pct := func(lat []time.Duration, q int) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		slices.Sort(lat)
+		return float64(lat[min(len(lat)-1, len(lat)*q/100)].Microseconds()) / 1000
+	}
+	plain, plainE2E := lats(plainArr)
+	watch, watchE2E := lats(watchArr)
+	if len(plain) == 0 || len(watch) == 0 {
+		b.Errorf("probes received: %d plain, %d watching (%d sessions dropped, %d watch deliveries)", len(plain), len(watch), dropped.Load(), delivered.Load())
+	}
+	b.ReportMetric(pct(plain, 50), "probe-p50-ms")
+	b.ReportMetric(pct(plain, 99), "probe-p99-ms")
+	b.ReportMetric(pct(plainE2E, 99), "probe-received-p99-ms")
+	b.ReportMetric(pct(watch, 99), "watch-probe-p99-ms")
+	b.ReportMetric(pct(watchE2E, 99), "watch-probe-received-p99-ms")
+	b.ReportMetric(float64(delivered.Load())/float64(b.N), "watch-events/bundle")
+	b.ReportMetric(float64(dropped.Load()), "dropped")
+	b.ReportMetric(float64(rssWatching)/(1<<20), "rss-watching-MB")
+	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
+	b.ReportMetric(float64(hwm)/(1<<20), "peak-rss-MB")
+}
