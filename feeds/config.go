@@ -54,6 +54,9 @@ const (
 	DefaultMaxWatchBytes = 512 << 20
 	// DefaultBatchSize bounds the events one log read returns.
 	DefaultBatchSize = 1000
+	// DefaultPageBytes bounds the object bytes one log read returns (the
+	// tailer's and every replaying session's), beyond its first event.
+	DefaultPageBytes = 8 << 20
 	// DefaultPollInterval is how often the tailer reads the log without a
 	// wake-up (polling is what guarantees delivery), and how often a
 	// RevocationFeed is asked for revoked tokens.
@@ -86,6 +89,7 @@ type Config struct {
 	BatchSize     int
 	RingSize      int
 	RingBytes     int64
+	PageBytes     int64
 
 	// MaxWatchEntries and MaxWatchBytes bound the replica's watchlist
 	// index (all sessions together).
@@ -136,6 +140,7 @@ func (c Config) withDefaults() Config {
 	}
 	num64(&c.MaxMessageBytes, DefaultMaxMessageBytes)
 	num64(&c.RingBytes, DefaultRingBytes)
+	num64(&c.PageBytes, DefaultPageBytes)
 	num64(&c.MaxWatchBytes, DefaultMaxWatchBytes)
 	num64(&c.QueueMatchBytes, DefaultQueueMatchBytes)
 	return c

@@ -34,10 +34,18 @@ type page struct {
 	purgedThrough int64
 }
 
-// readEvents reads up to limit events after position after from src,
-// with the markings of their earlier versions when src keeps them.
-func readEvents(ctx context.Context, src hub.EventSource, after int64, limit int) (page, error) {
-	p, err := src.EventsAfter(ctx, after, limit)
+// readEvents reads up to limit events after position after from src, at
+// most maxBytes of objects when src can bound pages in bytes (beyond the
+// first event), with the markings of their earlier versions when src
+// keeps them.
+func readEvents(ctx context.Context, src hub.EventSource, after int64, limit int, maxBytes int64) (page, error) {
+	var p hub.Page
+	var err error
+	if pager, ok := src.(hub.EventPager); ok {
+		p, err = pager.EventsAfterBytes(ctx, after, limit, maxBytes)
+	} else {
+		p, err = src.EventsAfter(ctx, after, limit)
+	}
 	if err != nil {
 		return page{}, err
 	}

@@ -118,7 +118,7 @@ func (t *tailer) step(ctx context.Context) (more bool, err error) {
 	if idle {
 		return t.follow(ctx)
 	}
-	page, err := readEvents(ctx, t.f.src, head, t.f.cfg.BatchSize)
+	page, err := readEvents(ctx, t.f.src, head, t.f.cfg.BatchSize, t.f.cfg.PageBytes)
 	if err != nil {
 		return false, err
 	}
@@ -127,7 +127,9 @@ func (t *tailer) step(ctx context.Context) (more bool, err error) {
 		return true, nil
 	}
 	t.publish(page.events)
-	return len(page.events) == t.f.cfg.BatchSize, nil
+	// A page cut by the byte bound may be followed by more events at once:
+	// any non-empty page is followed by another read.
+	return len(page.events) > 0, nil
 }
 
 // idle reports that no session needs events; t.mu is held.

@@ -91,7 +91,7 @@ func (s *session) replay(t *timers, pos int64) error {
 			s.kill(CloseGoingAway, "server draining")
 			return nil, false, errStop
 		}
-		page, err := readEvents(s.ctx, s.f.src, pos, s.f.cfg.BatchSize)
+		page, err := readEvents(s.ctx, s.f.src, pos, s.f.cfg.BatchSize, s.f.cfg.PageBytes)
 		if err != nil {
 			if s.ctx.Err() == nil {
 				s.f.log.Warn().Err(err).Msg("feed: replay read failed")

@@ -110,6 +110,14 @@ type EventSource interface {
 	PurgeEvents(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
+// EventPager is the optional side of an EventSource that bounds a page in
+// bytes as well as in events: EventsAfterBytes returns the longest prefix
+// of EventsAfter(after, limit) whose object bytes before its last event
+// stay under maxBytes (at least one event when there is one).
+type EventPager interface {
+	EventsAfterBytes(ctx context.Context, after int64, limit int, maxBytes int64) (Page, error)
+}
+
 // EventHistory is the optional side of an EventSource that fills
 // Event.Earlier for the KindUpdated events of a page (one query for the
 // page). Without it the feed announces every update as KindCreated except
