@@ -56,7 +56,10 @@ const (
 	DefaultBatchSize = 1000
 	// DefaultPageBytes bounds the object bytes one log read returns (the
 	// tailer's and every replaying session's), beyond its first event.
-	DefaultPageBytes = 8 << 20
+	DefaultPageBytes = 4 << 20
+	// DefaultMaxReplays bounds the sessions of a replica that hold a page
+	// read from the database at once; others wait for a slot.
+	DefaultMaxReplays = 32
 	// DefaultPollInterval is how often the tailer reads the log without a
 	// wake-up (polling is what guarantees delivery), and how often a
 	// RevocationFeed is asked for revoked tokens.
@@ -90,6 +93,7 @@ type Config struct {
 	RingSize      int
 	RingBytes     int64
 	PageBytes     int64
+	MaxReplays    int
 
 	// MaxWatchEntries and MaxWatchBytes bound the replica's watchlist
 	// index (all sessions together).
@@ -133,6 +137,7 @@ func (c Config) withDefaults() Config {
 	num(&c.QueueSize, DefaultQueueSize)
 	num(&c.MaxSessions, DefaultMaxSessions)
 	num(&c.MaxWatchEntries, DefaultMaxWatchEntries)
+	num(&c.MaxReplays, DefaultMaxReplays)
 	num64 := func(n *int64, def int64) {
 		if *n <= 0 {
 			*n = def

@@ -38,6 +38,7 @@ type Feed struct {
 	tail        *tailer
 	watch       *watchIndex
 	cursors     *CursorCodec
+	replaySlots chan struct{} // one per session holding a replay page
 	upgrader    websocket.Upgrader
 	origins     map[string]struct{}
 
@@ -68,6 +69,7 @@ func New(cfg Config, d Deps) (*Feed, error) {
 		sessions:    map[*session]struct{}{},
 		cursors:     cursors,
 	}
+	f.replaySlots = make(chan struct{}, f.cfg.MaxReplays)
 	if f.now == nil {
 		f.now = time.Now
 	}

@@ -82,7 +82,20 @@ func (s *session) writeLoop() error {
 // against the retention before "subscribed" is sent.
 func (s *session) replay(t *timers, pos int64) error {
 	limit := max(1, s.f.cfg.QueueSize/2)
+	// A page read from the database is held until it is written; at most
+	// MaxReplays sessions of the replica hold one (replaySlots), so pages
+	// cost at most MaxReplays × PageBytes (plus one event each) whatever
+	// the number of sessions replaying.
+	holding := false
+	release := func() {
+		if holding {
+			<-s.f.replaySlots
+			holding = false
+		}
+	}
+	defer release()
 	next := func() ([]*event, bool, error) {
+		release()
 		evs, attached, inRing := s.f.tail.catchUp(s, pos, limit)
 		if inRing {
 			return evs, attached, nil
@@ -90,6 +103,14 @@ func (s *session) replay(t *timers, pos int64) error {
 		if s.f.tail.isDown() {
 			s.kill(CloseGoingAway, "server draining")
 			return nil, false, errStop
+		}
+		select {
+		case s.f.replaySlots <- struct{}{}:
+			holding = true
+		case <-s.ctx.Done():
+			return nil, false, errStop
+		case err := <-s.readErr:
+			return nil, false, err
 		}
 		page, err := readEvents(s.ctx, s.f.src, pos, s.f.cfg.BatchSize, s.f.cfg.PageBytes)
 		if err != nil {
