@@ -41,7 +41,8 @@ type selector struct {
 	minConfidence            *int
 	excludeRevoked           bool
 
-	watchValues []watchValue // nil without a watchlist
+	watching    bool
+	watchValues []watchValue // until registered (then the index holds them)
 	watch       *watcher     // set by register
 
 	private sync.Once // a selector matched without a feed gets its own index
@@ -71,13 +72,13 @@ func (f Filter) compile() (*selector, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.watchValues = vals
+		s.watchValues, s.watching = vals, true
 	}
 	return s, nil
 }
 
 // watches reports whether the selector has a watchlist.
-func (s *selector) watches() bool { return s.watchValues != nil }
+func (s *selector) watches() bool { return s.watching }
 
 // register adds the watchlist to idx for session owner (ErrWatchCapacity
 // when the replica's budget is exhausted). Only the writer calls it,
@@ -90,7 +91,7 @@ func (s *selector) register(idx *watchIndex, owner *session) error {
 	if err != nil {
 		return err
 	}
-	s.watch = w
+	s.watch, s.watchValues = w, nil
 	return nil
 }
 

@@ -23,7 +23,7 @@ type watchIndex struct {
 	maxBytes   int64
 
 	mu      sync.RWMutex
-	terms   map[string]*term   // kind "\x00" normalised value
+	terms   map[termKey]*term  // one per distinct normalised value
 	parent  map[string][]*term // parent domain → domain terms under it
 	nets    [2]*netNode        // IPv4, IPv6
 	entries int                // registrations
@@ -33,17 +33,23 @@ type watchIndex struct {
 
 // term is one distinct watched value and the sessions that watch it.
 type term struct {
-	query pattern.Observable
-	net   bool
-	subs  []*watcher
+	kind, value string // classified and normalised (pattern.Classify)
+	net         bool
+	subs        []*watcher
 }
+
+// query is the term as pattern.Match takes it.
+func (t *term) query() pattern.Observable { return pattern.Observable{Kind: t.kind, Value: t.value} }
+
+// termKey is the index key of a term.
+type termKey struct{ kind, value string }
 
 // termOverhead is the text charge of a registration beyond its bytes,
 // so that a budget in bytes also bounds lists of very short entries.
 const termOverhead = 64
 
 func newWatchIndex(maxEntries int, maxBytes int64) *watchIndex {
-	return &watchIndex{maxEntries: maxEntries, maxBytes: maxBytes, terms: map[string]*term{}, parent: map[string][]*term{}}
+	return &watchIndex{maxEntries: maxEntries, maxBytes: maxBytes, terms: map[termKey]*term{}, parent: map[string][]*term{}}
 }
 
 // add registers a watchlist and returns its watcher; ErrWatchCapacity when
@@ -62,10 +68,11 @@ func (x *watchIndex) add(owner *session, values []watchValue) (*watcher, error) 
 	}
 	mine := make(map[*term]struct{}, len(values))
 	for _, v := range values {
-		t := x.terms[v.key()]
+		k := termKey{v.query.Kind, v.query.Value}
+		t := x.terms[k]
 		if t == nil {
-			t = &term{query: v.query, net: v.isNet}
-			x.terms[v.key()] = t
+			t = &term{kind: v.query.Kind, value: v.query.Value, net: v.isNet}
+			x.terms[k] = t
 			switch {
 			case v.isNet:
 				netInsert(&x.nets[family(v.net.Addr())], v.net, t)
@@ -110,13 +117,13 @@ func (x *watchIndex) remove(w *watcher) {
 			continue
 		}
 		t.subs = nil
-		delete(x.terms, t.query.Kind+"\x00"+t.query.Value)
+		delete(x.terms, termKey{t.kind, t.value})
 		switch {
 		case t.net:
-			p, _ := pattern.NetOf(t.query)
+			p, _ := pattern.NetOf(t.query())
 			netDelete(&x.nets[family(p.Addr())], p)
-		case t.query.Kind == "domain":
-			for _, p := range pattern.ParentDomains(t.query.Value) {
+		case t.kind == "domain":
+			for _, p := range pattern.ParentDomains(t.value) {
 				list := slices.DeleteFunc(x.parent[p], func(o *term) bool { return o == t })
 				if len(list) == 0 {
 					delete(x.parent, p)
@@ -163,7 +170,7 @@ var hashQueryKinds = func() map[string][]string {
 // matches (pattern.Match decides). x.mu is held for reading.
 func (x *watchIndex) candidates(o pattern.Observable, visit func(t *term, how string)) {
 	check := func(t *term) {
-		if how, ok := pattern.Match(t.query, o); ok {
+		if how, ok := pattern.Match(t.query(), o); ok {
 			visit(t, how)
 		}
 	}
@@ -177,13 +184,13 @@ func (x *watchIndex) candidates(o pattern.Observable, visit func(t *term, how st
 	}
 	if kinds, ok := hashQueryKinds[o.Kind]; ok {
 		for _, k := range kinds {
-			if t := x.terms[k+"\x00"+o.Value]; t != nil {
+			if t := x.terms[termKey{k, o.Value}]; t != nil {
 				check(t)
 			}
 		}
 		return
 	}
-	if t := x.terms[o.Kind+"\x00"+o.Value]; t != nil {
+	if t := x.terms[termKey{o.Kind, o.Value}]; t != nil {
 		check(t)
 	}
 	if o.Kind == "domain" {

@@ -89,10 +89,10 @@ func TestWatchIndexAgreesWithRule(t *testing.T) {
 		for _, rg := range regs {
 			seen := map[string]bool{}
 			for _, e := range rg.values {
-				if seen[e.key()] {
+				if seen[e.query.Kind+" "+e.query.Value] {
 					continue
 				}
-				seen[e.key()] = true
+				seen[e.query.Kind+" "+e.query.Value] = true
 				if how, ok := pattern.Match(e.query, o); ok {
 					want = append(want, fmt.Sprintf("%p %s %s", rg.w, e.query.Value, how))
 				}

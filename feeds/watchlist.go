@@ -53,10 +53,6 @@ type watchValue struct {
 	isNet bool
 }
 
-// key is the entry's term key in the index: one term per distinct
-// normalised value, whoever watches it.
-func (v watchValue) key() string { return v.query.Kind + "\x00" + v.query.Value }
-
 // parseWatchlist classifies the entries of a watchlist and checks its
 // bounds: at most MaxFilterValues entries and MaxWatchlistBytes of text.
 func parseWatchlist(values []string) ([]watchValue, error) {
@@ -99,5 +95,5 @@ func (w *watcher) value(t *term) string {
 	if g, ok := w.given[t]; ok {
 		return g
 	}
-	return t.query.Value
+	return t.value
 }
