@@ -89,6 +89,24 @@ func netInsert(root **netNode, p netip.Prefix, t *term) {
 	}
 }
 
+// netFind returns the node of network p that carries a term, or nil.
+func netFind(n *netNode, p netip.Prefix) *netNode {
+	for n != nil {
+		switch {
+		case n.prefix == p:
+			if n.term == nil {
+				return nil
+			}
+			return n
+		case n.prefix.Bits() < p.Bits() && n.prefix.Contains(p.Addr()):
+			n = n.child[bitAt(p.Addr(), n.prefix.Bits())]
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
 // netDelete removes network p from the trie rooted at *root, splicing out
 // the nodes that no longer carry a term or a branch.
 func netDelete(root **netNode, p netip.Prefix) {

@@ -23,9 +23,9 @@ type watchIndex struct {
 	maxBytes   int64
 
 	mu      sync.RWMutex
-	terms   map[termKey]*term  // one per distinct normalised value
+	terms   map[termKey]*term  // one per distinct normalised value but networks
 	parent  map[string][]*term // parent domain → domain terms under it
-	nets    [2]*netNode        // IPv4, IPv6
+	nets    [2]*netNode        // IPv4, IPv6: the terms of networks and addresses
 	entries int                // registrations
 	bytes   int64              // text charged
 	active  int                // registered watchers
@@ -34,8 +34,11 @@ type watchIndex struct {
 // term is one distinct watched value and the sessions that watch it.
 type term struct {
 	kind, value string // classified and normalised (pattern.Classify)
-	net         bool
 	subs        []*watcher
+	// ppos[j] is the term's position in the parent list of its j-th
+	// parent domain (pattern.ParentDomains), so that leaving a list of
+	// any length costs one swap.
+	ppos []int32
 }
 
 // query is the term as pattern.Match takes it.
@@ -56,7 +59,7 @@ func newWatchIndex(maxEntries int, maxBytes int64) *watchIndex {
 // the replica's budget would be exceeded (nothing is registered then).
 // Entries with the same normalised value count once.
 func (x *watchIndex) add(owner *session, values []watchValue) (*watcher, error) {
-	w := &watcher{idx: x, owner: owner}
+	w := &watcher{idx: x, owner: owner, terms: make([]*term, 0, len(values))}
 	var cost int64
 	for _, v := range values {
 		cost += int64(len(v.given)+len(v.query.Value)) + termOverhead
@@ -66,26 +69,29 @@ func (x *watchIndex) add(owner *session, values []watchValue) (*watcher, error) 
 	if x.entries+len(values) > x.maxEntries || x.bytes+cost > x.maxBytes {
 		return nil, ErrWatchCapacity
 	}
-	mine := make(map[*term]struct{}, len(values))
 	for _, v := range values {
-		k := termKey{v.query.Kind, v.query.Value}
-		t := x.terms[k]
-		if t == nil {
-			t = &term{kind: v.query.Kind, value: v.query.Value, net: v.isNet}
-			x.terms[k] = t
-			switch {
-			case v.isNet:
-				netInsert(&x.nets[family(v.net.Addr())], v.net, t)
-			case v.query.Kind == "domain":
+		var t *term
+		if v.isNet { // networks are found in their trie, not hashed
+			root := &x.nets[family(v.net.Addr())]
+			if n := netFind(*root, v.net); n != nil {
+				t = n.term
+			} else {
+				t = &term{kind: v.query.Kind, value: v.query.Value}
+				netInsert(root, v.net, t)
+			}
+		} else if t = x.terms[termKey{v.query.Kind, v.query.Value}]; t == nil {
+			t = &term{kind: v.query.Kind, value: v.query.Value}
+			x.terms[termKey{v.query.Kind, v.query.Value}] = t
+			if v.query.Kind == "domain" {
 				for _, p := range pattern.ParentDomains(v.query.Value) {
+					t.ppos = append(t.ppos, int32(len(x.parent[p])))
 					x.parent[p] = append(x.parent[p], t)
 				}
 			}
 		}
-		if _, dup := mine[t]; dup {
-			continue
+		if n := len(t.subs); n > 0 && t.subs[n-1] == w {
+			continue // the same value twice in one watchlist
 		}
-		mine[t] = struct{}{}
 		t.subs = append(t.subs, w)
 		w.terms = append(w.terms, t)
 		if v.given != v.query.Value {
@@ -117,18 +123,13 @@ func (x *watchIndex) remove(w *watcher) {
 			continue
 		}
 		t.subs = nil
-		delete(x.terms, termKey{t.kind, t.value})
-		switch {
-		case t.net:
-			p, _ := pattern.NetOf(t.query())
+		if p, ok := pattern.NetOf(t.query()); ok {
 			netDelete(&x.nets[family(p.Addr())], p)
-		case t.kind == "domain":
-			for _, p := range pattern.ParentDomains(t.value) {
-				list := slices.DeleteFunc(x.parent[p], func(o *term) bool { return o == t })
-				if len(list) == 0 {
-					delete(x.parent, p)
-				} else {
-					x.parent[p] = list
+		} else {
+			delete(x.terms, termKey{t.kind, t.value})
+			if t.kind == "domain" {
+				for j, p := range pattern.ParentDomains(t.value) {
+					x.leaveParent(p, t, t.ppos[j])
 				}
 			}
 		}
@@ -137,6 +138,28 @@ func (x *watchIndex) remove(w *watcher) {
 	x.bytes -= w.cost
 	x.active--
 	w.terms, w.given = nil, nil
+}
+
+// leaveParent removes t, at position i, from the list of parent domain p:
+// the last term of the list takes its place and learns its new position.
+func (x *watchIndex) leaveParent(p string, t *term, i int32) {
+	list := x.parent[p]
+	last := int32(len(list) - 1)
+	if m := list[last]; m != t {
+		list[i] = m
+		for k, q := range pattern.ParentDomains(m.value) {
+			if q == p {
+				m.ppos[k] = i
+				break
+			}
+		}
+	}
+	list[last] = nil
+	if last == 0 {
+		delete(x.parent, p)
+		return
+	}
+	x.parent[p] = list[:last]
 }
 
 // empty reports whether no watchlist is registered.

@@ -37,9 +37,11 @@ func TestWatchIndexAgreesWithRule(t *testing.T) {
 		return strings.Join(labels[:r.IntN(3)], ".") + map[bool]string{true: ".", false: ""}[r.IntN(3) > 0] + []string{"x.example", "y.example", "example"}[r.IntN(3)]
 	}
 	randValue := func() string {
-		switch r.IntN(5) {
+		switch r.IntN(6) {
 		case 0:
 			return randDomain()
+		case 5:
+			return []string{"http://a.x.example/p", "mailto:a@x.example", "a@b.x.example"}[r.IntN(3)]
 		case 1:
 			return strings.Repeat(fmt.Sprintf("%x", r.IntN(4)), 64)
 		default:
