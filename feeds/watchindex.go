@@ -28,7 +28,6 @@ type watchIndex struct {
 	nets    [2]*netNode        // IPv4, IPv6: the terms of networks and addresses
 	entries int                // registrations
 	bytes   int64              // text charged
-	active  int                // registered watchers
 }
 
 // term is one distinct watched value and the sessions that watch it.
@@ -104,7 +103,6 @@ func (x *watchIndex) add(owner *session, values []watchValue) (*watcher, error) 
 	w.cost = cost
 	x.entries += len(w.terms)
 	x.bytes += cost
-	x.active++
 	return w, nil
 }
 
@@ -136,7 +134,6 @@ func (x *watchIndex) remove(w *watcher) {
 	}
 	x.entries -= len(w.terms)
 	x.bytes -= w.cost
-	x.active--
 	w.terms, w.given = nil, nil
 }
 
@@ -160,13 +157,6 @@ func (x *watchIndex) leaveParent(p string, t *term, i int32) {
 		return
 	}
 	x.parent[p] = list[:last]
-}
-
-// empty reports whether no watchlist is registered.
-func (x *watchIndex) empty() bool {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.active == 0
 }
 
 // usage returns the registrations and text bytes in use.

@@ -144,7 +144,7 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 	for range sessions + 2 {
 		select {
 		case <-subscribed:
-		case <-time.After(5 * time.Minute):
+		case <-time.After(20 * time.Minute):
 			b.Fatal("sessions did not subscribe")
 		}
 	}
