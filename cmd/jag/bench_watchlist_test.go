@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -55,6 +56,8 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var mu sync.Mutex
+	why := map[string]int{} // dropped sessions by close code
 	var (
 		wg         sync.WaitGroup
 		delivered  atomic.Int64
@@ -74,6 +77,9 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 			if err != nil {
 				if ctx.Err() == nil {
 					dropped.Add(1)
+					mu.Lock()
+					why[closeReason(err)]++
+					mu.Unlock()
 				}
 				return
 			}
@@ -120,7 +126,6 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 	// commit: what follows is the feed's doing) to the client; a delivery
 	// may even precede the answer (latency 0). The hub's receipt time,
 	// before verification and commit, gives the end-to-end figure.
-	var mu sync.Mutex
 	acked := map[string]time.Time{}
 	type arrival struct {
 		probe    string
@@ -150,6 +155,7 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 	}
 	time.Sleep(time.Second) // let the collector settle after 1,000 subscriptions
 	rssWatching, _ := procMemory(b, p.cmd.Process.Pid)
+	heapWatching := heapInuse(b, p.URL)
 
 	// Pre-sign the bundles: 100 indicators × 1,000 addresses each.
 	bodies := make([][]byte, b.N)
@@ -230,6 +236,7 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 	<-probesDone
 	time.Sleep(time.Second)
 	rss, hwm := procMemory(b, p.cmd.Process.Pid)
+	heap := heapInuse(b, p.URL)
 	cancel()
 	for _, c := range conns {
 		c.Close()
@@ -264,7 +271,41 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 	b.ReportMetric(pct(watchE2E, 99), "watch-probe-received-p99-ms")
 	b.ReportMetric(float64(delivered.Load())/float64(b.N), "watch-events/bundle")
 	b.ReportMetric(float64(dropped.Load()), "dropped")
+	if len(why) > 0 {
+		b.Logf("dropped sessions by close: %v", why)
+	}
+	b.ReportMetric(float64(heap)/(1<<20), "heap-inuse-MB")
 	b.ReportMetric(float64(rssWatching)/(1<<20), "rss-watching-MB")
+	b.ReportMetric(float64(heapWatching)/(1<<20), "heap-inuse-watching-MB")
 	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
 	b.ReportMetric(float64(hwm)/(1<<20), "peak-rss-MB")
+}
+
+// closeReason names how a session's connection ended.
+func closeReason(err error) string {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return strconv.Itoa(ce.Code)
+	}
+	return "connection error"
+}
+
+// heapInuse reads go_memstats_heap_inuse_bytes from the hub's /metrics
+// (the heap in use after the last collection was found live, plus what
+// was allocated since); 0 when /metrics does not answer anonymously.
+func heapInuse(tb testing.TB, base string) int64 {
+	a, err := send(http.MethodGet, base+"/metrics", "", "", nil)
+	if err != nil || a.Status != http.StatusOK {
+		tb.Logf("heap: /metrics answered %d %v", a.Status, err)
+		return 0
+	}
+	for _, line := range strings.Split(string(a.Raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil {
+				return int64(f)
+			}
+		}
+	}
+	return 0
 }
