@@ -28,12 +28,24 @@
 // # Fan-out, replay and the switch to live
 //
 // A replica runs ONE query loop (the tailer) for all its sessions; each
-// batch is joined with the object bytes and fanned out in memory to the
+// batch (at most BatchSize events and PageBytes of objects beyond the
+// first) is joined with the object bytes and fanned out in memory to the
 // bounded queue of every attached session whose filter and visibility
-// admit it. The tailer never blocks on a session: a session whose backlog
+// admit it. Sessions without a watchlist are offered the batch as soon as
+// it is read, outside the tailer's lock. Watchlists live in one index per
+// replica (watchIndex: a term per distinct value, hashed exact values and
+// parent domains, a path-compressed trie per address family); a matcher
+// goroutine matches each event once for all sessions, in batch order, and
+// offers each watching session only its matched events, so matching
+// costs what the event names and matches, never sessions × entries, and
+// never delays the tailer or sessions without a watchlist. Watchlists
+// match exactly as lookups do (pattern.Match), indicators and SCOs alike.
+// A version is announced as object.updated only to a viewer who may see
+// one of the object's earlier versions (hub.EventHistory). The tailer never blocks on a session: a session whose backlog
 // would exceed QueueSize events is closed with 4408 (slow consumer), and
 // the client resumes from its cursor with no loss. While the replica has
-// sessions, the tailer keeps the last RingSize events; a session
+// sessions, the tailer keeps the last RingSize events (at most RingBytes
+// of them, the newest always); a session
 // subscribing with a cursor behind that ring replays from the database
 // page by page, then from the ring, and is attached to the tailer in the
 // same critical section that hands it the ring's last events, so it
@@ -43,9 +55,13 @@
 // database up to that head exactly as from a cursor behind the ring. A
 // session without a cursor starts at the live edge.
 //
-// A cursor is opaque (base64url of "v1.<seq>"), valid on every replica,
-// and names the position up to which the client has received every event
-// it may see (heartbeats advance it past filtered-out events). Delivery is
+// A cursor names the position up to which the client has received every
+// event it may see (heartbeats advance it past filtered-out events). It
+// is sealed (CursorCodec: AES-256-GCM under a key every replica derives
+// from the hub's keys, random nonce), so it reveals nothing — in
+// particular not how many events the client was not shown — and is valid
+// on every replica; plain "v1.<seq>" cursors of older versions are still
+// accepted on input. Delivery is
 // at-least-once: a client that resumes from the cursor of the last event
 // it processed gets every later event exactly once; resuming from an
 // older cursor (e.g. one persisted before the last events were processed)
