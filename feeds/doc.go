@@ -41,12 +41,15 @@
 // never delays the tailer or sessions without a watchlist. Watchlists
 // match exactly as lookups do (pattern.Match), indicators and SCOs alike.
 // A version is announced as object.updated only to a viewer who may see
-// one of the object's earlier versions (hub.EventHistory). The tailer never blocks on a session: a session whose backlog
-// would exceed QueueSize events is closed with 4408 (slow consumer), and
-// the client resumes from its cursor with no loss. While the replica has
-// sessions, the tailer keeps the last RingSize events (at most RingBytes
-// of them, the newest always); a session
-// subscribing with a cursor behind that ring replays from the database
+// one of the object's earlier versions (hub.EventHistory).
+//
+// The tailer never blocks on a session: a session whose backlog would
+// exceed QueueSize events (or QueueMatchBytes of matches) is closed with
+// 4408 (slow consumer), and the client resumes from its cursor with no
+// loss. While the replica has sessions, the tailer keeps the last
+// RingSize events, at most RingBytes of them (the newest always); a
+// session subscribing with a cursor behind that ring replays from the
+// database (at most MaxReplays sessions of a replica hold a page at once)
 // page by page, then from the ring, and is attached to the tailer in the
 // same critical section that hands it the ring's last events, so it
 // switches to live without gap or duplicate. Without sessions the tailer
