@@ -90,7 +90,8 @@
 //
 // Authentication happens before the upgrade (the hub's middleware; the
 // token may come as the "bearer.<token>" subprotocol for browsers), as do
-// the scope and Origin checks. Each connection has exactly one reader
+// the scope and Origin checks and the subprotocol: a client that does not
+// offer jag.v1 is refused with 400, never upgraded. Each connection has exactly one reader
 // goroutine (subscribe message, pongs, close) and one writer goroutine
 // (everything else); compression is never negotiated; client frames are
 // limited to MaxMessageBytes (1009). Visibility (auth.Visible, the twin
