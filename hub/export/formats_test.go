@@ -224,4 +224,3 @@ func TestTag(t *testing.T) {
 		t.Error("a tag with another boundary is accepted")
 	}
 }
-

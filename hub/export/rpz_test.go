@@ -19,7 +19,7 @@ func TestRPZIP(t *testing.T) {
 		{"2001:db8::1", "128.1.zz.db8.2001.rpz-ip"},
 		{"2001:2:3::1", "128.1.zz.3.2.2001.rpz-ip"}, // the BIND ARM's example
 		{"2001:db8::/32", "32.zz.db8.2001.rpz-ip"},
-		{"1:0:0:1:0:0:0:1", "128.1.zz.1.0.0.1.rpz-ip"}, // the longer run
+		{"1:0:0:1:0:0:0:1", "128.1.zz.1.0.0.1.rpz-ip"},   // the longer run
 		{"1:0:0:1:0:0:1:1", "128.1.1.0.0.1.zz.1.rpz-ip"}, // the first of equal runs
 		{"2001:db8:1:2:3:4:5:6", "128.6.5.4.3.2.1.db8.2001.rpz-ip"},
 		{"2001:db8:0:1:2:3:4:5", "128.5.4.3.2.1.0.db8.2001.rpz-ip"}, // one zero word stays
