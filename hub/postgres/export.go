@@ -303,4 +303,3 @@ func (db *DB) DeleteExportDefinition(ctx context.Context, name string) error {
 	}
 	return nil
 }
-
