@@ -69,6 +69,7 @@ func commands() []command {
 		{"key", "key add|revoke (participant public keys), directly on the database", cmdKey},
 		{"token", "token issue|revoke (access tokens), directly on the database", cmdToken},
 		{"subscribe", "follow the live alert feed: events as JSON lines, cursor persisted, reconnects and resumes", cmdSubscribe},
+		{"export", "flat exports (ip, domain, url, hashes, rpz, suricata, csv, stix) to stdout or a file; add|list|remove named exports", cmdExport},
 	}
 }
 
