@@ -59,6 +59,3 @@ JOIN objects o ON o.id = e.object_id AND o.modified = e.modified
 WHERE o.type = 'indicator'
 GROUP BY o.tlp, o.recipients, o.created_by;
 
--- The export reads the latest version of every indicator: this index
--- gives the versions of each id newest first without a sort.
-CREATE INDEX objects_indicator_latest ON objects (id, modified_at DESC, modified DESC) WHERE type = 'indicator';

@@ -25,6 +25,9 @@ const exportFetch = 1000
 // than the pool's statement timeout for a million indicators.
 const exportStatementTimeout = "300s"
 
+// exportWorkMem is the memory of each sort of an export on the server.
+const exportWorkMem = "32MB"
+
 // ExportPosition implements hub.ExportStore.
 func (db *DB) ExportPosition(ctx context.Context, v hub.Viewer, f export.Filter) (int64, time.Time, error) {
 	return exportPosition(ctx, db.db, v, f)
@@ -52,68 +55,70 @@ func exportPosition(ctx context.Context, q sqlx.QueryerContext, v hub.Viewer, f 
 }
 
 // exportMatching is the set of indicators an export considers, whatever
-// their validity: the latest version of every indicator the viewer may
-// see (jag_visible; a hidden later version leaves the visible one the
-// latest), kept when it passes the filters. $1 org, $2 tier, $3 labels,
-// $4 creators, $5 min confidence, $6 TLP names, $7 include revoked, $8
-// kinds.
-const exportMatching = `latest AS (
-		    SELECT DISTINCT ON (o.id) o.id, o.modified, o.created_by, o.tlp, o.confidence,
-		           o.valid_from, o.valid_until, o.labels, o.revoked
+// their validity and observables: the latest version of every indicator
+// the viewer may see (jag_visible; a hidden later version leaves the
+// visible one the latest), kept when it passes the filters. $1 org, $2
+// tier, $3 labels, $4 creators, $5 min confidence, $6 TLP names, $7
+// include revoked.
+const exportMatching = `matching AS (
+		    SELECT o.id, o.modified, o.created_by, o.tlp, o.confidence, o.valid_from, o.valid_until, o.labels, o.revoked
 		    FROM objects o
 		    WHERE o.type = 'indicator' AND jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
-		    ORDER BY o.id, o.modified_at DESC, o.modified DESC
-		), matching AS (
-		    SELECT l.* FROM latest l
-		    WHERE ($3::text[] IS NULL OR l.labels && $3)
-		      AND ($4::text[] IS NULL OR l.created_by = ANY ($4))
-		      AND ($5::int IS NULL OR l.confidence >= $5)
-		      AND ($6::text[] IS NULL OR l.tlp = ANY ($6))
-		      AND ($7 OR NOT l.revoked)
-		      AND ($8::text[] IS NULL OR EXISTS (
-		            SELECT 1 FROM observables ob
-		            WHERE ob.object_id = l.id AND ob.modified = l.modified AND ob.kind = ANY ($8)))
+		      AND NOT EXISTS (
+		            SELECT 1 FROM objects l
+		            WHERE l.type = 'indicator' AND l.id = o.id
+		              AND (l.modified_at, l.modified) > (o.modified_at, o.modified)
+		              AND jag_visible(l.tlp, l.recipients, l.created_by, $1, $2))
+		      AND ($3::text[] IS NULL OR o.labels && $3)
+		      AND ($4::text[] IS NULL OR o.created_by = ANY ($4))
+		      AND ($5::int IS NULL OR o.confidence >= $5)
+		      AND ($6::text[] IS NULL OR o.tlp = ANY ($6))
+		      AND ($7 OR NOT o.revoked)
 		)`
 
-// exportValid keeps the matching indicators valid at $9.
-const exportValid = exportMatching + `, valid AS (
-		    SELECT m.* FROM matching m
-		    WHERE (m.valid_from IS NULL OR m.valid_from <= $9)
-		      AND (m.valid_until IS NULL OR m.valid_until > $9)
-		)`
+// exportValidAt is the validity condition on matching indicator v at $9.
+const exportValidAt = `(v.valid_from IS NULL OR v.valid_from <= $9)
+		  AND (v.valid_until IS NULL OR v.valid_until > $9)`
+
+// exportHasKind keeps indicator v when it names an observable of the
+// kinds $8 (any when NULL).
+const exportHasKind = `($8::text[] IS NULL OR EXISTS (
+		        SELECT 1 FROM observables ob
+		        WHERE ob.object_id = v.id AND ob.modified = v.modified AND ob.kind = ANY ($8)))`
 
 // exportBoundaries finds the validity boundaries around $9 among the
-// matching indicators: the export changes at the next one even when no
-// new version arrives.
+// matching indicators that name an exported kind: the export changes at
+// the next one even when no new version arrives.
 const exportBoundaries = `WITH ` + exportMatching + `
 		SELECT max(b.t) FILTER (WHERE b.t <= $9), min(b.t) FILTER (WHERE b.t > $9)
-		FROM matching m, LATERAL (VALUES (m.valid_from), (m.valid_until)) AS b (t)
-		WHERE $9 IS NOT NULL`
+		FROM matching v, LATERAL (VALUES (v.valid_from), (v.valid_until)) AS b (t)
+		WHERE ` + exportHasKind
 
 // exportValues is NeedValues: distinct values in the promised order.
-const exportValues = `WITH ` + exportValid + `
+const exportValues = `WITH ` + exportMatching + `
 		SELECT DISTINCT ob.net IS NULL AS named, ob.net, ob.kind = 'domain' AND ob.value ~ '[^\x01-\x7f]' AS idn,
 		       ob.kind, ob.value COLLATE "C" AS value
-		FROM valid v
-		JOIN observables ob ON ob.object_id = v.id AND ob.modified = v.modified
-		WHERE ob.kind = ANY ($8)
+		FROM observables ob
+		JOIN matching v ON v.id = ob.object_id AND v.modified = ob.modified
+		WHERE ob.kind = ANY ($8) AND ` + exportValidAt + `
 		ORDER BY named, ob.net, idn DESC, ob.kind, value`
 
 // exportRows is NeedRows: one row per (indicator, distinct observable).
-const exportRows = `WITH ` + exportValid + `
+const exportRows = `WITH ` + exportMatching + `
 		SELECT DISTINCT v.id, v.modified, v.created_by, v.tlp, v.confidence, v.valid_from, v.valid_until,
 		       v.labels, v.revoked, ob.kind, ob.value COLLATE "C" AS value
-		FROM valid v
-		JOIN observables ob ON ob.object_id = v.id AND ob.modified = v.modified
-		WHERE ($8::text[] IS NULL OR ob.kind = ANY ($8))
+		FROM observables ob
+		JOIN matching v ON v.id = ob.object_id AND v.modified = ob.modified
+		WHERE ($8::text[] IS NULL OR ob.kind = ANY ($8)) AND ` + exportValidAt + `
 		ORDER BY v.id, ob.kind, value`
 
 // exportIndicators is NeedIndicators: every indicator with its original bytes.
-const exportIndicators = `WITH ` + exportValid + `
+const exportIndicators = `WITH ` + exportMatching + `
 		SELECT v.id, v.modified, v.created_by, v.tlp, v.confidence, v.valid_from, v.valid_until,
 		       v.labels, v.revoked, o.raw
-		FROM valid v
+		FROM matching v
 		JOIN objects o ON o.id = v.id AND o.modified = v.modified
+		WHERE ` + exportValidAt + ` AND ` + exportHasKind + `
 		ORDER BY v.id`
 
 // Export runs an export in one REPEATABLE READ, read-only transaction, so
@@ -125,7 +130,12 @@ func (db *DB) Export(ctx context.Context, v hub.Viewer, q hub.ExportQuery, begin
 		return fmt.Errorf("export: %w", mapError(err))
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('statement_timeout', $1, true)`, exportStatementTimeout); err != nil {
+	// JIT compilation costs seconds on these one-off scans; the sorts get
+	// more memory than the pool's default before they spill; parallel
+	// workers would each recompute the latest versions, so one export
+	// keeps to one backend.
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true),
+		set_config('work_mem', $2, true), set_config('max_parallel_workers_per_gather', '0', true)`, exportStatementTimeout, exportWorkMem); err != nil {
 		return fmt.Errorf("export: %w", mapError(err))
 	}
 	var ver export.Version
