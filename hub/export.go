@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"regexp"
 	"time"
 
@@ -254,5 +253,5 @@ func (s *ExportService) DeleteDefinition(ctx context.Context, name string) error
 
 // badExport is a refusal of a bad export request.
 func badExport(detail string) error {
-	return NewProblem(http.StatusBadRequest, CodeBadRequest, detail)
+	return &Error{Code: CodeBadRequest, Detail: detail}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/postgres/cluster"
+	"github.com/jag-hub/jag/migrations"
 )
 
 // dbFlags is how every subcommand that needs the database finds it: an
@@ -47,10 +48,12 @@ func (f *dbFlags) resolveURL(e *env) error {
 	return nil
 }
 
-// database is an open, migrated database and what it takes to release it.
+// database is an open database whose schema this binary can serve, and
+// what it takes to release it.
 type database struct {
 	DB      *postgres.DB
-	cluster *cluster.Cluster // nil with an external URL
+	cluster *cluster.Cluster       // nil with an external URL
+	applied []migrations.Migration // what open applied (with migrate)
 }
 
 // Close closes the pool and stops the embedded cluster if this process
@@ -64,8 +67,11 @@ func (d *database) Close() error {
 }
 
 // open connects (starting or attaching to the embedded cluster when no URL
-// is configured) and applies migrations.
-func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options) (*database, error) {
+// is configured). With migrate it applies the migrations and returns them
+// (only jag serve and jag migrate do); without, it refuses a schema this
+// binary cannot serve (behind it, or newer and incompatible) with a
+// message that says what to run.
+func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options, migrate bool) (*database, error) {
 	if err := f.resolveURL(e); err != nil {
 		return nil, err
 	}
@@ -94,7 +100,14 @@ func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options) (*data
 		return nil, err
 	}
 	d.DB = db
-	if _, err := db.Migrate(ctx); err != nil {
+	if !migrate {
+		if err := db.CheckSchema(ctx); err != nil {
+			_ = d.Close()
+			return nil, fmt.Errorf("database schema: %w", err)
+		}
+		return d, nil
+	}
+	if d.applied, err = db.Migrate(ctx); err != nil {
 		_ = d.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -106,9 +119,10 @@ func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options) (*data
 // sequence and must not take connections a running hub needs.
 const adminConns = 2
 
-// openAdmin opens the database for a one-shot administrative command.
+// openAdmin opens the database for a one-shot administrative command; it
+// never migrates.
 func (f *dbFlags) openAdmin(ctx context.Context, e *env) (*database, error) {
-	return f.open(ctx, e, postgres.Options{MaxOpenConns: adminConns})
+	return f.open(ctx, e, postgres.Options{MaxOpenConns: adminConns}, false)
 }
 
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
@@ -118,11 +132,14 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := dbf.openAdmin(ctx, e)
+	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: adminConns}, true)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	fmt.Fprintln(e.stdout, "schema is current")
+	for _, m := range d.applied {
+		fmt.Fprintf(e.stdout, "applied %s\n", m.Name)
+	}
+	fmt.Fprintf(e.stdout, "schema ready for this binary (schema %d); %d migration(s) applied now\n", migrations.Latest(), len(d.applied))
 	return nil
 }

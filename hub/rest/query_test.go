@@ -1,4 +1,4 @@
-package hub
+package rest
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/problem"
 	"github.com/jag-hub/jag/stix"
 	"github.com/jag-hub/jag/stix/pattern"
 )
@@ -22,40 +24,40 @@ import (
 // fakeQueries is an in-memory Queries: it answers from canned values and
 // records what the handlers asked.
 type fakeQueries struct {
-	objects  map[string]ObjectVersion // by id; anything else is not found
-	versions []ObjectVersion
-	search   []ObjectVersion
-	hits     []LookupHit
-	prov     Provenance
+	objects  map[string]hub.ObjectVersion // by id; anything else is not found
+	versions []hub.ObjectVersion
+	search   []hub.ObjectVersion
+	hits     []hub.LookupHit
+	prov     hub.Provenance
 	keys     []auth.Key
 	err      error // returned by every method when set
 
-	gotViewer Viewer
-	gotFilter ObjectFilter
-	gotAfter  *Cursor
+	gotViewer hub.Viewer
+	gotFilter hub.ObjectFilter
+	gotAfter  *hub.Cursor
 	gotLimit  int
-	gotProbes []Probe
+	gotProbes []hub.Probe
 	gotMod    string
 }
 
-func (f *fakeQueries) Object(_ context.Context, v Viewer, id, modified string) (ObjectVersion, error) {
+func (f *fakeQueries) Object(_ context.Context, v hub.Viewer, id, modified string) (hub.ObjectVersion, error) {
 	f.gotViewer, f.gotMod = v, modified
 	if f.err != nil {
-		return ObjectVersion{}, f.err
+		return hub.ObjectVersion{}, f.err
 	}
 	o, ok := f.objects[id]
 	if !ok {
-		return ObjectVersion{}, fmt.Errorf("get object: %w", ErrNotFound)
+		return hub.ObjectVersion{}, fmt.Errorf("get object: %w", hub.ErrNotFound)
 	}
 	return o, nil
 }
 
-func (f *fakeQueries) ObjectVersions(_ context.Context, v Viewer, id string) ([]ObjectVersion, error) {
+func (f *fakeQueries) ObjectVersions(_ context.Context, v hub.Viewer, id string) ([]hub.ObjectVersion, error) {
 	f.gotViewer = v
 	return f.versions, f.err
 }
 
-func (f *fakeQueries) SearchObjects(_ context.Context, v Viewer, flt ObjectFilter, after *Cursor, limit int) ([]ObjectVersion, error) {
+func (f *fakeQueries) SearchObjects(_ context.Context, v hub.Viewer, flt hub.ObjectFilter, after *hub.Cursor, limit int) ([]hub.ObjectVersion, error) {
 	f.gotViewer, f.gotFilter, f.gotAfter, f.gotLimit = v, flt, after, limit
 	if len(f.search) > limit {
 		return f.search[:limit], f.err
@@ -63,18 +65,18 @@ func (f *fakeQueries) SearchObjects(_ context.Context, v Viewer, flt ObjectFilte
 	return f.search, f.err
 }
 
-func (f *fakeQueries) Lookup(_ context.Context, v Viewer, probes []Probe, limit int) ([]LookupHit, error) {
+func (f *fakeQueries) Lookup(_ context.Context, v hub.Viewer, probes []hub.Probe, limit int) ([]hub.LookupHit, error) {
 	f.gotViewer, f.gotProbes, f.gotLimit = v, probes, limit
 	return f.hits, f.err
 }
 
-func (f *fakeQueries) Provenance(_ context.Context, v Viewer, id, modified string) (Provenance, error) {
+func (f *fakeQueries) Provenance(_ context.Context, v hub.Viewer, id, modified string) (hub.Provenance, error) {
 	f.gotViewer, f.gotMod = v, modified
 	if f.err != nil {
-		return Provenance{}, f.err
+		return hub.Provenance{}, f.err
 	}
 	if f.prov.Object.ID != id {
-		return Provenance{}, ErrNotFound
+		return hub.Provenance{}, hub.ErrNotFound
 	}
 	return f.prov, nil
 }
@@ -104,7 +106,7 @@ const (
 var qMemberA = "Bearer " + qOrgA + "|member|read"
 
 func newQueryServer(f *fakeQueries, cfg Config, now time.Time) http.Handler {
-	return New(cfg, Deps{Log: zerolog.Nop(), Queries: f, Authenticate: qAuthn, Now: func() time.Time { return now }}).Handler()
+	return New(cfg, Deps{Log: zerolog.Nop(), Queries: hub.NewQueryService(f, func() time.Time { return now }), Authenticate: qAuthn}).Handler()
 }
 
 // qDo sends one request and returns status, content type and body.
@@ -129,7 +131,7 @@ func qProblemCode(t *testing.T, ct string, body []byte) string {
 	if ct != "application/problem+json" {
 		t.Fatalf("content type %q for a problem: %s", ct, body)
 	}
-	var p Problem
+	var p problem.Doc
 	if err := json.Unmarshal(body, &p); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ func qProblemCode(t *testing.T, ct string, body []byte) string {
 var qRawObject = []byte(`{ "type":"indicator", "id":"` + qIndicator + `", "name":"<b>&</b>" }`)
 
 func TestGetObject(t *testing.T) {
-	f := &fakeQueries{objects: map[string]ObjectVersion{qIndicator: {ID: qIndicator, Raw: qRawObject}}}
+	f := &fakeQueries{objects: map[string]hub.ObjectVersion{qIndicator: {ID: qIndicator, Raw: qRawObject}}}
 	h := newQueryServer(f, Config{}, time.Now())
 
 	t.Run("OK", func(t *testing.T) {
@@ -150,7 +152,7 @@ func TestGetObject(t *testing.T) {
 		if want := append(append([]byte(nil), qRawObject...), '\n'); !bytes.Equal(body, want) {
 			t.Fatalf("body = %s, want the stored bytes unchanged", body)
 		}
-		if f.gotViewer != (Viewer{Org: qOrgA, Tier: "member"}) || f.gotMod != "" {
+		if f.gotViewer != (hub.Viewer{Org: qOrgA, Tier: "member"}) || f.gotMod != "" {
 			t.Fatalf("asked for viewer %+v version %q", f.gotViewer, f.gotMod)
 		}
 	})
@@ -162,7 +164,7 @@ func TestGetObject(t *testing.T) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		code, ct, body := qDo(t, h, "GET", "/v1/objects/"+qMissing, qMemberA, "")
-		if code != 404 || qProblemCode(t, ct, body) != CodeNotFound {
+		if code != 404 || qProblemCode(t, ct, body) != hub.CodeNotFound {
 			t.Fatalf("status %d %s", code, body)
 		}
 		_, _, other := qDo(t, h, "GET", "/v1/objects/"+qMissing+"?version=2026-01-01T00:00:00Z", qMemberA, "")
@@ -178,38 +180,38 @@ func TestGetObject(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, ct, body := qDo(t, h, "GET", target, qMemberA, "")
-			if code != 400 || qProblemCode(t, ct, body) != CodeBadRequest {
+			if code != 400 || qProblemCode(t, ct, body) != hub.CodeBadRequest {
 				t.Fatalf("status %d %s", code, body)
 			}
 		})
 	}
 	t.Run("All", func(t *testing.T) {
-		f.versions = []ObjectVersion{{Raw: []byte(`{"a":1}`)}, {Raw: []byte(`{"b":"<"}`)}}
+		f.versions = []hub.ObjectVersion{{Raw: []byte(`{"a":1}`)}, {Raw: []byte(`{"b":"<"}`)}}
 		code, _, body := qDo(t, h, "GET", "/v1/objects/"+qIndicator+"?version=all", qMemberA, "")
 		if code != 200 || string(body) != `{"objects":[{"a":1},{"b":"<"}]}`+"\n" {
 			t.Fatalf("status %d body %s", code, body)
 		}
 		f.versions = nil
 		code, ct, body := qDo(t, h, "GET", "/v1/objects/"+qIndicator+"?version=all", qMemberA, "")
-		if code != 404 || qProblemCode(t, ct, body) != CodeNotFound {
+		if code != 404 || qProblemCode(t, ct, body) != hub.CodeNotFound {
 			t.Fatalf("no visible version: status %d %s", code, body)
 		}
 	})
 	t.Run("ErrUnavailable", func(t *testing.T) {
-		f.err = fmt.Errorf("get object: %w", ErrUnavailable)
+		f.err = fmt.Errorf("get object: %w", hub.ErrUnavailable)
 		defer func() { f.err = nil }()
 		req := httptest.NewRequest("GET", "/v1/objects/"+qIndicator, nil)
 		req.Header.Set("Authorization", qMemberA)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code != 503 || rec.Header().Get("Retry-After") == "" || qProblemCode(t, rec.Header().Get("Content-Type"), rec.Body.Bytes()) != CodeUnavailable {
+		if rec.Code != 503 || rec.Header().Get("Retry-After") == "" || qProblemCode(t, rec.Header().Get("Content-Type"), rec.Body.Bytes()) != hub.CodeUnavailable {
 			t.Fatalf("status %d retry-after %q", rec.Code, rec.Header().Get("Retry-After"))
 		}
 	})
 }
 
 func TestReadAccess(t *testing.T) {
-	f := &fakeQueries{objects: map[string]ObjectVersion{qIndicator: {ID: qIndicator, Raw: qRawObject}}}
+	f := &fakeQueries{objects: map[string]hub.ObjectVersion{qIndicator: {ID: qIndicator, Raw: qRawObject}}}
 	private := newQueryServer(f, Config{}, time.Now())
 	public := newQueryServer(f, Config{PublicAccess: true}, time.Now())
 	tests := []struct {
@@ -230,7 +232,7 @@ func TestReadAccess(t *testing.T) {
 					t.Fatalf("%s: status %d, want %d: %s", target, code, tc.code, body)
 				}
 			}
-			if tc.code == 200 && f.gotViewer != (Viewer{}) {
+			if tc.code == 200 && f.gotViewer != (hub.Viewer{}) {
 				t.Fatalf("anonymous viewer = %+v", f.gotViewer)
 			}
 		})
@@ -241,7 +243,7 @@ func TestSearch(t *testing.T) {
 	received := time.Date(2026, 3, 1, 12, 0, 0, 5000, time.UTC)
 	f := &fakeQueries{}
 	for i := range 3 {
-		f.search = append(f.search, ObjectVersion{ID: fmt.Sprintf("indicator--%d", i), Modified: "m", Received: received, Raw: []byte(fmt.Sprintf(`{"n":%d}`, i))})
+		f.search = append(f.search, hub.ObjectVersion{ID: fmt.Sprintf("indicator--%d", i), Modified: "m", Received: received, Raw: []byte(fmt.Sprintf(`{"n":%d}`, i))})
 	}
 	h := newQueryServer(f, Config{}, time.Now())
 
@@ -260,7 +262,7 @@ func TestSearch(t *testing.T) {
 		if len(ans.Objects) != 2 || string(ans.Objects[1]) != `{"n":1}` || ans.Next == "" {
 			t.Fatalf("answer %s", body)
 		}
-		c, err := ParseCursor(ans.Next)
+		c, err := hub.ParseCursor(ans.Next)
 		if err != nil || c.ID != "indicator--1" || !c.Received.Equal(received) || c.Modified != "m" {
 			t.Fatalf("next = %+v, %v", c, err)
 		}
@@ -271,28 +273,28 @@ func TestSearch(t *testing.T) {
 	})
 	t.Run("OK last page", func(t *testing.T) {
 		code, _, body := qDo(t, h, "GET", "/v1/objects", qMemberA, "")
-		if code != 200 || f.gotLimit != DefaultSearchLimit+1 || string(body) != `{"objects":[{"n":0},{"n":1},{"n":2}]}`+"\n" {
+		if code != 200 || f.gotLimit != hub.DefaultSearchLimit+1 || string(body) != `{"objects":[{"n":0},{"n":1},{"n":2}]}`+"\n" {
 			t.Fatalf("status %d limit %d body %s", code, f.gotLimit, body)
 		}
 	})
 
 	yes := true
-	probe, _ := NewProbe("10.0.0.1")
+	probe, _ := hub.NewProbe("10.0.0.1")
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	filters := []struct {
 		query string
-		want  ObjectFilter
+		want  hub.ObjectFilter
 	}{
-		{"type=indicator", ObjectFilter{Type: "indicator"}},
-		{"created_by=" + qOrgA, ObjectFilter{CreatedBy: qOrgA}},
-		{"label=apt", ObjectFilter{Label: "apt"}},
-		{"added_after=2026-01-02T03:04:05Z", ObjectFilter{AddedAfter: at}},
-		{"added_before=2026-01-02T04:04:05%2B01:00", ObjectFilter{AddedBefore: at}},
-		{"modified_after=2026-01-02T03:04:05Z", ObjectFilter{ModifiedAfter: at}},
-		{"valid_at=2026-01-02T03:04:05Z", ObjectFilter{ValidAt: at}},
-		{"revoked=true", ObjectFilter{Revoked: &yes}},
-		{"q=100%25", ObjectFilter{Text: "100%"}},
-		{"observable=10.0.0.1", ObjectFilter{Observable: &probe}},
+		{"type=indicator", hub.ObjectFilter{Type: "indicator"}},
+		{"created_by=" + qOrgA, hub.ObjectFilter{CreatedBy: qOrgA}},
+		{"label=apt", hub.ObjectFilter{Label: "apt"}},
+		{"added_after=2026-01-02T03:04:05Z", hub.ObjectFilter{AddedAfter: at}},
+		{"added_before=2026-01-02T04:04:05%2B01:00", hub.ObjectFilter{AddedBefore: at}},
+		{"modified_after=2026-01-02T03:04:05Z", hub.ObjectFilter{ModifiedAfter: at}},
+		{"valid_at=2026-01-02T03:04:05Z", hub.ObjectFilter{ValidAt: at}},
+		{"revoked=true", hub.ObjectFilter{Revoked: &yes}},
+		{"q=100%25", hub.ObjectFilter{Text: "100%"}},
+		{"observable=10.0.0.1", hub.ObjectFilter{Observable: &probe}},
 	}
 	for _, tc := range filters {
 		t.Run("filter "+tc.query, func(t *testing.T) {
@@ -311,16 +313,16 @@ func TestSearch(t *testing.T) {
 		"observable=not%20a%20value", "type=", "type=a&type=b", "colour=red"} {
 		t.Run("ErrBadRequest "+q, func(t *testing.T) {
 			code, ct, body := qDo(t, h, "GET", "/v1/objects?"+q, qMemberA, "")
-			if code != 400 || qProblemCode(t, ct, body) != CodeBadRequest {
+			if code != 400 || qProblemCode(t, ct, body) != hub.CodeBadRequest {
 				t.Fatalf("status %d %s", code, body)
 			}
 		})
 	}
 }
 
-func qHit(probe int, kind, value, id string) LookupHit {
-	return LookupHit{Probe: probe, Observable: pattern.Observable{Kind: kind, Value: value, Path: "p", Op: "="},
-		Object: ObjectVersion{ID: id, Modified: "m", Type: "indicator", CreatedBy: qOrgA, Raw: []byte(`{"id":"` + id + `"}`)}}
+func qHit(probe int, kind, value, id string) hub.LookupHit {
+	return hub.LookupHit{Probe: probe, Observable: pattern.Observable{Kind: kind, Value: value, Path: "p", Op: "="},
+		Object: hub.ObjectVersion{ID: id, Modified: "m", Type: "indicator", CreatedBy: qOrgA, Raw: []byte(`{"id":"` + id + `"}`)}}
 }
 
 func TestLookupHandlers(t *testing.T) {
@@ -329,7 +331,7 @@ func TestLookupHandlers(t *testing.T) {
 
 	t.Run("OK GET", func(t *testing.T) {
 		// two rows for one object: the exact one wins, whatever the order
-		f.hits = []LookupHit{qHit(0, "ipv4", "10.0.0.0/8", "indicator--1"), qHit(0, "ipv4", "10.0.0.1", "indicator--1"), qHit(0, "ipv4", "10.0.0.0/8", "indicator--2")}
+		f.hits = []hub.LookupHit{qHit(0, "ipv4", "10.0.0.0/8", "indicator--1"), qHit(0, "ipv4", "10.0.0.1", "indicator--1"), qHit(0, "ipv4", "10.0.0.0/8", "indicator--2")}
 		code, _, body := qDo(t, h, "GET", "/v1/lookup?value=10.0.0.1", qMemberA, "")
 		if code != 200 {
 			t.Fatalf("status %d %s", code, body)
@@ -349,14 +351,14 @@ func TestLookupHandlers(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, ct, body := qDo(t, h, "GET", target, qMemberA, "")
-			if code != 400 || qProblemCode(t, ct, body) != CodeBadRequest {
+			if code != 400 || qProblemCode(t, ct, body) != hub.CodeBadRequest {
 				t.Fatalf("status %d %s", code, body)
 			}
 		})
 	}
 	t.Run("OK POST", func(t *testing.T) {
 		// probe indexes count recognised values only: "b.example.org" is the second probe
-		f.hits = []LookupHit{qHit(1, "domain", "example.org", "indicator--3")}
+		f.hits = []hub.LookupHit{qHit(1, "domain", "example.org", "indicator--3")}
 		code, _, body := qDo(t, h, "POST", "/v1/lookup", qMemberA, `{"values":["10.0.0.1","not a value","b.example.org"]}`)
 		if code != 200 {
 			t.Fatalf("status %d %s", code, body)
@@ -380,17 +382,17 @@ func TestLookupHandlers(t *testing.T) {
 			t.Fatalf("answer %s", body)
 		}
 	})
-	many, _ := json.Marshal(map[string][]string{"values": make([]string, MaxLookupValues+1)})
+	many, _ := json.Marshal(map[string][]string{"values": make([]string, hub.MaxLookupValues+1)})
 	for name, tc := range map[string]struct {
 		body string
 		code int
 		pc   string
 	}{
-		"ErrTooMany":      {string(many), 413, CodeTooLarge},
-		"ErrEmpty":        {`{"values":[]}`, 400, CodeBadRequest},
-		"ErrNotJSON":      {`{"values":`, 400, CodeInvalidJSON},
-		"ErrUnknownField": {`{"values":["a.org"],"x":1}`, 400, CodeInvalidJSON},
-		"ErrTrailing":     {`{"values":["a.org"]} {}`, 400, CodeInvalidJSON},
+		"ErrTooMany":      {string(many), 413, hub.CodeTooLarge},
+		"ErrEmpty":        {`{"values":[]}`, 400, hub.CodeBadRequest},
+		"ErrNotJSON":      {`{"values":`, 400, hub.CodeInvalidJSON},
+		"ErrUnknownField": {`{"values":["a.org"],"x":1}`, 400, hub.CodeInvalidJSON},
+		"ErrTrailing":     {`{"values":["a.org"]} {}`, 400, hub.CodeInvalidJSON},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, ct, body := qDo(t, h, "POST", "/v1/lookup", qMemberA, tc.body)
@@ -418,11 +420,11 @@ func TestProvenanceHandler(t *testing.T) {
 	revoked := received.Add(time.Hour)
 	pub.RevokedAt = &revoked
 	now := received.Add(48 * time.Hour)
-	f := &fakeQueries{keys: []auth.Key{pub}, prov: Provenance{
-		Object:    ObjectVersion{ID: qIndicator, Modified: "m", Type: "indicator", CreatedBy: qOrgA, Received: received, Raw: signed},
+	f := &fakeQueries{keys: []auth.Key{pub}, prov: hub.Provenance{
+		Object:    hub.ObjectVersion{ID: qIndicator, Modified: "m", Type: "indicator", CreatedBy: qOrgA, Received: received, Raw: signed},
 		SHA256:    []byte{0xab, 0xcd},
 		Signature: "sig", KID: pub.KID, Signer: qOrgA, SignerName: "CERT A",
-		Submission: SubmissionRef{ID: "submission--1", Org: qOrgA, Received: received, Receipt: "receipt"},
+		Submission: hub.SubmissionRef{ID: "submission--1", Org: qOrgA, Received: received, Receipt: "receipt"},
 	}}
 	h := newQueryServer(f, Config{}, now)
 
@@ -481,13 +483,13 @@ func TestProvenanceHandler(t *testing.T) {
 	t.Run("ErrNotFound", func(t *testing.T) {
 		code, ct, body := qDo(t, h, "GET", "/v1/objects/"+qMissing+"/provenance", qMemberA, "")
 		_, _, plain := qDo(t, h, "GET", "/v1/objects/"+qMissing, qMemberA, "")
-		if code != 404 || qProblemCode(t, ct, body) != CodeNotFound || !bytes.Equal(body, plain) {
+		if code != 404 || qProblemCode(t, ct, body) != hub.CodeNotFound || !bytes.Equal(body, plain) {
 			t.Fatalf("status %d %s", code, body)
 		}
 	})
 	t.Run("ErrVersionAll", func(t *testing.T) {
 		code, ct, body := qDo(t, h, "GET", "/v1/objects/"+qIndicator+"/provenance?version=all", qMemberA, "")
-		if code != 400 || qProblemCode(t, ct, body) != CodeBadRequest {
+		if code != 400 || qProblemCode(t, ct, body) != hub.CodeBadRequest {
 			t.Fatalf("status %d %s", code, body)
 		}
 	})
@@ -503,7 +505,7 @@ func TestExtensionDefinition(t *testing.T) {
 	if err != nil {
 		t.Fatalf("not a STIX object: %v", err)
 	}
-	if probs := stix.ValidateObject(o, ""); len(probs) != 0 || o.ID != auth.ExtensionID || o.CreatedByRef != HubIdentity {
+	if probs := stix.ValidateObject(o, ""); len(probs) != 0 || o.ID != auth.ExtensionID || o.CreatedByRef != hub.HubIdentity {
 		t.Fatalf("extension definition: %+v %+v", probs, o)
 	}
 	if code, _, body = qDo(t, h, "GET", "/v1/objects/"+auth.ExtensionID+"?version=all", qMemberA, ""); code != 200 || !bytes.HasPrefix(body, []byte(`{"objects":[{"type":"extension-definition"`)) {

@@ -1,4 +1,4 @@
-package hub
+package rest
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jag-hub/jag/hub"
 	"github.com/rs/zerolog"
 )
 
@@ -74,7 +75,7 @@ func TestRequestTimeout(t *testing.T) {
 	s := New(Config{RequestTimeout: 123 * time.Millisecond}, Deps{Log: zerolog.Nop()})
 	var got []string
 	for _, rt := range s.routes() {
-		if rt.streaming() {
+		if rt.streaming {
 			got = append(got, rt.pattern)
 		}
 	}
@@ -109,7 +110,7 @@ func TestFailLogsOnlyRealFailures(t *testing.T) {
 	}{
 		{"client gone", true, fmt.Errorf("search: %w", context.Canceled), 503, false},
 		{"internal", false, errors.New("boom"), 500, true},
-		{"not found", false, ErrNotFound, 404, false},
+		{"not found", false, hub.ErrNotFound, 404, false},
 	} {
 		logs.Reset()
 		ctx, cancel := context.WithCancel(log.WithContext(context.Background()))
@@ -126,6 +127,27 @@ func TestFailLogsOnlyRealFailures(t *testing.T) {
 		}
 		if got := strings.Contains(logs.String(), "request failed"); got != tc.logged {
 			t.Errorf("%s: logged %v, want %v (%q)", tc.name, got, tc.logged, logs.String())
+		}
+	}
+}
+
+// A known path under a method it does not serve is 405 with Allow, not
+// 404; HEAD is allowed wherever GET is.
+func TestWrongMethodIs405(t *testing.T) {
+	s := New(Config{}, Deps{Log: zerolog.Nop()})
+	for _, tc := range []struct{ method, path, allow string }{
+		{"DELETE", "/v1/objects", "GET, HEAD"},
+		{"PUT", "/v1/lookup", "GET, HEAD, POST"},
+		{"GET", "/v1/bundles", "POST"},
+		{"POST", "/v1/objects/indicator--00000000-0000-4000-8000-000000000001/provenance", "GET, HEAD"},
+	} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.allow)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s %s: content type %q", tc.method, tc.path, ct)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package hub
+package rest
 
 import (
 	"net/http"

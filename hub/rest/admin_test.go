@@ -1,4 +1,4 @@
-package hub
+package rest
 
 import (
 	"context"
@@ -16,9 +16,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/problem"
 )
 
-// memRegistry is an in-memory AdminStore and auth.RevocationChecker.
+// memRegistry is an in-memory hub.AdminStore and auth.RevocationChecker.
 type memRegistry struct {
 	mu           sync.Mutex
 	participants []auth.Participant
@@ -31,7 +33,7 @@ func (m *memRegistry) CreateParticipant(_ context.Context, p auth.Participant) e
 	defer m.mu.Unlock()
 	for _, q := range m.participants {
 		if q.ID == p.ID {
-			return ErrConflict
+			return hub.ErrConflict
 		}
 	}
 	m.participants = append(m.participants, p)
@@ -52,7 +54,7 @@ func (m *memRegistry) Participant(_ context.Context, id string) (auth.Participan
 			return p, nil
 		}
 	}
-	return auth.Participant{}, ErrNotFound
+	return auth.Participant{}, hub.ErrNotFound
 }
 
 func (m *memRegistry) AddKey(ctx context.Context, k auth.Key) error {
@@ -63,7 +65,7 @@ func (m *memRegistry) AddKey(ctx context.Context, k auth.Key) error {
 	defer m.mu.Unlock()
 	for _, q := range m.keys {
 		if q.KID == k.KID {
-			return ErrConflict
+			return hub.ErrConflict
 		}
 	}
 	m.keys = append(m.keys, k)
@@ -81,7 +83,7 @@ func (m *memRegistry) RevokeKey(_ context.Context, kid string, at time.Time) (au
 			return m.keys[i], nil
 		}
 	}
-	return auth.Key{}, fmt.Errorf("%w: %w", auth.ErrKeyNotFound, ErrNotFound)
+	return auth.Key{}, fmt.Errorf("%w: %w", auth.ErrKeyNotFound, hub.ErrNotFound)
 }
 
 func (m *memRegistry) ParticipantKeys(_ context.Context, participant string) ([]auth.Key, error) {
@@ -140,7 +142,7 @@ func adminServer(t *testing.T) (h http.Handler, reg *memRegistry, a *auth.Author
 	s := New(Config{}, Deps{
 		Log:          zerolog.Nop(),
 		Authenticate: auth.Authenticate(a, nil),
-		Admin:        AdminDeps{Store: reg, Tokens: a},
+		Admin:        hub.NewAdminService(reg, a, nil),
 	})
 	issue := func(scope string) string {
 		tok, _, err := a.Issue(context.Background(), auth.TokenClaims{Org: adminOrg, Tier: auth.TierMember, Scopes: []string{scope}, TTL: time.Hour})
@@ -202,7 +204,7 @@ func TestAdminRegistry(t *testing.T) {
 			t.Fatalf("%s: status %d, want %d: %s", st.name, w.Code, st.status, w.Body)
 		}
 		if st.code != "" {
-			var p Problem
+			var p problem.Doc
 			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Code != st.code {
 				t.Fatalf("%s: problem %s, want code %s", st.name, w.Body, st.code)
 			}
@@ -223,7 +225,7 @@ func TestAdminRegistry(t *testing.T) {
 	}
 	// An issued token works, and stops working once revoked by value.
 	w = call(t, h, "POST", "/v1/admin/tokens", admin, `{"org":"`+adminOrg+`","tier":"member","scope":"read","ttl":"1h"}`)
-	var tr TokenResponse
+	var tr hub.TokenResponse
 	if err := json.Unmarshal(w.Body.Bytes(), &tr); err != nil || tr.Token == "" || tr.JTI == "" {
 		t.Fatalf("issue: %s", w.Body)
 	}

@@ -1,9 +1,10 @@
-package hub
+package rest
 
 import (
 	"net/http"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // access is a route's rule for who may call it. The zero value is invalid,
@@ -51,7 +52,7 @@ func (a access) String() string {
 // guard wraps h with the route's access rule.
 func (s *Server) guard(a access, h http.Handler) http.Handler {
 	if a.kind == 0 {
-		panic("hub: route without access rule")
+		panic("rest: route without access rule")
 	}
 	if a.kind == accessPublic {
 		return h
@@ -62,9 +63,9 @@ func (s *Server) guard(a access, h http.Handler) http.Handler {
 		case !ok && a.kind == accessScopeOrAnonymous && s.cfg.PublicAccess:
 			h.ServeHTTP(w, r)
 		case !ok:
-			writeProblem(w, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "a valid bearer token is required"))
+			refuse(w, r, hub.CodeUnauthorized, "a valid bearer token is required")
 		case a.kind != accessToken && !p.HasScope(a.scope):
-			writeProblem(w, NewProblem(http.StatusForbidden, CodeForbidden, "the token lacks scope "+a.scope))
+			refuse(w, r, hub.CodeForbidden, "the token lacks scope "+a.scope)
 		default:
 			h.ServeHTTP(w, r)
 		}

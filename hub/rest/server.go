@@ -1,17 +1,19 @@
-package hub
+package rest
 
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"github.com/jag-hub/jag/stix"
+	"github.com/jag-hub/jag/hub"
 )
 
-// Config is the hub's behaviour that operators choose.
+// Config is the REST API's behaviour that operators choose.
 type Config struct {
 	// PublicAccess lets anonymous requests read TLP:CLEAR objects.
 	PublicAccess bool
@@ -20,44 +22,30 @@ type Config struct {
 	// RequestTimeout bounds the work of one non-streaming request
 	// (default 30 s).
 	RequestTimeout time.Duration
-	// DefaultTLP applies to objects that carry no TLP marking (default amber).
-	DefaultTLP stix.TLP
-}
-
-// Readiness is what /readyz asks storage.
-type Readiness interface {
-	Ready(ctx context.Context) error
 }
 
 // Deps are the collaborators a Server is built from; cmd/jag wires them.
+// A nil service answers 503 on its routes.
 type Deps struct {
 	Log      zerolog.Logger
 	Registry *prometheus.Registry
-	Ready    Readiness
+	Ready    hub.Readiness
 	// Authenticate puts the caller's principal (if it presented a valid
 	// token) into the request context; nil treats every request as
 	// anonymous.
 	Authenticate func(http.Handler) http.Handler
-	// Now is the clock (tests inject one); nil means time.Now.
-	Now func() time.Time
 
-	// Each service area adds its collaborators below, one field each,
-	// declared as a small interface in the file of the handlers that use it.
-
+	// Ingest serves POST /v1/bundles and GET /v1/submissions/{id}.
+	Ingest *hub.IngestService
 	// Queries serves the read paths: objects, history search, lookups and
-	// provenance (query.go).
-	Queries Queries
-
-	// Ingest serves POST /v1/bundles and GET /v1/submissions/{id} (ingest.go).
-	Ingest IngestDeps
-
-	// Feed serves the websocket alert feed GET /v1/feed (feed.go); nil
-	// answers 503.
-	Feed http.Handler
-
+	// provenance.
+	Queries *hub.QueryService
 	// Admin serves the participant registry, keys and tokens
-	// (/v1/admin/…, /v1/participants…, /.well-known/jwks.json; admin.go).
-	Admin AdminDeps
+	// (/v1/admin/…, /v1/participants…, /.well-known/jwks.json).
+	Admin *hub.AdminService
+	// Feed serves the websocket alert feed GET /v1/feed (package feeds);
+	// nil answers 503.
+	Feed http.Handler
 }
 
 // Server serves the HTTP API.
@@ -65,11 +53,13 @@ type Server struct {
 	cfg     Config
 	deps    Deps
 	log     zerolog.Logger
-	ready   Readiness
+	ready   hub.Readiness
 	reg     *prometheus.Registry
 	metrics *httpMetrics
 	authn   func(http.Handler) http.Handler
 	handler http.Handler
+	mux     *http.ServeMux
+	methods []string // every method of the route table, for Allow
 }
 
 // New builds a Server.
@@ -77,17 +67,20 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 20
 	}
-	if cfg.DefaultTLP == "" {
-		cfg.DefaultTLP = stix.TLPAmber
-	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	if d.Now == nil {
-		d.Now = time.Now
+	if d.Ingest == nil {
+		d.Ingest = hub.NewIngestService(hub.IngestConfig{}, nil, nil, nil, nil)
+	}
+	if d.Queries == nil {
+		d.Queries = hub.NewQueryService(nil, nil)
+	}
+	if d.Admin == nil {
+		d.Admin = hub.NewAdminService(nil, nil, nil)
 	}
 	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate}
 	s.metrics = newHTTPMetrics(d.Registry)
@@ -100,9 +93,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 	for _, rt := range s.routes() {
+		if method, _, ok := strings.Cut(rt.pattern, " "); ok && !slices.Contains(s.methods, method) {
+			s.methods = append(s.methods, method)
+		}
 		var h http.Handler = rt.handler
-		if !rt.streaming() {
+		if !rt.streaming {
 			h = withTimeout(s.cfg.RequestTimeout, h)
 		}
 		mux.Handle(rt.pattern, s.guard(rt.access, h))
@@ -111,13 +108,13 @@ func (s *Server) buildHandler() http.Handler {
 	if s.authn != nil {
 		h = s.authn(h)
 	}
-	h = s.metrics.instrument(h)
+	h = s.metrics.instrument(s.routeOf, h)
 	h = limitBody(s.cfg.MaxBodyBytes, h)
 	return s.logRequests(h)
 }
 
 // withTimeout bounds the work of a request: its context ends after d, so
-// a stuck database call fails (503, see problemFor) instead of holding a
+// a stuck database call fails (503, see hub/problem) instead of holding a
 // connection and a goroutine forever. Unlike http.TimeoutHandler it keeps
 // the ResponseWriter intact.
 func withTimeout(d time.Duration, h http.Handler) http.Handler {

@@ -1,4 +1,4 @@
-package hub
+package rest
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/stix"
 )
 
@@ -25,21 +26,21 @@ const (
 	orgB = "identity--b0000000-0000-4000-8000-00000000000b"
 )
 
-// memStore is an in-memory IngestStore: keys by participant, submissions
-// by (org, digest), and the last NewSubmission it was asked to store.
+// memStore is an in-memory hub.IngestStore: keys by participant, submissions
+// by (org, digest), and the last hub.NewSubmission it was asked to store.
 type memStore struct {
 	mu       sync.Mutex
 	keys     map[string][]auth.Key
-	subs     map[string]Submission // by org + digest
-	byID     map[string]Submission
-	last     *NewSubmission
+	subs     map[string]hub.Submission // by org + digest
+	byID     map[string]hub.Submission
+	last     *hub.NewSubmission
 	markings []string
 	err      error // returned by StoreSubmission when set
 	keysErr  error // returned by ParticipantKeys when set
 }
 
 func newMemStore() *memStore {
-	return &memStore{keys: map[string][]auth.Key{}, subs: map[string]Submission{}, byID: map[string]Submission{}}
+	return &memStore{keys: map[string][]auth.Key{}, subs: map[string]hub.Submission{}, byID: map[string]hub.Submission{}}
 }
 
 func (m *memStore) ParticipantKeys(_ context.Context, p string) ([]auth.Key, error) {
@@ -61,34 +62,34 @@ func (m *memStore) KeyByKID(_ context.Context, kid string) (auth.Key, error) {
 	return auth.Key{}, auth.ErrKeyNotFound
 }
 
-func (m *memStore) StoreSubmission(_ context.Context, s *NewSubmission) (StoreResult, error) {
+func (m *memStore) StoreSubmission(_ context.Context, s *hub.NewSubmission) (hub.StoreResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
-		return StoreResult{}, m.err
+		return hub.StoreResult{}, m.err
 	}
 	m.last = s
 	k := s.Org + string(s.Digest[:])
 	if prev, ok := m.subs[k]; ok {
-		return StoreResult{Submission: prev, Replayed: true}, nil
+		return hub.StoreResult{Submission: prev, Replayed: true}, nil
 	}
 	sub := s.Submission
 	sub.Accepted = len(s.Objects)
 	m.subs[k], m.byID[sub.ID] = sub, sub
-	return StoreResult{Submission: sub}, nil
+	return hub.StoreResult{Submission: sub}, nil
 }
 
-func (m *memStore) Submission(_ context.Context, org, id string) (Submission, error) {
+func (m *memStore) Submission(_ context.Context, org, id string) (hub.Submission, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.byID[id]
 	if !ok || s.Org != org {
-		return Submission{}, ErrNotFound
+		return hub.Submission{}, hub.ErrNotFound
 	}
 	return s, nil
 }
 
-func (m *memStore) KnownMarkings(_ context.Context, _ Viewer, ids []string) ([]string, error) {
+func (m *memStore) KnownMarkings(_ context.Context, _ hub.Viewer, ids []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {
 		for _, k := range m.markings {
@@ -134,7 +135,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	if f.auth, err = auth.NewAuthority(auth.AuthorityConfig{Keys: []jose.JSONWebKey{*hubKey}, Revocations: noRevocations{}}); err != nil {
 		t.Fatal(err)
 	}
-	f.srv = New(cfg, Deps{Log: zerolog.Nop(), Authenticate: fakeAuthenticate, Ingest: IngestDeps{Store: f.store, Receipts: f.auth}})
+	f.srv = New(cfg, Deps{Log: zerolog.Nop(), Authenticate: fakeAuthenticate, Ingest: hub.NewIngestService(hub.IngestConfig{MaxBytes: cfg.MaxBodyBytes}, f.store, f.auth, nil, nil)})
 	return f
 }
 
@@ -217,26 +218,26 @@ func TestSubmitBundle(t *testing.T) {
 	}{
 		{"OK stix media type", orgA + " submit", stixType, bundle(good()), 201, "", 0},
 		{"OK json media type", orgA + " submit", "application/json; charset=utf-8", bundle(good()), 201, "", 0},
-		{"unauthenticated", "", stixType, bundle(good()), 401, CodeUnauthorized, -1},
-		{"no submit scope", orgA + " read", stixType, bundle(good()), 403, CodeForbidden, -1},
-		{"token without org", "- submit", stixType, bundle(good()), 403, CodeForbidden, -1},
-		{"media type", orgA + " submit", "text/plain", bundle(good()), 415, CodeUnsupportedMedia, -1},
-		{"STIX version", orgA + " submit", "application/stix+json;version=2.0", bundle(good()), 415, CodeUnsupportedMedia, -1},
-		{"truncated", orgA + " submit", stixType, bundle(good())[:40], 400, CodeInvalidJSON, 1},
-		{"trailing data", orgA + " submit", stixType, bundle(good()) + "{}", 400, CodeInvalidJSON, 1},
-		{"case-variant keys", orgA + " submit", stixType, `{"type":"bundle","TYPE":"bundle"}`, 400, CodeInvalidJSON, 1},
-		{"too large", orgA + " submit", stixType, bundle(good(), indicator(orgA, "[x:y = '"+strings.Repeat("a", 70<<10)+"']", "")), 413, CodeTooLarge, -1},
-		{"NUL in a string", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", `,"name":"a\u0000b"`), nil)), 422, CodeInvalidObject, 1},
-		{"invalid pattern", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = ", ""), nil), f.sign(orgA, indicator(orgA, "((", ""), nil)), 422, CodeInvalidPattern, 2},
-		{"invalid object and pattern", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[", `,"confidence":101`), nil)), 422, CodeInvalidObject, 2},
-		{"unsigned", orgA + " submit", stixType, bundle(good(), indicator(orgA, "[domain-name:value = 'a.example']", "")), 400, CodeInvalidSignature, 1},
-		{"tampered", orgA + " submit", stixType, bundle(strings.Replace(good(), "Evil.Example", "Good.Example", 1)), 400, CodeInvalidSignature, 1},
-		{"signed by another participant", orgA + " submit", stixType, bundle(f.sign(orgB, indicator(orgA, "[domain-name:value = 'a.example']", ""), nil)), 403, CodeSignerMismatch, 1},
-		{"created_by_ref names another org", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgB, "[domain-name:value = 'a.example']", ""), nil)), 403, CodeSignerMismatch, 1},
-		{"RED without recipients", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", `,"object_marking_refs":["`+stix.TLPRedID+`"]`), nil)), 422, CodeInvalidObject, 1},
-		{"unknown marking is RED", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", `,"object_marking_refs":["marking-definition--0c000000-0000-4000-8000-000000000001"]`), nil)), 422, CodeInvalidObject, 1},
+		{"unauthenticated", "", stixType, bundle(good()), 401, hub.CodeUnauthorized, -1},
+		{"no submit scope", orgA + " read", stixType, bundle(good()), 403, hub.CodeForbidden, -1},
+		{"token without org", "- submit", stixType, bundle(good()), 403, hub.CodeForbidden, -1},
+		{"media type", orgA + " submit", "text/plain", bundle(good()), 415, hub.CodeUnsupportedMedia, -1},
+		{"STIX version", orgA + " submit", "application/stix+json;version=2.0", bundle(good()), 415, hub.CodeUnsupportedMedia, -1},
+		{"truncated", orgA + " submit", stixType, bundle(good())[:40], 400, hub.CodeInvalidJSON, 1},
+		{"trailing data", orgA + " submit", stixType, bundle(good()) + "{}", 400, hub.CodeInvalidJSON, 1},
+		{"case-variant keys", orgA + " submit", stixType, `{"type":"bundle","TYPE":"bundle"}`, 400, hub.CodeInvalidJSON, 1},
+		{"too large", orgA + " submit", stixType, bundle(good(), indicator(orgA, "[x:y = '"+strings.Repeat("a", 70<<10)+"']", "")), 413, hub.CodeTooLarge, -1},
+		{"NUL in a string", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", `,"name":"a\u0000b"`), nil)), 422, hub.CodeInvalidObject, 1},
+		{"invalid pattern", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = ", ""), nil), f.sign(orgA, indicator(orgA, "((", ""), nil)), 422, hub.CodeInvalidPattern, 2},
+		{"invalid object and pattern", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[", `,"confidence":101`), nil)), 422, hub.CodeInvalidObject, 2},
+		{"unsigned", orgA + " submit", stixType, bundle(good(), indicator(orgA, "[domain-name:value = 'a.example']", "")), 400, hub.CodeInvalidSignature, 1},
+		{"tampered", orgA + " submit", stixType, bundle(strings.Replace(good(), "Evil.Example", "Good.Example", 1)), 400, hub.CodeInvalidSignature, 1},
+		{"signed by another participant", orgA + " submit", stixType, bundle(f.sign(orgB, indicator(orgA, "[domain-name:value = 'a.example']", ""), nil)), 403, hub.CodeSignerMismatch, 1},
+		{"created_by_ref names another org", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgB, "[domain-name:value = 'a.example']", ""), nil)), 403, hub.CodeSignerMismatch, 1},
+		{"RED without recipients", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", `,"object_marking_refs":["`+stix.TLPRedID+`"]`), nil)), 422, hub.CodeInvalidObject, 1},
+		{"unknown marking is RED", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", `,"object_marking_refs":["marking-definition--0c000000-0000-4000-8000-000000000001"]`), nil)), 422, hub.CodeInvalidObject, 1},
 		{"RED with recipients", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", `,"object_marking_refs":["`+stix.TLPRedID+`"]`), []string{orgB})), 201, "", 0},
-		{"recipient not an identity", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", ""), []string{"indicator--00000000-0000-4000-8000-000000000000"})), 422, CodeInvalidObject, 1},
+		{"recipient not an identity", orgA + " submit", stixType, bundle(f.sign(orgA, indicator(orgA, "[domain-name:value = 'a.example']", ""), []string{"indicator--00000000-0000-4000-8000-000000000000"})), 422, hub.CodeInvalidObject, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,7 +262,7 @@ func TestSubmitBundle(t *testing.T) {
 				}
 				// Findings about objects name the object and point into it
 				// (a decoding error may point at the root, "", omitted).
-				if tc.status == 422 || tc.status == 403 || tc.code == CodeInvalidSignature {
+				if tc.status == 422 || tc.status == 403 || tc.code == hub.CodeInvalidSignature {
 					id, _ := m["object"].(string)
 					ptr, _ := m["pointer"].(string)
 					if !strings.HasPrefix(id, "indicator--") || !strings.HasPrefix(ptr, "/objects/") {
@@ -298,7 +299,7 @@ func TestSubmitReceiptAndReplay(t *testing.T) {
 	if so.TLP != stix.TLPGreen || so.CreatedBy != orgA || so.Signature == "" || so.KID != f.keys[orgA].KeyID {
 		t.Fatalf("indicator stored as TLP %s by %s kid %s", so.TLP, so.CreatedBy, so.KID)
 	}
-	wantObs := []Observable{
+	wantObs := []hub.Observable{
 		{Kind: "ipv4", Value: "10.0.0.0/8", Path: "ipv4-addr:value", Op: "ISSUBSET"},
 		{Kind: "sha256", Value: "ab" + strings.Repeat("0", 62), Path: "file:hashes.'SHA-256'", Op: "="},
 	}
@@ -313,7 +314,7 @@ func TestSubmitReceiptAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rp ReceiptPayload
+	var rp hub.ReceiptPayload
 	if err := json.Unmarshal(payload, &rp); err != nil {
 		t.Fatal(err)
 	}
@@ -352,17 +353,17 @@ func TestSubmitStoreRefusals(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"conflict", &VersionError{Err: ErrConflict, ID: "indicator--00000000-0000-4000-8000-000000000000"}, 409, CodeConflict},
-		{"not creator", &VersionError{Err: ErrNotCreator, ID: "indicator--00000000-0000-4000-8000-000000000000"}, 403, CodeForbidden},
-		{"database down", fmt.Errorf("store submission: %w", ErrUnavailable), 503, CodeUnavailable},
-		{"internal", errors.New("boom"), 500, CodeInternal},
+		{"conflict", &hub.VersionError{Err: hub.ErrConflict, ID: "indicator--00000000-0000-4000-8000-000000000000"}, 409, hub.CodeConflict},
+		{"not creator", &hub.VersionError{Err: hub.ErrNotCreator, ID: "indicator--00000000-0000-4000-8000-000000000000"}, 403, hub.CodeForbidden},
+		{"database down", fmt.Errorf("store submission: %w", hub.ErrUnavailable), 503, hub.CodeUnavailable},
+		{"internal", errors.New("boom"), 500, hub.CodeInternal},
 	}
 	// The key registry failing is an outage too.
 	t.Run("keys unavailable", func(t *testing.T) {
-		f.store.keysErr = fmt.Errorf("load keys: %w", ErrUnavailable)
+		f.store.keysErr = fmt.Errorf("load keys: %w", hub.ErrUnavailable)
 		defer func() { f.store.keysErr = nil }()
 		status, out, h := f.post(orgA+" submit", stixType, body)
-		if status != 503 || out["code"] != CodeUnavailable || h.Get("Retry-After") == "" {
+		if status != 503 || out["code"] != hub.CodeUnavailable || h.Get("Retry-After") == "" {
 			t.Fatalf("%d %v", status, out)
 		}
 	})

@@ -1,4 +1,4 @@
-package hub
+package rest
 
 import (
 	"net/http"
@@ -34,20 +34,31 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-func (m *httpMetrics) instrument(h http.Handler) http.Handler {
+// instrument counts every request under the route pattern routeOf names
+// for it, whether the route's handler ran or authentication refused the
+// request first.
+func (m *httpMetrics) instrument(routeOf func(*http.Request) string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inflight.Inc()
 		defer m.inflight.Dec()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		route := routeOf(r)
 		h.ServeHTTP(sw, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
 		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// routeOf is the metrics label of r: the pattern of the route table that
+// serves it, or "unmatched" (unknown paths and wrong methods). It asks
+// the mux itself, because the request the mux routes is a copy made by
+// the authentication middleware.
+func (s *Server) routeOf(r *http.Request) string {
+	if _, pattern := s.mux.Handler(r); pattern != "" && pattern != "/" {
+		return pattern
+	}
+	return "unmatched"
 }
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
