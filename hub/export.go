@@ -110,6 +110,8 @@ type ExportRequest struct {
 	Filter          export.Filter
 	IfNoneMatch     string    // the If-None-Match header ("" : none)
 	IfModifiedSince time.Time // the If-Modified-Since header (zero: none); ignored with IfNoneMatch
+	// HeadOnly stops after Begin: the caller wants the headers only.
+	HeadOnly bool
 }
 
 // ExportResponse is where the service answers: exactly one of
@@ -127,7 +129,7 @@ type ExportResponse interface {
 var ErrExportAborted = errors.New("export aborted after the body began")
 
 // errNotModified stops the store once the full version shows the
-// client's copy is current.
+// client's copy is current, or once a HEAD has its headers.
 var errNotModified = errors.New("not modified")
 
 // viewerKey is the part of the viewer the visibility rule reads.
@@ -181,6 +183,10 @@ func (s *ExportService) Serve(ctx context.Context, req ExportRequest, resp Expor
 		}
 		if fresh {
 			resp.NotModified(tag, lm)
+			return errNotModified
+		}
+		if req.HeadOnly {
+			resp.Begin(tag, lm)
 			return errNotModified
 		}
 		var err error

@@ -142,6 +142,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Queries:      hub.NewQueryService(m.db.DB, nil),
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
 		Feed:         m.feed.feed,
+		Exports:      hub.NewExportService(m.db.DB, nil, ""),
 	})
 
 	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
