@@ -366,4 +366,3 @@ func hexLen(n int) func(string) bool {
 		return err == nil && len(l) == n && strings.ToLower(l) == l
 	}
 }
-
