@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -222,5 +223,52 @@ func TestTag(t *testing.T) {
 	forged := base[:strings.IndexByte(base, '.')] + `.99999999999999999"`
 	if NotModified(forged, before, cur) {
 		t.Error("a tag with another boundary is accepted")
+	}
+}
+
+// TestSuricataSIDCollision forces two rules onto one sid: the first keeps
+// it, the second gets another, and every sid of the output is distinct.
+func TestSuricataSIDCollision(t *testing.T) {
+	a := "alert ip [192.0.2.1] any <> any any (msg:\"JAG x ip\"; metadata:jag_id x; sid:1000000001; rev:1;)\n"
+	b := "alert ip [192.0.2.2] any <> any any (msg:\"JAG y ip\"; metadata:jag_id y; sid:1000000001; rev:1;)\n"
+	dups, taken, used := map[uint32]bool{1000000001: true}, map[uint32]bool{}, []uint32{1000000001}
+	if got := resolveSID(a, dups, taken, used); got != a {
+		t.Errorf("the first rule changed: %s", got)
+	}
+	got := resolveSID(b, dups, taken, used)
+	if got == b || !strings.HasPrefix(got, "alert ip [192.0.2.2] any <> any any (msg:") || !strings.HasSuffix(got, "; rev:1;)\n") || strings.Contains(got, "sid:1000000001;") {
+		t.Errorf("the second rule: %s", got)
+	}
+	if again := resolveSID(b, dups, map[uint32]bool{1000000001: true}, used); again != got {
+		t.Error("the resolution is not deterministic")
+	}
+}
+
+// TestSuricataWriterResolvesCollisions finds two indicator ids whose ip
+// rules draw the same sid and checks the writer's output keeps sids
+// distinct.
+func TestSuricataWriterResolvesCollisions(t *testing.T) {
+	seen := map[uint32]string{}
+	var first, second string
+	for i := 0; first == ""; i++ {
+		id := fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", i)
+		sid := SuricataSID(id, "ip")
+		if other, ok := seen[sid]; ok {
+			first, second = other, id
+		}
+		seen[sid] = id
+	}
+	body := write(t, Suricata, Meta{}, []Record{
+		indicator(first, "2026-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']"),
+		indicator(second, "2026-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.2']"),
+	})
+	sids := map[string]bool{}
+	for _, l := range lines(t, body) {
+		if i := strings.Index(l, "sid:"); i >= 0 && !strings.HasPrefix(l, "#") {
+			sids[l[i:i+strings.IndexByte(l[i:], ';')]] = true
+		}
+	}
+	if len(sids) != 2 || !strings.Contains(body, "sid:"+strconv.Itoa(int(SuricataSID(first, "ip")))+";") {
+		t.Errorf("sids %v in\n%s", sids, body)
 	}
 }

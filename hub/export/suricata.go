@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,7 @@ type suricataWriter struct {
 	written int // indicators with rules
 	skipped int
 	hashes  map[string]int // kind → indicators naming one
+	sids    []uint32       // every rule's sid, to find collisions (4 bytes a rule)
 }
 
 func newSuricataWriter(out *bufio.Writer, m Meta) (*suricataWriter, error) {
@@ -98,8 +100,10 @@ func (s *suricataWriter) Write(r *Record) error {
 		if strings.HasSuffix(rule.body, "(") {
 			sep = ""
 		}
+		sid := SuricataSID(r.ID, rule.key)
+		s.sids = append(s.sids, sid)
 		_, err := fmt.Fprintf(s.w, "%s%smsg:\"JAG %s %s\"; metadata:jag_id %s; sid:%d; rev:%d;)\n",
-			rule.body, sep, r.ID, strings.Fields(rule.key)[0], r.ID, SuricataSID(r.ID, rule.key), rev)
+			rule.body, sep, r.ID, strings.Fields(rule.key)[0], r.ID, sid, rev)
 		if err != nil {
 			return fmt.Errorf("spool suricata export: %w", err)
 		}
@@ -325,8 +329,8 @@ func (s *suricataWriter) Close() (err error) {
 	if _, err := s.spool.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("spool suricata export: %w", err)
 	}
-	if _, err := io.Copy(s.out, s.spool); err != nil {
-		return fmt.Errorf("write export: %w", err)
+	if err := s.copyRules(); err != nil {
+		return err
 	}
 	if err := s.out.Flush(); err != nil {
 		return fmt.Errorf("write export: %w", err)
@@ -337,4 +341,73 @@ func (s *suricataWriter) Close() (err error) {
 // hashKindSlot keeps the list rules' sids fixed whichever lists appear.
 func hashKindSlot(k string) int {
 	return map[string]int{"md5": 0, "sha1": 1, "sha256": 2}[k]
+}
+
+// copyRules copies the spooled rules to the output. When two rules drew
+// the same sid (about n²/2·10⁹ for n rules), the first in indicator-id
+// order keeps it and each later one gets the first free sid of
+// SuricataSID(rule text, attempt): deterministic for the same export, and
+// derived from visible rules only.
+func (s *suricataWriter) copyRules() error {
+	used := slices.Clone(s.sids)
+	slices.Sort(used)
+	dups := map[uint32]bool{}
+	for i := 1; i < len(used); i++ {
+		if used[i] == used[i-1] {
+			dups[used[i]] = true
+		}
+	}
+	if len(dups) == 0 {
+		if _, err := io.Copy(s.out, s.spool); err != nil {
+			return fmt.Errorf("write export: %w", err)
+		}
+		return nil
+	}
+	used = slices.Compact(used)
+	taken := map[uint32]bool{} // collided sids already kept, and sids handed out
+	r := bufio.NewReaderSize(s.spool, 64<<10)
+	for {
+		line, err := r.ReadString('\n')
+		if line != "" {
+			line = resolveSID(line, dups, taken, used)
+			if _, werr := s.out.WriteString(line); werr != nil {
+				return fmt.Errorf("write export: %w", werr)
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("spool suricata export: %w", err)
+		}
+	}
+}
+
+// resolveSID gives a rule whose sid collided a free one (see copyRules).
+func resolveSID(line string, dups, taken map[uint32]bool, used []uint32) string {
+	i := strings.LastIndex(line, "; sid:")
+	if i < 0 {
+		return line
+	}
+	rest := line[i+len("; sid:"):]
+	j := strings.IndexByte(rest, ';')
+	if j < 0 {
+		return line
+	}
+	n, err := strconv.ParseUint(rest[:j], 10, 32)
+	sid := uint32(n)
+	if err != nil || !dups[sid] {
+		return line
+	}
+	if !taken[sid] {
+		taken[sid] = true
+		return line
+	}
+	for attempt := 1; ; attempt++ {
+		c := SuricataSID(line, strconv.Itoa(attempt))
+		if _, found := slices.BinarySearch(used, c); !found && !taken[c] {
+			taken[c] = true
+			return line[:i] + "; sid:" + strconv.FormatUint(uint64(c), 10) + rest[j:]
+		}
+	}
 }
