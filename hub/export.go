@@ -212,6 +212,9 @@ func (s *ExportService) Serve(ctx context.Context, req ExportRequest, resp Expor
 
 // Definition returns a named export definition.
 func (s *ExportService) Definition(ctx context.Context, name string) (ExportDefinition, error) {
+	if s.store == nil {
+		return ExportDefinition{}, fmt.Errorf("export definitions: %w: no export store configured", ErrUnavailable)
+	}
 	if err := CheckExportName(name); err != nil {
 		return ExportDefinition{}, fmt.Errorf("get export definition: %w", ErrNotFound)
 	}
@@ -224,6 +227,9 @@ func (s *ExportService) Definition(ctx context.Context, name string) (ExportDefi
 
 // Definitions lists the named export definitions.
 func (s *ExportService) Definitions(ctx context.Context) ([]ExportDefinition, error) {
+	if s.store == nil {
+		return nil, fmt.Errorf("export definitions: %w: no export store configured", ErrUnavailable)
+	}
 	ds, err := s.store.ExportDefinitions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list export definitions: %w", err)
@@ -233,6 +239,9 @@ func (s *ExportService) Definitions(ctx context.Context) ([]ExportDefinition, er
 
 // PutDefinition creates or replaces a named definition.
 func (s *ExportService) PutDefinition(ctx context.Context, d ExportDefinition) (bool, error) {
+	if s.store == nil {
+		return false, fmt.Errorf("export definitions: %w: no export store configured", ErrUnavailable)
+	}
 	if err := CheckExportName(d.Name); err != nil {
 		return false, err
 	}
@@ -248,6 +257,9 @@ func (s *ExportService) PutDefinition(ctx context.Context, d ExportDefinition) (
 
 // DeleteDefinition removes a named definition.
 func (s *ExportService) DeleteDefinition(ctx context.Context, name string) error {
+	if s.store == nil {
+		return fmt.Errorf("export definitions: %w: no export store configured", ErrUnavailable)
+	}
 	if err := CheckExportName(name); err != nil {
 		return fmt.Errorf("delete export definition: %w", ErrNotFound)
 	}
