@@ -217,6 +217,8 @@ func (s *exportSubscriber) session(ctx context.Context) (subscribed bool, err er
 	}
 	msgs := make(chan feedMessage)
 	readErr := make(chan error, 1)
+	ended := make(chan struct{}) // the reader never outlives the session
+	defer close(ended)
 	go func() {
 		for {
 			var m feedMessage
@@ -230,7 +232,7 @@ func (s *exportSubscriber) session(ctx context.Context) (subscribed bool, err er
 			}
 			select {
 			case msgs <- m:
-			case <-ctx.Done():
+			case <-ended:
 				return
 			}
 		}
