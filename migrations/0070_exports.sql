@@ -22,30 +22,49 @@ CREATE TABLE export_definitions (
 -- export's entity tag needs "the latest indicator version this viewer may
 -- see"; over this small table that is one jag_visible scan, whatever the
 -- size of the store and whatever the viewer may see — the one visibility
--- rule, never a second one. The trigger runs inside the event append,
--- which already holds the feed append lock until COMMIT, so it adds no
--- contention, and it sees the events in seq order.
+-- rule, never a second one.
+--
+-- The trigger runs inside the event append. Ingest appends under the
+-- feed append lock (hub/postgres/events.go), held until COMMIT, so the
+-- class row it updates adds no contention and no append ever waits for
+-- it. An append made without that lock (only the feed's negative-control
+-- test does that) must not wait on another transaction's class row
+-- either: it adds a row of its own (serialised false), which the max
+-- still counts.
 CREATE TABLE export_positions (
     tlp           text        NOT NULL,
     recipients    text[],
     created_by    text        NOT NULL,
     max_seq       bigint      NOT NULL,
     max_received  timestamptz NOT NULL,
-    UNIQUE NULLS NOT DISTINCT (tlp, recipients, created_by)
+    serialised    boolean     NOT NULL DEFAULT true
 );
+CREATE UNIQUE INDEX export_positions_class ON export_positions (tlp, recipients, created_by)
+    NULLS NOT DISTINCT WHERE serialised;
 
 CREATE FUNCTION jag_export_positions() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO export_positions AS p (tlp, recipients, created_by, max_seq, max_received)
-    SELECT o.tlp, o.recipients, o.created_by, max(n.seq), max(n.received)
-    FROM new_events n
-    JOIN objects o ON o.id = n.object_id AND o.modified = n.modified
-    WHERE o.type = 'indicator'
-    GROUP BY o.tlp, o.recipients, o.created_by
-    ON CONFLICT (tlp, recipients, created_by) DO UPDATE
-        SET max_seq = greatest(p.max_seq, excluded.max_seq),
-            max_received = greatest(p.max_received, excluded.max_received);
+    IF EXISTS (SELECT 1 FROM pg_locks
+               WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                 AND classid = 0 AND objid = 7364361 AND objsubid = 1) THEN
+        INSERT INTO export_positions AS p (tlp, recipients, created_by, max_seq, max_received)
+        SELECT o.tlp, o.recipients, o.created_by, max(n.seq), max(n.received)
+        FROM new_events n
+        JOIN objects o ON o.id = n.object_id AND o.modified = n.modified
+        WHERE o.type = 'indicator'
+        GROUP BY o.tlp, o.recipients, o.created_by
+        ON CONFLICT (tlp, recipients, created_by) WHERE serialised DO UPDATE
+            SET max_seq = greatest(p.max_seq, excluded.max_seq),
+                max_received = greatest(p.max_received, excluded.max_received);
+    ELSE
+        INSERT INTO export_positions (tlp, recipients, created_by, max_seq, max_received, serialised)
+        SELECT o.tlp, o.recipients, o.created_by, max(n.seq), max(n.received), false
+        FROM new_events n
+        JOIN objects o ON o.id = n.object_id AND o.modified = n.modified
+        WHERE o.type = 'indicator'
+        GROUP BY o.tlp, o.recipients, o.created_by;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -61,4 +80,3 @@ FROM events e
 JOIN objects o ON o.id = e.object_id AND o.modified = e.modified
 WHERE o.type = 'indicator'
 GROUP BY o.tlp, o.recipients, o.created_by;
-

@@ -15,9 +15,17 @@ import (
 )
 
 // appendEvents appends one feed event per version, in order, as ingest
-// does after storing them.
+// does after storing them: under the feed append lock.
 func appendEvents(t *testing.T, db *postgres.DB, objs ...seedObject) {
 	t.Helper()
+	tx, err := db.SQLX().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(7364361)`); err != nil {
+		t.Fatal(err)
+	}
 	for _, o := range objs {
 		org := o.createdBy
 		if org == "" {
@@ -27,10 +35,13 @@ func appendEvents(t *testing.T, db *postgres.DB, objs ...seedObject) {
 		if rec.IsZero() {
 			rec = base
 		}
-		if _, err := db.SQLX().Exec(`INSERT INTO events (object_id, modified, kind, org, received) VALUES ($1, $2, 'object.created', $3, $4)`,
+		if _, err := tx.Exec(`INSERT INTO events (object_id, modified, kind, org, received) VALUES ($1, $2, 'object.created', $3, $4)`,
 			o.id, o.modified, org, rec); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -239,6 +250,17 @@ func TestExportPosition(t *testing.T) {
 	_, received, _ := db.ExportPosition(ctx, memberB, export.Filter{})
 	if !received.Equal(base.Add(time.Second)) {
 		t.Errorf("received %s", received)
+	}
+	// An append outside the feed lock (no ingest path does that) still
+	// moves the position, through a row of its own.
+	loose := seedObject{id: uid("indicator", 4), modified: "2026-01-01T00:00:00Z", received: base.Add(3 * time.Second)}
+	insert(t, db, loose)
+	if _, err := db.SQLX().Exec(`INSERT INTO events (object_id, modified, kind, org, received) VALUES ($1, $2, 'object.created', $3, $4)`,
+		loose.id, loose.modified, orgA, loose.received); err != nil {
+		t.Fatal(err)
+	}
+	if b := pos(memberB, export.Filter{}); b <= b1 {
+		t.Errorf("a lock-less append left B's position at %d", b)
 	}
 }
 
