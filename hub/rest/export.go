@@ -9,10 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog/hlog"
+
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/hub/export"
-	"github.com/rs/zerolog/hlog"
 )
 
 // Export timing: an export may stream for a long time, but a client that
@@ -65,7 +66,6 @@ func (s *Server) exports() *hub.ExportService {
 // exportResponse is hub.ExportResponse over an http.ResponseWriter.
 type exportResponse struct {
 	w      http.ResponseWriter
-	r      *http.Request
 	format export.Format
 	began  bool
 }
@@ -122,7 +122,7 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, format expo
 			req.IfModifiedSince = t
 		}
 	}
-	resp := &exportResponse{w: w, r: r, format: format}
+	resp := &exportResponse{w: w, format: format}
 	err := s.exports().Serve(ctx, req, resp)
 	switch {
 	case err == nil:
