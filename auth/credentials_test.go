@@ -12,7 +12,7 @@ func TestCredentialsFromRequest(t *testing.T) {
 	basic := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	for _, tc := range []struct {
 		name, url, header, want string
-		wantErr                  bool
+		wantErr                 bool
 	}{
 		{name: "none", url: "/x"},
 		{name: "bearer", url: "/x", header: "Bearer tok.en.x", want: "tok.en.x"},

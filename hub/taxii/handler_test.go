@@ -35,12 +35,12 @@ func TestDiscoveryAndAPIRoot(t *testing.T) {
 func TestCredentials(t *testing.T) {
 	w := newWorld(t, 1)
 	for name, hdr := range map[string]string{
-		"bearer":         "Bearer tok-a",
-		"token":          "Token tok-a",
-		"basic":          basic("ignored", "tok-a"),
-		"basic lower":    strings.Replace(basic("misp", "tok-a"), "Basic", "basic", 1),
-		"basic no user":  basic("", "tok-a"),
-		"bearer upper":   "BEARER tok-a",
+		"bearer":        "Bearer tok-a",
+		"token":         "Token tok-a",
+		"basic":         basic("ignored", "tok-a"),
+		"basic lower":   strings.Replace(basic("misp", "tok-a"), "Basic", "basic", 1),
+		"basic no user": basic("", "tok-a"),
+		"bearer upper":  "BEARER tok-a",
 	} {
 		a := w.do("GET", "/taxii2/jag/collections/", "", "", "Authorization", hdr)
 		if a.status != 200 {
@@ -72,14 +72,14 @@ func TestContentNegotiation(t *testing.T) {
 		"application/taxii+json":                  true,
 		"application/taxii+json; version=2.1":     true,
 		"text/html, application/taxii+json;q=0.5": true,
-		"*/*":                                     true,
-		"application/*":                           true,
-		"":                                        true,
-		"application/taxii+json;version=2.0":      false,
-		"application/json":                        false,
-		"application/stix+json;version=2.1":       false,
-		"application/taxii+json;q=0":              false,
-		"text/html":                               false,
+		"*/*":                                true,
+		"application/*":                      true,
+		"":                                   true,
+		"application/taxii+json;version=2.0": false,
+		"application/json":                   false,
+		"application/stix+json;version=2.1":  false,
+		"application/taxii+json;q=0":         false,
+		"text/html":                          false,
 	} {
 		a := w.do("GET", objectsURL, "tok-a", "", "Accept", accept)
 		if ok && a.status != 200 {

@@ -111,8 +111,8 @@ func TestNextIsBoundToFilters(t *testing.T) {
 	if !p.More {
 		t.Fatal("want more")
 	}
-	wantError(t, w.get(objectsURL+"?limit=2&next="+p.Next), 400)                           // filter dropped
-	wantError(t, w.get(objectsURL+"?limit=2&match[type]=malware&next="+p.Next), 400)       // filter changed
+	wantError(t, w.get(objectsURL+"?limit=2&next="+p.Next), 400)                                                          // filter dropped
+	wantError(t, w.get(objectsURL+"?limit=2&match[type]=malware&next="+p.Next), 400)                                      // filter changed
 	wantError(t, w.get(strings.Replace(objectsURL, "objects", "manifest", 1)+"?match[type]=indicator&next="+p.Next), 400) // endpoint changed
 	// The limit may change.
 	q := decodePage(t, w.get(objectsURL+"?limit=3&match[type]=indicator&next="+p.Next))
@@ -177,9 +177,9 @@ func TestMatchFilters(t *testing.T) {
 		token string
 		want  int
 	}{
-		{"", "tok-a", 2},                       // last visible version of objects 0 and 1
-		{"", "tok-b", 3},                       // 0 (its +2h), 1, 2
-		{"match[version]=all", "tok-a", 3},     // 0 twice, 1
+		{"", "tok-a", 2},                   // last visible version of objects 0 and 1
+		{"", "tok-b", 3},                   // 0 (its +2h), 1, 2
+		{"match[version]=all", "tok-a", 3}, // 0 twice, 1
 		{"match[version]=all", "tok-b", 5},
 		{"match[version]=first", "tok-a", 2},
 		{"match[version]=first,last", "tok-a", 3},
