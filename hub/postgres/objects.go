@@ -400,6 +400,10 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, feedAppendLock); err != nil {
 		return 0, fmt.Errorf("lock feed: %w", err)
 	}
+	// TAXII date_added (0060): drawn in this serialised section, in event order.
+	if err := stampDateAdded(ctx, tx, ids, mods); err != nil {
+		return 0, err
+	}
 	// COPY draws seq values in row order; currval is this session's last.
 	columns := []string{"object_id", "modified", "kind", "org", "received"}
 	org, received := any(s.Org), any(s.Received) // boxed once for all rows
