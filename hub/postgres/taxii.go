@@ -288,4 +288,3 @@ func (db *DB) PurgeStatuses(ctx context.Context, t time.Time) (int64, error) {
 	n, _ := res.RowsAffected()
 	return n, nil
 }
-
