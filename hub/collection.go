@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"regexp"
@@ -20,33 +21,33 @@ import (
 // the history search shows each of them, narrowed by the filter. A
 // collection never widens what a principal may see.
 type Collection struct {
-	ID          string // UUID (TAXII identifier)
-	Alias       string // optional, unique; usable in place of the id
-	Title       string
-	Description string
-	Filter      CollectionFilter
+	ID          string           `json:"id"`              // UUID (TAXII identifier)
+	Alias       string           `json:"alias,omitempty"` // optional, unique; usable in place of the id
+	Title       string           `json:"title"`
+	Description string           `json:"description,omitempty"`
+	Filter      CollectionFilter `json:"filter"`
 	// ReadScopes and WriteScopes name the token scopes that may read
 	// objects from and add objects to the collection; a principal with
 	// neither does not see the collection at all. An empty WriteScopes
 	// makes the collection read-only.
-	ReadScopes  []string
-	WriteScopes []string
-	Created     time.Time
+	ReadScopes  []string  `json:"read_scopes"`
+	WriteScopes []string  `json:"write_scopes"`
+	Created     time.Time `json:"created"`
 }
 
 // CollectionFilter selects the versions of a collection; zero fields do
 // not filter, and the fields combine with AND (values within one field
 // with OR).
 type CollectionFilter struct {
-	Types    []string // STIX types
-	Labels   []string // at least one of these labels
-	Creators []string // created_by_ref identity ids
+	Types    []string `json:"types,omitempty"`    // STIX types
+	Labels   []string `json:"labels,omitempty"`   // at least one of these labels
+	Creators []string `json:"creators,omitempty"` // created_by_ref identity ids
 	// MaxTLP is the TLP ceiling: versions marked more restrictively are
 	// left out ("" for none).
-	MaxTLP stix.TLP
+	MaxTLP stix.TLP `json:"max_tlp,omitempty"`
 	// MinConfidence leaves out versions whose confidence is lower or
 	// absent (nil for none).
-	MinConfidence *int
+	MinConfidence *int `json:"min_confidence,omitempty"`
 }
 
 // DefaultCollectionID is the collection every hub has: everything the
@@ -187,4 +188,15 @@ type CollectionStore interface {
 	// DeleteCollection removes the collection with id; a missing one
 	// wraps ErrNotFound. Objects are not touched.
 	DeleteCollection(ctx context.Context, id string) error
+}
+
+// NewCollectionID returns a random (version 4) UUID for a new collection.
+func NewCollectionID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("new collection id: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }

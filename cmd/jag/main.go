@@ -68,6 +68,7 @@ func commands() []command {
 		{"participant", "participant add|list, directly on the database", cmdParticipant},
 		{"key", "key add|revoke (participant public keys), directly on the database", cmdKey},
 		{"token", "token issue|revoke (access tokens), directly on the database", cmdToken},
+		{"collection", "collection add|list|remove (TAXII collections), directly on the database", cmdCollection},
 		{"subscribe", "follow the live alert feed: events as JSON lines, cursor persisted, reconnects and resumes", cmdSubscribe},
 	}
 }

@@ -33,6 +33,7 @@ type serveConfig struct {
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
+	taxii            taxiiConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -53,6 +54,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
+	c.taxii.register(fs, e)
 	return fs
 }
 
@@ -72,7 +74,7 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, taxiiEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
@@ -139,7 +141,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
 	}
 	m.http = &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.hub, m.db.DB, authority, log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -153,6 +155,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hkCtx, cancel := context.WithCancel(context.Background())
 	m.stopHousekeeping = cancel
 	go housekeeping(hkCtx, m.db.DB, m.cfg.auth.leeway, log)
+	go purgeTAXIIStatuses(hkCtx, m.db.DB, log)
 
 	log.Info().Str("addr", m.ln.Addr().String()).Bool("embedded_db", m.db.cluster != nil).Msg("jag serving")
 	return nil

@@ -128,6 +128,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Dur("duration", time.Since(start)).Msg("taxii request")
 }
 
+// Owns reports whether path is a TAXII path (its first non-empty segment
+// is taxii2), for the process's top-level dispatch.
+func Owns(path string) bool {
+	segs := segments(path)
+	return len(segs) > 0 && segs[0] == strings.Trim(Prefix, "/")
+}
+
 // segments splits a path into its non-empty segments: a missing trailing
 // slash and doubled slashes name the same resource.
 func segments(path string) []string {

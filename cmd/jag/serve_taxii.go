@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/postgres"
+	"github.com/jag-hub/jag/hub/taxii"
+)
+
+// taxiiConfig is the TAXII 2.1 adapter's part of `jag serve`'s
+// configuration; body size, request time and public access are the hub's.
+type taxiiConfig struct {
+	baseURL         string
+	contact         string
+	statusRetention time.Duration
+}
+
+func (c *taxiiConfig) register(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&c.baseURL, "taxii-base-url", envOr(e, "JAG_TAXII_BASE_URL", ""),
+		"public URL of the hub, e.g. https://hub.example.org, for absolute API root URLs in TAXII discovery (env JAG_TAXII_BASE_URL)")
+	fs.StringVar(&c.contact, "taxii-contact", envOr(e, "JAG_TAXII_CONTACT", ""), "contact shown in TAXII discovery (env JAG_TAXII_CONTACT)")
+	fs.DurationVar(&c.statusRetention, "taxii-status-retention", 7*24*time.Hour, "how long the status of a TAXII POST stays readable (env JAG_TAXII_STATUS_RETENTION)")
+}
+
+// taxiiEnv maps the TAXII typed flags to their environment variables.
+var taxiiEnv = map[string]string{"taxii-status-retention": "JAG_TAXII_STATUS_RETENTION"}
+
+// newTAXII builds the TAXII 2.1 handler on the database and the token
+// authority.
+func newTAXII(c taxiiConfig, hc hub.Config, db *postgres.DB, tokens *auth.Authority, log zerolog.Logger) *taxii.Handler {
+	return taxii.New(taxii.Config{
+		BaseURL:          c.baseURL,
+		Contact:          c.contact,
+		MaxContentLength: hc.MaxBodyBytes,
+		RequestTimeout:   hc.RequestTimeout,
+		StatusRetention:  c.statusRetention,
+		PublicAccess:     hc.PublicAccess,
+	}, taxii.Deps{
+		Tokens:      tokens,
+		Collections: db,
+		Reader:      db,
+		Ingester:    &hub.PartialIngest{Store: db, Receipts: tokens, DefaultTLP: hc.DefaultTLP, MaxObjectBytes: int(hc.MaxBodyBytes)},
+		Statuses:    db,
+	}, log)
+}
+
+// withTAXII routes /taxii2 and everything under it to t, the rest to api.
+// No ServeMux here: it would answer doubled slashes with a redirect, which
+// loses a POST body; the TAXII handler accepts them as they are.
+func withTAXII(api, t http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if taxii.Owns(r.URL.Path) {
+			t.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// purgeTAXIIStatuses deletes expired TAXII status resources once an hour.
+func purgeTAXIIStatuses(ctx context.Context, db *postgres.DB, log zerolog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := db.PurgeStatuses(ctx, time.Now())
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn().Err(err).Msg("purge taxii statuses")
+		case n > 0:
+			log.Info().Int64("purged", n).Msg("purged expired taxii statuses")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
