@@ -169,4 +169,3 @@ func restVersions(t testing.TB, base, query, token string) []string {
 func envelope(objs ...string) string {
 	return `{"objects":[` + strings.Join(objs, ",") + `]}`
 }
-
