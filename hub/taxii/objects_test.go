@@ -91,6 +91,10 @@ func TestPagingAndVisibility(t *testing.T) {
 		}
 		seen[id] = true
 	}
+	// An empty next (MISP's first page) is no cursor.
+	if p := decodePage(t, w.get(objectsURL+"?limit=50&next=")); len(p.Objects) != 17 {
+		t.Fatalf("empty next: %d objects", len(p.Objects))
+	}
 	// Default and maximum limit.
 	w2 := newWorld(t, MaxLimit+5)
 	if p := decodePage(t, w2.get(objectsURL)); len(p.Objects) != DefaultLimit || !p.More {

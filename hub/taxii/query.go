@@ -88,6 +88,10 @@ func single(q url.Values, name string) (string, *Error) {
 // on collection cid (and object oid for the object and versions
 // endpoints).
 func parseListing(q url.Values, ep endpoint, cid, oid string) (*listing, error) {
+	if v, ok := q["next"]; ok && len(v) == 1 && v[0] == "" {
+		// MISP sends next= on its first page: no cursor.
+		delete(q, "next")
+	}
 	for name := range q {
 		if !slices.Contains(params[ep], name) {
 			return nil, badRequest("unsupported query parameter " + strconv.Quote(name) + "; this endpoint takes " + strings.Join(params[ep], ", "))
