@@ -141,7 +141,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
 	}
 	m.http = &http.Server{
-		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.hub, m.db.DB, authority, log)),
+		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.hub, m.db.DB, authority, log, reg)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
@@ -34,7 +35,7 @@ var taxiiEnv = map[string]string{"taxii-status-retention": "JAG_TAXII_STATUS_RET
 
 // newTAXII builds the TAXII 2.1 handler on the database and the token
 // authority.
-func newTAXII(c taxiiConfig, hc hub.Config, db *postgres.DB, tokens *auth.Authority, log zerolog.Logger) *taxii.Handler {
+func newTAXII(c taxiiConfig, hc hub.Config, db *postgres.DB, tokens *auth.Authority, log zerolog.Logger, reg prometheus.Registerer) *taxii.Handler {
 	return taxii.New(taxii.Config{
 		BaseURL:          c.baseURL,
 		Contact:          c.contact,
@@ -48,6 +49,7 @@ func newTAXII(c taxiiConfig, hc hub.Config, db *postgres.DB, tokens *auth.Author
 		Reader:      db,
 		Ingester:    &hub.PartialIngest{Store: db, Receipts: tokens, DefaultTLP: hc.DefaultTLP, MaxObjectBytes: int(hc.MaxBodyBytes)},
 		Statuses:    db,
+		Metrics:     reg,
 	}, log)
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
 )
@@ -45,4 +47,7 @@ type Deps struct {
 	Statuses    Statuses
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Metrics registers the adapter's request metrics; nil registers
+	// none.
+	Metrics prometheus.Registerer
 }

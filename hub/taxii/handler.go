@@ -50,9 +50,10 @@ type Config struct {
 
 // Handler serves the TAXII 2.1 API under Prefix.
 type Handler struct {
-	cfg  Config
-	deps Deps
-	log  zerolog.Logger
+	cfg     Config
+	deps    Deps
+	log     zerolog.Logger
+	metrics *metrics
 }
 
 // New builds a Handler.
@@ -73,7 +74,7 @@ func New(cfg Config, d Deps, log zerolog.Logger) *Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Handler{cfg: cfg, deps: d, log: log}
+	return &Handler{cfg: cfg, deps: d, log: log, metrics: newMetrics(d.Metrics)}
 }
 
 // request is one routed request: the principal (nil when anonymous) and
@@ -121,9 +122,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
 	defer cancel()
 	r = r.WithContext(ctx)
-	if err := h.serve(sw, r); err != nil {
+	ep := "unmatched"
+	if err := h.serve(sw, r, &ep); err != nil {
 		writeError(sw, r, &h.log, err)
 	}
+	h.metrics.observe(ep, sw.status, time.Since(start))
 	h.log.Info().Str("method", r.Method).Str("path", r.URL.Path).Int("status", sw.status).
 		Dur("duration", time.Since(start)).Msg("taxii request")
 }
@@ -147,7 +150,8 @@ func segments(path string) []string {
 	return out
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
+// serve routes r; ep receives the endpoint's metric label once known.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ep *string) error {
 	segs := segments(r.URL.Path)
 	if len(segs) == 0 || segs[0] != strings.Trim(Prefix, "/") {
 		return newError(http.StatusNotFound, hub.CodeNotFound, "not a TAXII resource")
@@ -158,6 +162,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	req := &request{Request: r, p: p}
 	if len(segs) == 1 {
+		*ep = "discovery"
 		return h.route(w, req, "GET", h.discovery)
 	}
 	if segs[1] != APIRoot {
@@ -166,24 +171,33 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	req.segs = segs[2:]
 	switch s := req.segs; {
 	case len(s) == 0:
+		*ep = "api_root"
 		return h.route(w, req, "GET", h.apiRoot)
 	case s[0] == "status" && len(s) == 2:
+		*ep = "status"
 		return h.route(w, req, "GET", h.status)
 	case s[0] != "collections":
 	case len(s) == 1:
+		*ep = "collections"
 		return h.route(w, req, "GET", h.collections)
 	case len(s) == 2:
+		*ep = "collection"
 		return h.route(w, req, "GET", h.collection)
 	case len(s) == 3 && s[2] == "objects":
 		if r.Method == http.MethodPost {
+			*ep = "add_objects"
 			return h.acceptFirst(w, req, h.addObjects)
 		}
+		*ep = "objects"
 		return h.route(w, req, "GET, POST", h.getObjects)
 	case len(s) == 3 && s[2] == "manifest":
+		*ep = "manifest"
 		return h.route(w, req, "GET", h.manifest)
 	case len(s) == 4 && s[2] == "objects":
+		*ep = "object"
 		return h.route(w, req, "GET", h.object)
 	case len(s) == 5 && s[2] == "objects" && s[4] == "versions":
+		*ep = "versions"
 		return h.route(w, req, "GET", h.versions)
 	}
 	return newError(http.StatusNotFound, hub.CodeNotFound, "not a TAXII resource")

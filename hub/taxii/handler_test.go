@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
 	"github.com/jag-hub/jag/hub"
 )
 
@@ -140,4 +143,45 @@ func TestCollections(t *testing.T) {
 		t.Fatalf("submit-only sees %d collections", n)
 	}
 	wantError(t, w.do("GET", objectsURL, "tok-submit", ""), http.StatusForbidden)
+}
+
+func TestMetrics(t *testing.T) {
+	w := newWorld(t, 2)
+	reg := prometheus.NewRegistry()
+	w.h = New(w.h.cfg, Deps{Tokens: w.h.deps.Tokens, Collections: w.h.deps.Collections, Reader: w.reader, Metrics: reg}, zerolog.Nop())
+	w.get(objectsURL)
+	w.get(objectsURL + "?limit=0")
+	w.do("GET", objectsURL, "", "")
+	w.get("/taxii2/jag/nothing/")
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "jag_taxii_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var endpoint, code string
+			for _, l := range m.GetLabel() {
+				switch l.GetName() {
+				case "endpoint":
+					endpoint = l.GetValue()
+				case "code":
+					code = l.GetValue()
+				}
+			}
+			got[endpoint+" "+code] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{"objects 200": 1, "objects 400": 1, "unmatched 401": 1, "unmatched 404": 1}
+	if len(got) != len(want) {
+		t.Fatalf("counters %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("counters %v, want %v", got, want)
+		}
+	}
 }
