@@ -119,6 +119,13 @@ func TestCollectionEntries(t *testing.T) {
 		if !slices.Equal(got, []string{"01@2026-01-02", "03@2026-01-01", "01@2026-01-03"}) {
 			t.Fatalf("after: %v", got)
 		}
+		every, err := db.CollectionEntries(ctx, member, &hub.CollectionFilter{}, &hub.CollectionQuery{Versions: all, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := read(member, hub.CollectionFilter{}, hub.CollectionQuery{Versions: all, After: every[len(every)-1].DateAdded}); len(got) != 0 {
+			t.Fatalf("after the newest: %v", got)
+		}
 	})
 	t.Run("raw", func(t *testing.T) {
 		es, err := db.CollectionEntries(ctx, member, &hub.CollectionFilter{}, &hub.CollectionQuery{IDs: []string{id(2)}, Limit: 1})

@@ -101,13 +101,21 @@ func (h *Handler) visibleCollections(r *request) ([]hub.Collection, error) {
 	return out, nil
 }
 
-// findCollection resolves the {id} segment (an id or an alias).
+// findCollection resolves the {id} segment (an id or an alias). The
+// built-in collection, which every poller of "everything" names, is
+// resolved without a query.
 func (h *Handler) findCollection(r *request) (*hub.Collection, error) {
+	key := r.segs[1]
+	if def := hub.DefaultCollection(); key == def.ID || key == def.Alias {
+		if h.canRead(r, &def) || h.canWrite(r, &def) {
+			return &def, nil
+		}
+		return nil, newError(http.StatusNotFound, hub.CodeNotFound, "no such collection")
+	}
 	cs, err := h.visibleCollections(r)
 	if err != nil {
 		return nil, err
 	}
-	key := r.segs[1]
 	for i := range cs {
 		if cs[i].ID == key || (cs[i].Alias != "" && cs[i].Alias == key) {
 			return &cs[i], nil
