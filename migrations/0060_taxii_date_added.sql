@@ -8,6 +8,10 @@
 -- client polling with added_after = the last date_added it saw never skips
 -- a version committed after its poll. Unlike events, these rows are never
 -- purged: date_added lasts as long as the version.
+--
+-- No compat line: a binary older than this migration would store versions
+-- without a date_added, which TAXII readers would then never see, so it
+-- must not serve this schema.
 CREATE TABLE object_added (
     date_added  timestamptz PRIMARY KEY,
     id          text        NOT NULL,

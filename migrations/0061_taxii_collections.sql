@@ -1,4 +1,5 @@
 -- 0061: TAXII 2.1 collections and status resources.
+-- compat: 60
 
 -- A collection is a named view over the store (hub.Collection): a filter
 -- and the token scopes that may read and write it. Every reader still
