@@ -179,9 +179,11 @@ func TestTAXIIEndToEnd(t *testing.T) {
 		if len(msgs) != 2 || !strings.HasPrefix(msgs[0], "invalid_signature: ") || !strings.HasPrefix(msgs[1], "invalid_pattern: ") {
 			t.Fatalf("failure messages %q", msgs)
 		}
-		// The status lasts in the database: readable, by org A only.
-		b := taxiiDo(t, "GET", root+"status/"+st["id"].(string)+"/", taxiiBasic(w.tokens["a-read"]), "")
-		if b.Status != 200 || b.Body["success_count"] != float64(2) {
+		// The status lasts in the database: readable by org A only, also
+		// from a replica started after the POST.
+		p2 := startServe(t, url)
+		b := taxiiDo(t, "GET", p2.URL+"/taxii2/jag/status/"+st["id"].(string)+"/", taxiiBasic(w.tokens["a-read"]), "")
+		if b.Status != 200 || string(b.Raw) != string(a.Raw) {
 			t.Fatalf("status read back: %d %s", b.Status, b.Raw)
 		}
 		taxiiError(t, taxiiDo(t, "GET", root+"status/"+st["id"].(string)+"/", taxiiBasic(tokBRead), ""), 404)

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -260,5 +261,47 @@ func TestCollectionsAndStatuses(t *testing.T) {
 	}
 	if n, err := db.PurgeStatuses(ctx, now); err != nil || n != 1 {
 		t.Fatalf("purge %d %v", n, err)
+	}
+}
+
+// TestDateAddedNaiveControl is the negative control of
+// TestDateAddedCommitOrder: a date_added taken from the clock when the
+// row is written, outside the feed lock, lets a slow transaction commit a
+// date_added below one a poller has already seen, and a poller using
+// added_after then skips it for ever.
+func TestDateAddedNaiveControl(t *testing.T) {
+	ctx := context.Background()
+	db := ingestDB(t)
+	naive := func(tx interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}, id string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO object_added (date_added, id, modified) VALUES (clock_timestamp(), $1, $2)`, id, t1)
+		return err
+	}
+	slow, err := db.SQLX().BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Rollback()
+	if err := naive(slow, "indicator--slow"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	if err := naive(db.SQLX(), "indicator--fast"); err != nil { // commits at once
+		t.Fatal(err)
+	}
+	var seen time.Time // the poller's X-TAXII-Date-Added-Last
+	if err := db.SQLX().Get(&seen, `SELECT max(date_added) FROM object_added`); err != nil {
+		t.Fatal(err)
+	}
+	if err := slow.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var missed int
+	if err := db.SQLX().Get(&missed, `SELECT count(*) FROM object_added WHERE date_added <= $1 AND id = 'indicator--slow'`, seen); err != nil {
+		t.Fatal(err)
+	}
+	if missed != 1 {
+		t.Fatal("the naive draw did not lose the slow commit; the control proves nothing")
 	}
 }
