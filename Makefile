@@ -2,6 +2,7 @@
 
 GO       ?= go
 BIN      ?= bin/jag
+PREFIX   ?= /usr/local
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 60s
@@ -12,7 +13,7 @@ export CGO_ENABLED ?= 0
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: help run build test lint fuzz bench demo clean
+.PHONY: help run build install test lint fuzz bench demo clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,8 +21,12 @@ help: ## list the targets
 build: ## build the static jag binary into bin/
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/jag
 
-run: build ## run the hub on 127.0.0.1:8080 with the embedded PostgreSQL in ./jag-data
+run: build ## run the hub on 127.0.0.1:8080 with the embedded PostgreSQL of ./jag-data (Ctrl-C stops both)
 	./$(BIN) serve --log-format console
+
+install: build ## install the binary as $(DESTDIR)$(PREFIX)/bin/jag (PREFIX=/usr/local)
+	install -d '$(DESTDIR)$(PREFIX)/bin'
+	install -m 0755 $(BIN) '$(DESTDIR)$(PREFIX)/bin/jag'
 
 test: ## run every test with the race detector (needs PostgreSQL binaries; see README)
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...

@@ -3,6 +3,7 @@ package feeds
 import (
 	"time"
 
+	"github.com/jag-hub/jag/hub"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
@@ -112,9 +113,9 @@ func (c Config) withDefaults() Config {
 
 // Deps are the feed's collaborators.
 type Deps struct {
-	Source      Source      // required
-	Revocations Revocations // required: revoked tokens close their sessions (polled when also a RevocationFeed)
-	Wakeup      Wakeup      // optional: LISTEN/NOTIFY wake-ups
+	Source      hub.EventSource // required
+	Revocations hub.Revocations // required: revoked tokens close their sessions (polled when also a RevocationFeed)
+	Wakeup      hub.Wakeup      // optional: LISTEN/NOTIFY wake-ups
 	Log         zerolog.Logger
 	Registry    prometheus.Registerer // nil: metrics are not registered
 	Now         func() time.Time      // nil: time.Now

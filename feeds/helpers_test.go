@@ -16,12 +16,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
-// memLog is an in-memory event log (a Source) for tests.
+// memLog is an in-memory event log (a hub.EventSource) for tests.
 type memLog struct {
 	mu     sync.Mutex
-	events []*Event
+	events []*hub.Event
 	purged int64
 	seq    int64
 	wake   chan struct{}
@@ -30,17 +31,17 @@ type memLog struct {
 
 func newMemLog() *memLog { return &memLog{wake: make(chan struct{}, 1)} }
 
-var _ Source = (*memLog)(nil)
+var _ hub.EventSource = (*memLog)(nil)
 
-func (l *memLog) EventsAfter(_ context.Context, after int64, limit int) (Page, error) {
+func (l *memLog) EventsAfter(_ context.Context, after int64, limit int) (hub.Page, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.reads++
-	p := Page{PurgedThrough: l.purged}
+	p := hub.Page{PurgedThrough: l.purged}
 	for _, e := range l.events {
 		if e.Seq > after && len(p.Events) < limit {
 			// A fresh copy per read, as a database returns.
-			c := &Event{Seq: e.Seq, Kind: e.Kind, ObjectID: e.ObjectID, Modified: e.Modified, Org: e.Org,
+			c := &hub.Event{Seq: e.Seq, Kind: e.Kind, ObjectID: e.ObjectID, Modified: e.Modified, Org: e.Org,
 				Received: e.Received, Object: e.Object, Type: e.Type, CreatedBy: e.CreatedBy, TLP: e.TLP,
 				Recipients: e.Recipients, Revoked: e.Revoked, Confidence: e.Confidence, Labels: e.Labels}
 			p.Events = append(p.Events, c)
@@ -59,9 +60,9 @@ func (l *memLog) EventHead(context.Context) (int64, int64, error) {
 	return head, l.purged, nil
 }
 
-func (l *memLog) EventStats(context.Context) (Stats, error) {
+func (l *memLog) EventStats(context.Context) (hub.Stats, error) {
 	h, _, _ := l.EventHead(context.Background())
-	return Stats{MaxSeq: h}, nil
+	return hub.Stats{MaxSeq: h}, nil
 }
 
 func (l *memLog) PurgeEvents(_ context.Context, cutoff time.Time) (int64, error) {
@@ -79,12 +80,12 @@ func (l *memLog) PurgeEvents(_ context.Context, cutoff time.Time) (int64, error)
 func (l *memLog) Wakeups() <-chan struct{} { return l.wake }
 
 // add appends an event (an indicator of org with tlp) and wakes the tailer.
-func (l *memLog) add(e *Event) *Event {
+func (l *memLog) add(e *hub.Event) *hub.Event {
 	l.mu.Lock()
 	l.seq++
 	e.Seq = l.seq
 	if e.Kind == "" {
-		e.Kind = KindCreated
+		e.Kind = hub.KindCreated
 	}
 	if e.Type == "" {
 		e.Type = "indicator"
@@ -190,7 +191,7 @@ func (tk *tokens) pollCount() int {
 // database; plain tokens exercises the heartbeat's fallback alone.
 type pollingTokens struct{ *tokens }
 
-var _ RevocationFeed = pollingTokens{}
+var _ hub.RevocationFeed = pollingTokens{}
 
 func (pt pollingTokens) TokensRevokedSince(_ context.Context, since time.Time) ([]string, time.Time, error) {
 	pt.mu.Lock()
@@ -241,7 +242,7 @@ func startHarness(t *testing.T, cfg Config, polling bool) *harness {
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{"https://soc.example.org"}
 	}
-	var rev Revocations = h.tk
+	var rev hub.Revocations = h.tk
 	if polling {
 		rev = pollingTokens{h.tk}
 	}
@@ -400,7 +401,7 @@ func (h *harness) publishEvery(interval time.Duration) (stop func()) {
 			case <-done:
 				return
 			default:
-				h.log.add(&Event{})
+				h.log.add(&hub.Event{})
 				time.Sleep(interval)
 			}
 		}

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"github.com/jag-hub/jag/hub"
 	"time"
 )
 
@@ -11,7 +12,7 @@ import (
 // purged, so a session registered before Run is covered too. A failed
 // poll is retried at the next interval from the same position; meanwhile
 // the heartbeat's per-token check still applies.
-func (f *Feed) revocationLoop(ctx context.Context, rf RevocationFeed) {
+func (f *Feed) revocationLoop(ctx context.Context, rf hub.RevocationFeed) {
 	tick := time.NewTicker(f.cfg.PollInterval)
 	defer tick.Stop()
 	var since time.Time

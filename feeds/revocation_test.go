@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"github.com/jag-hub/jag/hub"
 	"testing"
 	"time"
 )
@@ -31,7 +32,7 @@ func TestRevocationPoll(t *testing.T) {
 		}
 	}
 
-	ev := h.log.add(&Event{})
+	ev := h.log.add(&hub.Event{})
 	if m := b.nextEvent(5 * time.Second); m.closeCode != 0 || m.Op != "event" || seqOf(t, m.Cursor) != ev.Seq {
 		t.Fatalf("other token's session got %+v, want event %d", m, ev.Seq)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/stix/pattern"
 )
 
@@ -19,11 +20,11 @@ func TestLiveDelivery(t *testing.T) {
 	start := seqOf(t, c.subscribe("", nil))
 	var want []int64
 	for range 5 {
-		want = append(want, h.log.add(&Event{}).Seq)
+		want = append(want, h.log.add(&hub.Event{}).Seq)
 	}
 	for _, seq := range want {
 		m := c.nextEvent(5 * time.Second)
-		if m.Op != "event" || seqOf(t, m.Cursor) != seq || m.Event != KindCreated || m.Org != orgA {
+		if m.Op != "event" || seqOf(t, m.Cursor) != seq || m.Event != hub.KindCreated || m.Org != orgA {
 			t.Fatalf("got %+v, want event %d", m, seq)
 		}
 		if !strings.Contains(string(m.Object), `"pattern"`) {
@@ -53,7 +54,7 @@ func TestReplayThenLiveNoGapNoDuplicate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, Config{RingSize: tc.ring, BatchSize: tc.batch, QueueSize: tc.queue})
 			for range tc.backlog {
-				h.log.add(&Event{})
+				h.log.add(&hub.Event{})
 			}
 			// Let the tailer read the backlog (so the ring has moved on).
 			waitFor(t, func() bool { return h.feed.tail.position() == int64(tc.backlog) })
@@ -63,7 +64,7 @@ func TestReplayThenLiveNoGapNoDuplicate(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for range tc.liveDuring {
-					h.log.add(&Event{})
+					h.log.add(&hub.Event{})
 					time.Sleep(200 * time.Microsecond)
 				}
 			}()
@@ -79,7 +80,7 @@ func TestReplayThenLiveNoGapNoDuplicate(t *testing.T) {
 				}
 			}
 			// Nothing more: no duplicate after the last one.
-			h.log.add(&Event{})
+			h.log.add(&hub.Event{})
 			if m := c.nextEvent(5 * time.Second); seqOf(t, m.Cursor) != total+1 {
 				t.Fatalf("after the replay got %+v, want %d", m, total+1)
 			}
@@ -93,10 +94,10 @@ func TestVisibilityPerEvent(t *testing.T) {
 	for _, c := range []*client{a, b, comm} {
 		c.subscribe("", nil)
 	}
-	red := h.log.add(&Event{TLP: auth.TLPRed, Recipients: []string{orgA}, Org: orgB})   // a (recipient), b (creator)
-	amber := h.log.add(&Event{TLP: auth.TLPAmber})                                      // members
-	toA := h.log.add(&Event{TLP: auth.TLPGreen, Recipients: []string{orgA}, Org: orgB}) // a, b (creator)
-	clear := h.log.add(&Event{TLP: auth.TLPClear})                                      // everyone
+	red := h.log.add(&hub.Event{TLP: auth.TLPRed, Recipients: []string{orgA}, Org: orgB})   // a (recipient), b (creator)
+	amber := h.log.add(&hub.Event{TLP: auth.TLPAmber})                                      // members
+	toA := h.log.add(&hub.Event{TLP: auth.TLPGreen, Recipients: []string{orgA}, Org: orgB}) // a, b (creator)
+	clear := h.log.add(&hub.Event{TLP: auth.TLPClear})                                      // everyone
 	for _, tc := range []struct {
 		name string
 		c    *client
@@ -121,8 +122,8 @@ func TestFilterAndWatchlistOverTheWire(t *testing.T) {
 	h := newHarness(t, Config{})
 	c := h.dial("member-a")
 	c.subscribe("", &Filter{Observables: []string{"198.51.100.7", "evil.example.com"}})
-	h.log.add(&Event{Object: []byte(`{"type":"indicator","pattern":"[ipv4-addr:value = '203.0.113.1']","pattern_type":"stix"}`)})
-	want := h.log.add(&Event{Object: []byte(`{"type":"indicator","pattern":"[ipv4-addr:value = '198.51.100.0/24']","pattern_type":"stix"}`)})
+	h.log.add(&hub.Event{Object: []byte(`{"type":"indicator","pattern":"[ipv4-addr:value = '203.0.113.1']","pattern_type":"stix"}`)})
+	want := h.log.add(&hub.Event{Object: []byte(`{"type":"indicator","pattern":"[ipv4-addr:value = '198.51.100.0/24']","pattern_type":"stix"}`)})
 	m := c.nextEvent(5 * time.Second)
 	if seqOf(t, m.Cursor) != want.Seq {
 		t.Fatalf("got %d, want %d", seqOf(t, m.Cursor), want.Seq)
@@ -245,7 +246,7 @@ func TestCloseCodes(t *testing.T) {
 		h.tk.add("short", &auth.Principal{Org: orgA, Tier: auth.TierMember, Expires: exp})
 		c := h.dial("short")
 		c.subscribe("", nil)
-		h.log.add(&Event{})
+		h.log.add(&hub.Event{})
 		if m := c.nextEvent(5 * time.Second); m.Op != "event" {
 			t.Fatalf("got %+v", m)
 		}
@@ -261,7 +262,7 @@ func TestCloseCodes(t *testing.T) {
 			if time.Now().After(exp) {
 				t.Fatalf("message after exp: %s", data)
 			}
-			go h.log.add(&Event{})
+			go h.log.add(&hub.Event{})
 		}
 	})
 	t.Run("Revoked4401", func(t *testing.T) {
@@ -276,7 +277,7 @@ func TestCloseCodes(t *testing.T) {
 	t.Run("CursorExpired4410", func(t *testing.T) {
 		h := newHarness(t, Config{RingSize: 4})
 		for range 20 {
-			h.log.add(&Event{})
+			h.log.add(&hub.Event{})
 		}
 		waitFor(t, func() bool { return h.feed.tail.position() == 20 })
 		h.log.purge(10)
@@ -354,7 +355,7 @@ func TestSlowConsumer(t *testing.T) {
 	go func() {
 		for range n {
 			<-credits
-			h.log.add(&Event{Object: big})
+			h.log.add(&hub.Event{Object: big})
 		}
 	}()
 	// The fast one receives all n in order while the slow one does not read.
@@ -400,7 +401,7 @@ func TestHeartbeatCursorAdvancesPastFiltered(t *testing.T) {
 	c := h.dial("member-a")
 	c.subscribe("", &Filter{Types: []string{"malware"}})
 	for range 3 {
-		h.log.add(&Event{})
+		h.log.add(&hub.Event{})
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {

@@ -75,7 +75,7 @@ func (s *session) writeLoop() error {
 // against the retention before "subscribed" is sent.
 func (s *session) replay(t *timers, pos int64) error {
 	limit := max(1, s.f.cfg.QueueSize/2)
-	next := func() ([]*Event, bool, error) {
+	next := func() ([]*event, bool, error) {
 		evs, attached, inRing := s.f.tail.catchUp(s, pos, limit)
 		if inRing {
 			return evs, attached, nil
@@ -84,7 +84,7 @@ func (s *session) replay(t *timers, pos int64) error {
 			s.kill(CloseGoingAway, "server draining")
 			return nil, false, errStop
 		}
-		page, err := s.f.src.EventsAfter(s.ctx, pos, s.f.cfg.BatchSize)
+		page, err := readEvents(s.ctx, s.f.src, pos, s.f.cfg.BatchSize)
 		if err != nil {
 			if s.ctx.Err() == nil {
 				s.f.log.Warn().Err(err).Msg("feed: replay read failed")
@@ -92,18 +92,18 @@ func (s *session) replay(t *timers, pos int64) error {
 			}
 			return nil, false, errStop
 		}
-		if pos < page.PurgedThrough {
+		if pos < page.purgedThrough {
 			s.killWithError(CloseCursorExpired, "cursor older than retention; resync through the history API", "cursor_expired")
 			return nil, false, errStop
 		}
-		if len(page.Events) == 0 {
+		if len(page.events) == 0 {
 			// The ring moved past pos although the log holds nothing
 			// after it: wait for the tailer rather than spin.
 			if !sleep(s.ctx, s.f.cfg.PollInterval) {
 				return nil, false, errStop
 			}
 		}
-		return page.Events, false, nil
+		return page.events, false, nil
 	}
 
 	evs, attached, err := next()

@@ -87,7 +87,8 @@ const (
 // optional alias of lower-case letters, digits, '-' and '_' that is not a
 // UUID, a title, scopes among auth.Scopes with at least one read scope,
 // and a filter of valid STIX types, identity ids, labels, TLP and
-// confidence 0–100. Errors wrap ErrInvalidCollection.
+// confidence 0–100 (the TLP is put in its canonical form). Errors wrap
+// ErrInvalidCollection.
 func (c *Collection) Validate() error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidCollection, fmt.Sprintf(format, a...))
@@ -99,7 +100,7 @@ func (c *Collection) Validate() error {
 		return bad("alias must be 1 to 63 lower-case letters, digits, '-' or '_' and not a UUID")
 	}
 	if strings.TrimSpace(c.Title) == "" || len(c.Title) > maxCollectionText || len(c.Description) > maxCollectionText ||
-		!storableText(c.Title) || !storableText(c.Description) {
+		!StorableText(c.Title) || !StorableText(c.Description) {
 		return bad("title is required; title and description are text of at most %d bytes", maxCollectionText)
 	}
 	if len(c.ReadScopes) == 0 {
@@ -125,14 +126,16 @@ func (c *Collection) Validate() error {
 		}
 	}
 	for _, l := range f.Labels {
-		if l == "" || len(l) > maxCollectionText || !storableText(l) {
+		if l == "" || len(l) > maxCollectionText || !StorableText(l) {
 			return bad("labels must be non-empty text")
 		}
 	}
 	if f.MaxTLP != "" {
-		if _, err := stix.ParseTLP(string(f.MaxTLP)); err != nil {
+		t, err := stix.ParseTLP(string(f.MaxTLP))
+		if err != nil {
 			return bad("max TLP: %v", err)
 		}
+		f.MaxTLP = t // canonical: "WHITE" is clear
 	}
 	if f.MinConfidence != nil && (*f.MinConfidence < 0 || *f.MinConfidence > 100) {
 		return bad("minimum confidence must be 0 to 100")

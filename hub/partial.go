@@ -13,77 +13,72 @@ import (
 	"github.com/jag-hub/jag/stix"
 )
 
-// PartialIngest is ingest in partial mode, for TAXII envelopes: the same
-// checks as POST /v1/bundles (strict decoding, STIX validation,
-// signatures by a key of the token's org, the submission policy,
-// versioning, idempotency, receipts, events) applied object by object.
-// The objects that pass are stored in one transaction with one receipt;
-// each one that fails is reported with the problem code the REST API
-// would have answered for it. An exact duplicate of a stored version is a
-// success. It is safe for concurrent use.
-type PartialIngest struct {
-	Store    IngestStore
-	Receipts ReceiptSigner
-	// DefaultTLP applies to objects without a TLP marking (default amber).
-	DefaultTLP stix.TLP
-	// MaxObjectBytes bounds one object (default 16 MiB).
-	MaxObjectBytes int
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
-
-// maxOutcomeProblems bounds the findings quoted in one outcome message.
-const maxOutcomeProblems = 5
-
-// candidate is one envelope object on its way through the checks.
-type candidate struct {
-	obj      *stix.Object
-	verified auth.Verified
-	stored   StoredObject
-	dupOf    int // index of an identical earlier object, -1 if none
-	skip     bool
-}
-
-// IngestEnvelope stores what passes of objects for principal p (which
-// must name a participant org) and reports on every object in order.
-// admit, when non-nil, is the filter of the collection written to: an
-// object outside it fails with code forbidden rather than being stored
-// where the collection would never show it. An error means nothing was
-// stored (the store or the key registry failed).
-func (pi *PartialIngest) IngestEnvelope(ctx context.Context, p *auth.Principal, objects []json.RawMessage, admit *CollectionFilter) (PartialResult, error) {
-	if p == nil || p.Org == "" {
-		return PartialResult{}, fmt.Errorf("%w: the token names no participant org", auth.ErrForbidden)
+// IngestEnvelope is ingest in partial mode, for TAXII envelopes: the same
+// checks as Submit (strict decoding, STIX validation, signatures by a key
+// of the token's org, the submission policy, versioning, idempotency,
+// receipts, events) applied object by object. The objects that pass are
+// stored in one transaction with one receipt; each one that fails is
+// reported with the code Submit would have refused it with. An exact
+// duplicate of a stored version is a success. admit, when non-nil, is the
+// filter of the collection written to: an object outside it fails with
+// CodeForbidden rather than being stored where the collection would never
+// show it. It returns one outcome per object, in order; an error means
+// nothing was stored (the store or the key registry failed).
+func (s *IngestService) IngestEnvelope(ctx context.Context, p *auth.Principal, objects []json.RawMessage, admit *CollectionFilter) (PartialResult, error) {
+	out := IngestOutcome{Objects: len(objects)}
+	for _, o := range objects {
+		out.Bytes += len(o)
 	}
-	if pi.Store == nil || pi.Receipts == nil {
+	res, err := s.ingestEnvelope(ctx, p, objects, admit, &out)
+	if s.metrics == nil {
+		return res, err
+	}
+	switch {
+	case err == nil && res.Submission != nil:
+		out.Stored, out.Duplicates = res.Submission.Accepted, res.Submission.Duplicates
+	case err != nil:
+		out.Code = CodeInternal
+		var he *Error
+		switch {
+		case errors.As(err, &he):
+			out.Code = he.Code
+		case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			out.Code = CodeUnavailable
+		}
+	}
+	s.metrics.Submitted(out)
+	return res, err
+}
+
+func (s *IngestService) ingestEnvelope(ctx context.Context, p *auth.Principal, objects []json.RawMessage, admit *CollectionFilter, out *IngestOutcome) (PartialResult, error) {
+	if s.store == nil || s.receipts == nil {
 		return PartialResult{}, fmt.Errorf("ingest envelope: ingest is not configured: %w", ErrUnavailable)
 	}
-	now := pi.Now
-	if now == nil {
-		now = time.Now
+	if p == nil || p.Org == "" {
+		return PartialResult{}, Errorf(CodeForbidden, "the token names no participant org")
 	}
-	received := now().UTC().Truncate(time.Microsecond)
+	received := s.now().UTC().Truncate(time.Microsecond)
 	res := PartialResult{Outcomes: make([]ObjectOutcome, len(objects))}
 	cands := make([]candidate, len(objects))
 	fail := func(i int, code, msg string) {
 		res.Outcomes[i].Code, res.Outcomes[i].Message = code, msg
 		cands[i].skip = true
 	}
-	pi.decode(objects, cands, res.Outcomes, fail)
-	if err := pi.verify(ctx, p.Org, received, cands, fail); err != nil {
+	decodeEach(objects, int(s.cfg.MaxBytes), cands, res.Outcomes, fail)
+	start := time.Now()
+	err := verifyEach(ctx, s.store, p.Org, received, cands, fail)
+	out.Verify = time.Since(start)
+	if err != nil {
 		return PartialResult{}, err
 	}
-	pol := &policy{org: p.Org, defaultTLP: pi.DefaultTLP, received: received}
-	if pol.defaultTLP == "" {
-		pol.defaultTLP = stix.TLPAmber
-	}
+	pol := &policy{org: p.Org, defaultTLP: s.cfg.DefaultTLP, received: received}
 	var passing []*stix.Object
 	for i := range cands {
 		if !cands[i].skip && cands[i].dupOf < 0 {
 			passing = append(passing, cands[i].obj)
 		}
 	}
-	var err error
-	if pol.known, err = knownMarkings(ctx, pi.Store, Viewer{Org: p.Org, Tier: p.Tier}, &stix.Bundle{Objects: passing}); err != nil {
+	if pol.known, err = knownMarkings(ctx, s.store, Viewer{Org: p.Org, Tier: p.Tier}, &stix.Bundle{Objects: passing}); err != nil {
 		return PartialResult{}, err
 	}
 	for i := range cands {
@@ -102,7 +97,7 @@ func (pi *PartialIngest) IngestEnvelope(ctx context.Context, p *auth.Principal, 
 		}
 		c.stored = so
 	}
-	sub, err := pi.store(ctx, p.Org, received, cands, fail)
+	sub, err := storeEach(ctx, s.store, s.receipts, p.Org, received, cands, fail)
 	if err != nil {
 		return PartialResult{}, err
 	}
@@ -117,11 +112,23 @@ func (pi *PartialIngest) IngestEnvelope(ctx context.Context, p *auth.Principal, 
 	return res, nil
 }
 
-// decode decodes and validates each object on its own, and links exact
+// candidate is one envelope object on its way through the checks.
+type candidate struct {
+	obj      *stix.Object
+	verified auth.Verified
+	stored   StoredObject
+	dupOf    int // index of an identical earlier object, -1 if none
+	skip     bool
+}
+
+// maxOutcomeProblems bounds the findings quoted in one outcome message.
+const maxOutcomeProblems = 5
+
+// decodeEach decodes and validates each object on its own, and links exact
 // repeats of an earlier object (same id and version) to it; a repeat with
 // other content fails with conflict.
-func (pi *PartialIngest) decode(objects []json.RawMessage, cands []candidate, out []ObjectOutcome, fail func(int, string, string)) {
-	lim := stix.Limits{MaxBytes: pi.MaxObjectBytes}
+func decodeEach(objects []json.RawMessage, maxBytes int, cands []candidate, out []ObjectOutcome, fail func(int, string, string)) {
+	lim := stix.Limits{MaxBytes: maxBytes}
 	first := map[[2]string]int{}
 	for i, raw := range objects {
 		cands[i].dupOf = -1
@@ -144,9 +151,9 @@ func (pi *PartialIngest) decode(objects []json.RawMessage, cands []candidate, ou
 					code = CodeInvalidObject
 				}
 			}
-			items := make([]ProblemItem, len(probs))
+			items := make([]Item, len(probs))
 			for j, pr := range probs {
-				items[j] = ProblemItem{Pointer: pr.Pointer, Message: pr.Message}
+				items[j] = Item{Pointer: pr.Pointer, Message: pr.Message}
 			}
 			fail(i, code, problemText(items))
 			continue
@@ -164,11 +171,11 @@ func (pi *PartialIngest) decode(objects []json.RawMessage, cands []candidate, ou
 	}
 }
 
-// verify checks the signature of every object still in the running
+// verifyEach checks the signature of every object still in the running
 // (predefined TLP marking definitions need none) with the org's keys as
 // they are now.
-func (pi *PartialIngest) verify(ctx context.Context, org string, at time.Time, cands []candidate, fail func(int, string, string)) error {
-	v, err := auth.NewVerifier(ctx, pi.Store, org, at)
+func verifyEach(ctx context.Context, keys auth.KeySource, org string, at time.Time, cands []candidate, fail func(int, string, string)) error {
+	v, err := auth.NewVerifier(ctx, keys, org, at)
 	if err != nil {
 		return err
 	}
@@ -191,11 +198,11 @@ func (pi *PartialIngest) verify(ctx context.Context, org string, at time.Time, c
 	return nil
 }
 
-// store writes the versions that passed in one transaction. A version the
+// storeEach writes the versions that passed in one transaction. A version the
 // store refuses (different content under a stored id and version, or an
 // object another org created) fails with conflict or forbidden, and the
 // rest is stored without it: one attempt per refusal at most.
-func (pi *PartialIngest) store(ctx context.Context, org string, received time.Time, cands []candidate, fail func(int, string, string)) (*Submission, error) {
+func storeEach(ctx context.Context, store SubmissionStore, receipts ReceiptSigner, org string, received time.Time, cands []candidate, fail func(int, string, string)) (*Submission, error) {
 	for {
 		ns := &NewSubmission{Submission: Submission{Org: org, Received: received}}
 		for i := range cands {
@@ -212,10 +219,10 @@ func (pi *PartialIngest) store(ctx context.Context, org string, received time.Ti
 		}
 		ns.BundleID = "bundle--" + strings.TrimPrefix(ns.ID, "submission--")
 		ns.Digest = submissionDigest(ns.Objects)
-		if ns.Receipt, err = signReceipt(pi.Receipts, newReceiptPayload(&ns.Submission, ns.Objects)); err != nil {
+		if ns.Receipt, err = signReceipt(receipts, newReceiptPayload(&ns.Submission, ns.Objects)); err != nil {
 			return nil, err
 		}
-		res, err := pi.Store.StoreSubmission(ctx, ns)
+		res, err := store.StoreSubmission(ctx, ns)
 		var ve *VersionError
 		if !errors.As(err, &ve) {
 			if err != nil {
@@ -242,7 +249,7 @@ func (pi *PartialIngest) store(ctx context.Context, org string, received time.Ti
 }
 
 // problemText renders findings as one message: "pointer: message; …".
-func problemText(items []ProblemItem) string {
+func problemText(items []Item) string {
 	var b strings.Builder
 	for i, it := range items {
 		if i == maxOutcomeProblems {

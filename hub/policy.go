@@ -3,7 +3,6 @@ package hub
 import (
 	"encoding/json"
 	"maps"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,7 +21,7 @@ import (
 //     (auth.Verifier enforces both);
 //   - only the creating org adds versions of an object (the store enforces
 //     it race-free, ErrNotCreator);
-//   - an object's TLP is the most restrictive of its TLP markings; a
+//   - an object's TLP is the most restrictive of its TLP markings, object-level and granular; a
 //     marking that is neither a TLP marking nor a marking definition in the
 //     bundle or already stored is unknown and counts as RED; no TLP marking
 //     at all gives the configured default;
@@ -46,7 +45,7 @@ type policy struct {
 
 // storable builds the stored version of bundle object i, or reports why the
 // policy refuses it.
-func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObject, []ProblemItem) {
+func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObject, []Item) {
 	modified, modifiedAt, createdAt := objectVersion(o, pol.received)
 	so := StoredObject{
 		ID:          o.ID,
@@ -55,7 +54,7 @@ func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObjec
 		Type:        o.Type,
 		CreatedAt:   createdAt,
 		CreatedBy:   pol.org,
-		TLP:         stix.ObjectTLP(o.MarkingRefs, func(id string) bool { return pol.known[id] }, pol.defaultTLP),
+		TLP:         stix.EffectiveTLP(o, func(id string) bool { return pol.known[id] }, pol.defaultTLP),
 		Recipients:  v.Recipients,
 		Revoked:     o.Revoked,
 		ValidFrom:   o.ValidFrom,
@@ -70,15 +69,15 @@ func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObjec
 		KID:         v.KID,
 		Observables: observablesOf(o),
 	}
-	var problems []ProblemItem
+	var problems []Item
 	recipientsPtr := "/objects/" + strconv.Itoa(i) + "/extensions/" + auth.ExtensionID + "/recipients"
 	if so.TLP == stix.TLPRed && len(so.Recipients) == 0 {
-		problems = append(problems, ProblemItem{Object: o.ID, Pointer: recipientsPtr,
+		problems = append(problems, Item{Object: o.ID, Pointer: recipientsPtr,
 			Message: "a TLP:RED object (or one with an unknown marking) must name its recipients"})
 	}
 	for j, r := range so.Recipients {
 		if typ, _, err := stix.ParseIdentifier(r); err != nil || typ != "identity" {
-			problems = append(problems, ProblemItem{Object: o.ID, Pointer: recipientsPtr + "/" + strconv.Itoa(j),
+			problems = append(problems, Item{Object: o.ID, Pointer: recipientsPtr + "/" + strconv.Itoa(j),
 				Message: "a recipient must be an identity id"})
 		}
 	}
@@ -151,11 +150,4 @@ var scoValueKinds = map[string]string{
 	"domain-name": "domain",
 	"url":         "url",
 	"email-addr":  "email",
-}
-
-// policyProblem is the 422 answer for policy findings.
-func policyProblem(items []ProblemItem) *Problem {
-	p := NewProblem(http.StatusUnprocessableEntity, CodeInvalidObject, "the bundle breaks the submission policy")
-	p.Errors = items
-	return p
 }

@@ -43,9 +43,9 @@ func TestApplyIdempotent(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	n, err := migrations.Apply(ctx, db)
-	if err != nil || n != 0 {
-		t.Fatalf("Apply on migrated db = %d, %v; want 0, nil", n, err)
+	done, err := migrations.Apply(ctx, db)
+	if err != nil || len(done) != 0 {
+		t.Fatalf("Apply on migrated db = %v, %v; want none, nil", done, err)
 	}
 	if err := migrations.Check(ctx, db); err != nil {
 		t.Fatalf("Check: %v", err)
@@ -84,7 +84,9 @@ func TestApplyConcurrent(t *testing.T) {
 				return
 			}
 			defer db.Close()
-			applied[i], errs[i] = migrations.Apply(ctx, db)
+			var done []migrations.Migration
+			done, errs[i] = migrations.Apply(ctx, db)
+			applied[i] = len(done)
 		}()
 	}
 	wg.Wait()
@@ -121,7 +123,7 @@ func TestCheckBehind(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = $1`, migrations.Latest()); err != nil {
 		t.Fatal(err)
 	}
-	if err := migrations.Check(ctx, db); !errors.Is(err, migrations.ErrNotCurrent) {
-		t.Fatalf("Check = %v, want ErrNotCurrent", err)
+	if err := migrations.Check(ctx, db); !errors.Is(err, migrations.ErrNotCurrent) || !errors.Is(err, migrations.ErrBehind) {
+		t.Fatalf("Check = %v, want ErrNotCurrent (ErrBehind)", err)
 	}
 }

@@ -2,31 +2,36 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
-	"time"
 
 	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/stix"
 )
 
-// cmdCollection is `jag collection add|list|remove`: the TAXII
+// collectionGroup is `jag collection add|list|remove`: the TAXII
 // collections (named views over the store), directly on the database.
+var collectionGroup = commandGroup{
+	name: "collection",
+	about: "Define the TAXII 2.1 collections: named views over the hub (a filter by type, label, creator,\n" +
+		"TLP ceiling and minimum confidence, and the token scopes that may read and write). Every reader\n" +
+		"still sees only what the visibility rule lets it see. The built-in collection \"everything\" is\n" +
+		"always there.\n\n" + adminAbout,
+	subs: []subcommandSpec{
+		{"add", "define a collection: --title T [--alias A] [--type T]… [--label L]… [--creator identity--…]… [--max-tlp TLP] [--min-confidence N] [--read-scopes S] [--write-scopes S|none]", collectionAdd},
+		{"list", "every collection, the built-in one first (table on a terminal, JSON lines in a pipe)", collectionList},
+		{"remove", "remove a collection: --id UUID (its objects stay in the hub)", collectionRemove},
+	},
+	example: `  jag collection add --title "Indicators up to AMBER" --alias amber-indicators --type indicator --max-tlp amber --write-scopes none
+  jag collection list
+  jag collection remove --id 0d6c7a5e-3c3b-4f0e-9a8e-4f5a6b7c8d9e`,
+}
+
 func cmdCollection(ctx context.Context, e *env, args []string) error {
-	sub, rest, err := subcommand(args, "add", "list", "remove")
-	if err != nil {
-		return err
-	}
-	switch sub {
-	case "add":
-		return collectionAdd(ctx, e, rest)
-	case "remove":
-		return collectionRemove(ctx, e, rest)
-	}
-	return collectionList(ctx, e, rest)
+	return collectionGroup.dispatch(ctx, e, args)
 }
 
 // listFlag is a repeatable flag whose values may also be comma-separated.
@@ -93,8 +98,7 @@ func collectionAdd(ctx context.Context, e *env, args []string) error {
 		}
 		c.ID = id
 	}
-	c.Created = time.Now().UTC().Truncate(time.Microsecond)
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(); err != nil { // before opening the database
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	d, err := dbf.openAdmin(ctx, e)
@@ -102,13 +106,15 @@ func collectionAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	if err := d.DB.CreateCollection(ctx, &c); err != nil {
-		if errors.Is(err, hub.ErrCollectionExists) {
-			return fmt.Errorf("conflict: %w", err)
-		}
+	c, err = hub.NewCollectionService(d.DB, nil).Create(ctx, c)
+	if err != nil {
+		return adminError(collectionError(err), fmt.Sprintf("a collection with id %s or alias %q exists (`jag collection list` shows them)", c.ID, c.Alias), "")
+	}
+	if e.tty {
+		_, err := fmt.Fprintf(e.stdout, "added collection %s %q; TAXII clients find it at /taxii2/jag/collections/%s/\n", c.ID, cell(c.Title, 80), c.ID)
 		return err
 	}
-	return json.NewEncoder(e.stdout).Encode(c)
+	return writeJSONLine(e.stdout, c)
 }
 
 // flagGiven reports whether the flag was set on the command line.
@@ -125,10 +131,15 @@ type collectionLine struct {
 }
 
 func collectionList(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "collection list", "[flags]")
+	fs := newFlagSet(e, "collection list", "[--output table|text|json|jsonl] [flags]")
 	var dbf dbFlags
 	dbf.register(fs, e)
+	output := registerOutput(fs, outTable, outJSONL)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	format, err := chooseOutput(e, *output, outTable, outJSONL)
+	if err != nil {
 		return err
 	}
 	d, err := dbf.openAdmin(ctx, e)
@@ -136,20 +147,86 @@ func collectionList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	cs, err := d.DB.Collections(ctx)
+	cs, err := hub.NewCollectionService(d.DB, nil).List(ctx)
 	if err != nil {
-		return err
+		return adminError(err, "", "")
 	}
-	enc := json.NewEncoder(e.stdout)
-	if err := enc.Encode(collectionLine{Collection: hub.DefaultCollection(), BuiltIn: true}); err != nil {
-		return err
+	lines := make([]collectionLine, len(cs))
+	for i, c := range cs {
+		lines[i] = collectionLine{Collection: c, BuiltIn: c.ID == hub.DefaultCollectionID}
 	}
-	for _, c := range cs {
-		if err := enc.Encode(collectionLine{Collection: c}); err != nil {
-			return err
+	return printCollections(e.stdout, format, lines)
+}
+
+// printCollections prints collections: jsonl one collectionLine per line,
+// json {"collections":[…]}, for people a table or one sentence each.
+func printCollections(w io.Writer, format string, lines []collectionLine) error {
+	switch format {
+	case outJSONL:
+		for _, l := range lines {
+			if err := writeJSONLine(w, l); err != nil {
+				return err
+			}
 		}
+		return nil
+	case outJSON:
+		return writeJSONDoc(w, map[string]any{"collections": lines})
 	}
-	return nil
+	filter := func(f hub.CollectionFilter) string {
+		var parts []string
+		if len(f.Types) > 0 {
+			parts = append(parts, "types "+strings.Join(f.Types, ","))
+		}
+		if len(f.Labels) > 0 {
+			parts = append(parts, "labels "+strings.Join(f.Labels, ","))
+		}
+		if len(f.Creators) > 0 {
+			parts = append(parts, plural(len(f.Creators), "creator"))
+		}
+		if f.MaxTLP != "" {
+			parts = append(parts, "up to "+f.MaxTLP.String())
+		}
+		if f.MinConfidence != nil {
+			parts = append(parts, fmt.Sprintf("confidence >= %d", *f.MinConfidence))
+		}
+		if len(parts) == 0 {
+			return "everything the reader may see"
+		}
+		return strings.Join(parts, "; ")
+	}
+	scopes := func(s []string) string {
+		if len(s) == 0 {
+			return "-"
+		}
+		return strings.Join(s, ",")
+	}
+	if format == outText {
+		for _, l := range lines {
+			fmt.Fprintf(w, "%s %q (alias %s): %s; read %s, write %s\n", l.ID, cell(l.Title, 80), orDash(l.Alias),
+				filter(l.Filter), scopes(l.ReadScopes), scopes(l.WriteScopes))
+		}
+		return nil
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ID\tALIAS\tTITLE\tFILTER\tREAD\tWRITE")
+	for _, l := range lines {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, orDash(l.Alias), cell(l.Title, 40), cell(filter(l.Filter), 60),
+			scopes(l.ReadScopes), scopes(l.WriteScopes))
+	}
+	return tw.Flush()
+}
+
+// collectionError maps the service's refusals to the store sentinels
+// adminError words for people.
+func collectionError(err error) error {
+	var he *hub.Error
+	if errors.As(err, &he) && he.Code == hub.CodeConflict {
+		return fmt.Errorf("%w: %s", hub.ErrConflict, he.Detail)
+	}
+	if errors.As(err, &he) && (he.Code == hub.CodeBadRequest || he.Code == hub.CodeForbidden) {
+		return fmt.Errorf("%w: %s", errUsage, he.Detail)
+	}
+	return err
 }
 
 func collectionRemove(ctx context.Context, e *env, args []string) error {
@@ -172,9 +249,13 @@ func collectionRemove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	if err := d.DB.DeleteCollection(ctx, id); err != nil {
+	if err := hub.NewCollectionService(d.DB, nil).Delete(ctx, id); err != nil {
+		return adminError(collectionError(err), "", fmt.Sprintf("no collection has id %s (`jag collection list` shows them)", id))
+	}
+	if e.tty {
+		_, err := fmt.Fprintf(e.stdout, "removed collection %s; its objects stay in the hub\n", id)
 		return err
 	}
-	fmt.Fprintln(e.stdout, id)
-	return nil
+	_, err = fmt.Fprintln(e.stdout, id)
+	return err
 }

@@ -74,6 +74,39 @@ func TestTAXIIEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("admin routes", func(t *testing.T) {
+		admin := w.token(A, auth.TierMember, auth.ScopeAdmin)
+		body := `{"title":"A's indicators","alias":"a-ind","filter":{"types":["indicator"],"creators":["` + A + `"]},"read_scopes":["read"],"write_scopes":[]}`
+		c := hubDo(t, "POST", p.URL+"/v1/admin/collections", admin, "application/json", body)
+		id, _ := c.Body["id"].(string)
+		if c.Status != 201 || id == "" {
+			t.Fatalf("create: %d %s", c.Status, c.Raw)
+		}
+		if a := hubDo(t, "POST", p.URL+"/v1/admin/collections", tokA, "application/json", body); a.Status != 403 {
+			t.Fatalf("create without scope admin: %d", a.Status)
+		}
+		if a := hubDo(t, "POST", p.URL+"/v1/admin/collections", admin, "application/json", body); a.Status != 409 || a.code() != "conflict" {
+			t.Fatalf("duplicate: %d %s", a.Status, a.Raw)
+		}
+		if a := hubDo(t, "POST", p.URL+"/v1/admin/collections", admin, "application/json", `{"title":"x","read_scopes":["root"]}`); a.Status != 400 {
+			t.Fatalf("invalid: %d %s", a.Status, a.Raw)
+		}
+		if a := hubGet(t, p.URL+"/v1/admin/collections", admin); a.Status != 200 || len(a.Body["collections"].([]any)) != 3 {
+			t.Fatalf("list: %d %s", a.Status, a.Raw)
+		}
+		pg, err := taxiiGetPage(root+"collections/a-ind/objects/", taxiiBasic(tokBRead))
+		if err != nil || len(pg.Objects) != 2 {
+			t.Fatalf("TAXII read of the new collection: %v %+v", err, pg)
+		}
+		if a := hubDo(t, "DELETE", p.URL+"/v1/admin/collections/"+id, admin, "", ""); a.Status != 204 {
+			t.Fatalf("delete: %d %s", a.Status, a.Raw)
+		}
+		taxiiError(t, taxiiDo(t, "GET", root+"collections/a-ind/", taxiiBasic(tokBRead), ""), 404)
+		if a := hubDo(t, "DELETE", p.URL+"/v1/admin/collections/"+hub.DefaultCollectionID, admin, "", ""); a.Status != 403 {
+			t.Fatalf("delete built-in: %d %s", a.Status, a.Raw)
+		}
+	})
+
 	t.Run("each principal sees what /v1/objects shows it", func(t *testing.T) {
 		for _, tok := range []string{tokA, tokBRead, tokClientB} {
 			p, err := taxiiGetPage(withParam(objectsURL, "match[version]", "all"), taxiiBasic(tok))

@@ -12,6 +12,7 @@ import (
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/hub/postgres"
+	"github.com/jag-hub/jag/hub/rest"
 	"github.com/jag-hub/jag/hub/taxii"
 )
 
@@ -33,21 +34,22 @@ func (c *taxiiConfig) register(fs *flag.FlagSet, e *env) {
 // taxiiEnv maps the TAXII typed flags to their environment variables.
 var taxiiEnv = map[string]string{"taxii-status-retention": "JAG_TAXII_STATUS_RETENTION"}
 
-// newTAXII builds the TAXII 2.1 handler on the database and the token
-// authority.
-func newTAXII(c taxiiConfig, hc hub.Config, db *postgres.DB, tokens *auth.Authority, log zerolog.Logger, reg prometheus.Registerer) *taxii.Handler {
+// newTAXII builds the TAXII 2.1 handler on the same ingest service as the
+// REST API, the database and the token authority; body size, request
+// time and public access are the REST API's.
+func newTAXII(c taxiiConfig, api rest.Config, ingest *hub.IngestService, db *postgres.DB, tokens *auth.Authority, log zerolog.Logger, reg prometheus.Registerer) *taxii.Handler {
 	return taxii.New(taxii.Config{
 		BaseURL:          c.baseURL,
 		Contact:          c.contact,
-		MaxContentLength: hc.MaxBodyBytes,
-		RequestTimeout:   hc.RequestTimeout,
+		MaxContentLength: api.MaxBodyBytes,
+		RequestTimeout:   api.RequestTimeout,
 		StatusRetention:  c.statusRetention,
-		PublicAccess:     hc.PublicAccess,
+		PublicAccess:     api.PublicAccess,
 	}, taxii.Deps{
 		Tokens:      tokens,
 		Collections: db,
 		Reader:      db,
-		Ingester:    &hub.PartialIngest{Store: db, Receipts: tokens, DefaultTLP: hc.DefaultTLP, MaxObjectBytes: int(hc.MaxBodyBytes)},
+		Ingester:    ingest,
 		Statuses:    db,
 		Metrics:     reg,
 	}, log)

@@ -117,17 +117,26 @@ func (db *DB) SQLX() *sqlx.DB { return db.db }
 // SetClock replaces the clock (tests).
 func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
-// Migrate applies the embedded migrations under the advisory lock.
-func (db *DB) Migrate(ctx context.Context) (int, error) {
-	n, err := migrations.Apply(ctx, db.db.DB)
+// Migrate applies the embedded migrations under the advisory lock and
+// returns those it applied (migrations.Apply).
+func (db *DB) Migrate(ctx context.Context) ([]migrations.Migration, error) {
+	done, err := migrations.Apply(ctx, db.db.DB)
 	if err != nil {
-		return n, mapError(err)
+		return done, mapError(err)
 	}
-	return n, nil
+	return done, nil
 }
 
-// Ready returns nil when the database answers and its schema matches the
-// binary's migrations.
+// CheckSchema returns nil when this binary can serve the database's schema
+// (migrations.Check): every migration of the binary applied, and newer
+// ones, if any, compatible with it.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	return mapError(migrations.Check(ctx, db.db.DB))
+}
+
+// Ready returns nil when the database answers and this binary can serve
+// its schema (CheckSchema): a newer but compatible schema is ready, so the
+// old replicas of a rolling deploy keep serving while a new one migrates.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.db.PingContext(ctx); err != nil {
 		return mapError(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/problem"
 )
 
 // Error is a TAXII 2.1 error message (section 3.6.1) and an error: the
@@ -37,9 +38,12 @@ func newError(status int, code, description string) *Error {
 // errors become a bare 500 that says nothing about the cause.
 func errorFor(err error) *Error {
 	var e *Error
+	var he *hub.Error
 	switch {
 	case errors.As(err, &e):
 		return e
+	case errors.As(err, &he):
+		return newError(problem.Status(he.Code), he.Code, he.Detail)
 	case errors.Is(err, auth.ErrUnauthorized):
 		return newError(http.StatusUnauthorized, hub.CodeUnauthorized, "a valid JAG access token is required (HTTP Basic with the token as password, Bearer or Token)")
 	case errors.Is(err, auth.ErrForbidden):
