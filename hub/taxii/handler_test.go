@@ -1,7 +1,9 @@
 package taxii
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,6 +184,28 @@ func TestMetrics(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v {
 			t.Fatalf("counters %v, want %v", got, want)
+		}
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{hub.Errorf(hub.CodeForbidden, "no org"), 403},
+		{hub.Errorf(hub.CodeInvalidObject, "bad"), 422},
+		{hub.Errorf(hub.CodeConflict, "taken"), 409},
+		{hub.ErrNotFound, 404},
+		{hub.ErrUnavailable, 503},
+		{errors.New("boom"), 500},
+	} {
+		e := errorFor(tc.err)
+		if e.Status != tc.want || e.HTTPStatus != strconv.Itoa(tc.want) || e.Title == "" {
+			t.Errorf("%v: %+v, want %d", tc.err, e, tc.want)
+		}
+		if tc.want == 500 && strings.Contains(e.Description, "boom") {
+			t.Errorf("an internal error leaks: %+v", e)
 		}
 	}
 }
