@@ -56,8 +56,11 @@ func newTAXII(c taxiiConfig, api rest.Config, ingest *hub.IngestService, db *pos
 }
 
 // withTAXII routes /taxii2 and everything under it to t, the rest to api.
-// No ServeMux here: it would answer doubled slashes with a redirect, which
-// loses a POST body; the TAXII handler accepts them as they are.
+// TAXII is not mounted inside the REST server: a ServeMux answers doubled
+// slashes and a missing trailing slash with a redirect (which loses a POST
+// body), and the REST middleware answers refused credentials and oversized
+// bodies with problem+json, where TAXII owes a TAXII error message; the
+// TAXII handler does its own authentication, limits, logging and metrics.
 func withTAXII(api, t http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if taxii.Owns(r.URL.Path) {
