@@ -3,9 +3,10 @@ package feeds
 import (
 	"time"
 
-	"github.com/jag-hub/jag/hub"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // Timing of a websocket session. A heartbeat goes out at least every

@@ -2,8 +2,9 @@ package feeds
 
 import (
 	"context"
-	"github.com/jag-hub/jag/hub"
 	"time"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // revocationLoop polls the revocation store every PollInterval, one query
