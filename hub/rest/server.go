@@ -85,7 +85,7 @@ type Server struct {
 	handler http.Handler
 	mux     *http.ServeMux
 	mounted map[string]router // by mount pattern
-	methods []string // every method of the route table, for Allow
+	methods []string          // every method of the route table, for Allow
 }
 
 // New builds a Server.
