@@ -119,5 +119,5 @@ type Deps struct {
 	Wakeup      hub.Wakeup      // optional: LISTEN/NOTIFY wake-ups
 	Log         zerolog.Logger
 	Registry    prometheus.Registerer // nil: metrics are not registered
-	Now         func() time.Time      // nil: time.Now
+	Clock       Clock                 // nil: the system clock
 }
