@@ -231,13 +231,6 @@ func newClockHarness(t *testing.T, cfg Config, polling bool) (*harness, *manualC
 	return startHarness(t, cfg, polling, clk), clk
 }
 
-// newPollingHarness is newHarness with a revocation store that is also a
-// RevocationFeed.
-func newPollingHarness(t *testing.T, cfg Config) *harness {
-	t.Helper()
-	return startHarness(t, cfg, true, nil)
-}
-
 func startHarness(t *testing.T, cfg Config, polling bool, clk Clock) *harness {
 	t.Helper()
 	h := &harness{t: t, log: newMemLog(), tk: &tokens{byToken: map[string]*auth.Principal{}, revoked: map[string]bool{}}}
