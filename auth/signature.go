@@ -150,16 +150,6 @@ func VerifyObject(raw []byte, keys []Key, at time.Time) (Verified, error) {
 	return p.verify(key, at)
 }
 
-// ObjectKID returns the kid named by the object's signature without
-// verifying anything, so a caller can find the key in a registry.
-func ObjectKID(raw []byte) (string, error) {
-	p, err := parseSigned(raw)
-	if err != nil {
-		return "", err
-	}
-	return p.header.kid, nil
-}
-
 func findKey(keys []Key, kid string) *Key {
 	for i := range keys {
 		if keys[i].KID == kid {
