@@ -170,6 +170,18 @@ type signedObject struct {
 	recipients []string
 }
 
+// ObjectKID returns the kid of a signed object's signature header without
+// verifying anything: tools use it to tell an unsigned object from one
+// signed with an unknown key. It fails exactly when the signature member is
+// missing or malformed.
+func ObjectKID(raw []byte) (string, error) {
+	p, err := parseSigned(raw)
+	if err != nil {
+		return "", err
+	}
+	return p.header.kid, nil
+}
+
 func parseSigned(raw []byte) (*signedObject, error) {
 	whole, err := jcs.Transform(raw)
 	if err != nil {
