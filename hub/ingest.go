@@ -95,7 +95,8 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 	if err != nil {
 		return StoreResult{}, decodeProblem(err)
 	}
-	if probs := stix.Validate(bundle); len(probs) > 0 {
+	patterns, probs := stix.Validate(bundle)
+	if len(probs) > 0 {
 		return StoreResult{}, validationProblem(probs)
 	}
 	// Microseconds: what PostgreSQL keeps, so the receipt, this answer and
@@ -125,7 +126,7 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 		if skip[i] {
 			continue
 		}
-		so, probs := pol.storable(i, o, verified[i])
+		so, probs := pol.storable(i, o, patterns[i], verified[i])
 		problems = append(problems, probs...)
 		if k := [2]string{so.ID, so.Modified}; !seen[k] {
 			// Validation guarantees repeats within a bundle are identical.
