@@ -239,24 +239,23 @@ func (p *parser) object(start int) (node, *DecodeError) {
 	var folded map[string]struct{} // used once an object has many members
 	mark := len(p.stack)
 	for {
-		more, err := p.r.More()
-		if err != nil {
-			return node{}, p.readError(err)
-		}
-		if !more {
-			break
-		}
-		if len(p.stack)-mark >= p.lim.MaxElements {
-			return node{}, p.tooLarge(p.r.Offset(), "object has more than "+strconv.Itoa(p.lim.MaxElements)+" members")
-		}
+		// Separator errors and name errors both belong to the object, so
+		// one ReadToken reads past the ',' to the name or the '}'.
 		t, err := p.r.ReadToken()
 		if err != nil {
 			return node{}, p.readError(err)
+		}
+		if t.Kind == jsontext.EndObject {
+			break
+		}
+		if len(p.stack)-mark >= p.lim.MaxElements {
+			return node{}, p.tooLarge(t.Start, "object has more than "+strconv.Itoa(p.lim.MaxElements)+" members")
 		}
 		key, ok := internedName(t.Text)
 		if !ok {
 			key = string(t.Text)
 		}
+		nul := t.NUL // t is the reader's, reused by the next read
 		if dupErr := p.checkDuplicate(p.stack[mark:], &folded, key, t.Start); dupErr != nil {
 			return node{}, dupErr
 		}
@@ -266,7 +265,7 @@ func (p *parser) object(start int) (node, *DecodeError) {
 			return node{}, verr
 		}
 		p.path = p.path[:len(p.path)-1]
-		n.nul = n.nul || t.NUL || v.nul
+		n.nul = n.nul || nul || v.nul
 		n.huge = n.huge || v.huge
 		p.stack = append(p.stack, member{key: key, val: v})
 	}

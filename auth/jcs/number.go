@@ -10,7 +10,7 @@ import (
 
 // number writes the ECMAScript serialisation of a number token, refusing
 // the numbers no double represents (jsontext.Float).
-func (e *encoder) number(t jsontext.Token) error {
+func (e *encoder) number(t *jsontext.Token) error {
 	text := t.Text
 	// Integers of up to 15 digits are exact doubles whose ECMAScript form
 	// is the text itself, except negative zero.

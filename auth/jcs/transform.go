@@ -84,20 +84,20 @@ func (e *encoder) value() error {
 // appendString writes a String or Name token canonically. A string without
 // escapes is canonical as written: it holds no control character, '"' or
 // '\\' (the reader refuses them raw).
-func (e *encoder) appendString(t jsontext.Token) {
+func (e *encoder) appendString(t *jsontext.Token) {
 	if !t.Escaped {
 		e.out = append(e.out, e.in[t.Start:t.End]...)
 		return
 	}
 	e.out = append(e.out, '"')
-	for len(t.Text) > 0 {
-		r, size := utf8.DecodeRune(t.Text)
+	for s := t.Text; len(s) > 0; {
+		r, size := utf8.DecodeRune(s)
 		if r < utf8.RuneSelf {
 			e.out = appendStringRune(e.out, r)
 		} else {
-			e.out = append(e.out, t.Text[:size]...)
+			e.out = append(e.out, s[:size]...)
 		}
-		t.Text = t.Text[size:]
+		s = s[size:]
 	}
 	e.out = append(e.out, '"')
 }

@@ -9,7 +9,7 @@ import (
 
 // number reads a number with exactly the RFC 8259 grammar: no leading
 // zeros, no '+', no bare '.' or exponent without digits.
-func (r *Reader) number() (Token, error) {
+func (r *Reader) number(t *Token) error {
 	d := r.data
 	start := r.pos
 	i := start
@@ -20,17 +20,17 @@ func (r *Reader) number() (Token, error) {
 	case i < len(d) && d[i] == '0':
 		i++
 		if i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			return Token{}, r.fail(start, "invalid number: leading zero")
+			return r.fail(start, "invalid number: leading zero")
 		}
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
 		i = digits(d, i)
 	default:
-		return Token{}, r.fail(i, "invalid number")
+		return r.fail(i, "invalid number")
 	}
 	if i < len(d) && d[i] == '.' {
 		j := digits(d, i+1)
 		if j == i+1 {
-			return Token{}, r.fail(j, "invalid number: digit expected after '.'")
+			return r.fail(j, "invalid number: digit expected after '.'")
 		}
 		i = j
 	}
@@ -41,15 +41,16 @@ func (r *Reader) number() (Token, error) {
 		}
 		j := digits(d, i)
 		if j == i {
-			return Token{}, r.fail(j, "invalid number: digit expected in exponent")
+			return r.fail(j, "invalid number: digit expected in exponent")
 		}
 		i = j
 	}
 	if i-start > r.maxString {
-		return Token{}, &Error{Offset: start, Msg: "number literal too long", Limit: true}
+		return &Error{Offset: start, Msg: "number literal too long", Limit: true}
 	}
 	r.pos = i
-	return Token{Kind: Number, Start: start, End: i, Text: d[start:i:i]}, nil
+	t.Kind, t.Start, t.End, t.Text = Number, start, i, d[start:i:i]
+	return nil
 }
 
 func digits(d []byte, i int) int {

@@ -89,16 +89,18 @@ type Reader struct {
 	data      []byte
 	pos       int
 	st        state
+	next      state // the state after a value in the innermost container
 	depth     int
 	maxDepth  int
 	maxString int
 	objects   [MaxDepth / 64]uint64 // bit d set: container d is an object
 	buf       []byte                // decoded text of escaped strings
+	tok       Token                 // the token ReadToken returns
 }
 
 // NewReader returns a Reader of data bounded by lim.
 func NewReader(data []byte, lim Limits) *Reader {
-	r := &Reader{data: data, maxDepth: lim.MaxDepth, maxString: lim.MaxString}
+	r := &Reader{data: data, next: stEnd, maxDepth: lim.MaxDepth, maxString: lim.MaxString}
 	if r.maxDepth <= 0 || r.maxDepth > MaxDepth {
 		r.maxDepth = MaxDepth
 	}
@@ -118,12 +120,11 @@ func (r *Reader) fail(off int, msg string) *Error { return &Error{Offset: off, M
 
 func (r *Reader) skipSpace() {
 	for r.pos < len(r.data) {
-		switch r.data[r.pos] {
-		case ' ', '\t', '\n', '\r':
-			r.pos++
-		default:
+		// Most bytes are above ' ': one comparison.
+		if c := r.data[r.pos]; c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
 			return
 		}
+		r.pos++
 	}
 }
 
@@ -132,6 +133,23 @@ func (r *Reader) skipSpace() {
 // closing bracket and returns false. Where a value or a name is due it
 // returns true; after the top-level value, false.
 func (r *Reader) More() (bool, error) {
+	// Fast path: a comma right after a value.
+	if r.pos < len(r.data) && r.data[r.pos] == ',' {
+		switch r.st {
+		case stObjSep:
+			r.pos++
+			r.st = stName
+			return true, nil
+		case stArrSep:
+			r.pos++
+			r.st = stValue
+			return true, nil
+		}
+	}
+	return r.more()
+}
+
+func (r *Reader) more() (bool, error) {
 	var closer byte
 	switch r.st {
 	case stValue, stName:
@@ -153,8 +171,7 @@ func (r *Reader) More() (bool, error) {
 	c := r.data[r.pos]
 	if c == closer {
 		r.pos++
-		r.depth--
-		r.afterValue()
+		r.close()
 		return false, nil
 	}
 	if r.st == stArrSep || r.st == stObjSep {
@@ -174,34 +191,54 @@ func (r *Reader) More() (bool, error) {
 	return true, nil
 }
 
-// ReadToken reads the next token. After the top-level value it returns
-// io.EOF, or an error when anything but whitespace follows.
-func (r *Reader) ReadToken() (Token, error) {
+// ReadToken reads the next token. The token belongs to the Reader and is
+// valid only until the next call (copy what must outlive it). After the
+// top-level value ReadToken returns io.EOF, or an error when anything but
+// whitespace follows.
+func (r *Reader) ReadToken() (*Token, error) {
+	t := &r.tok
 	switch r.st {
 	case stValue, stName:
 	case stEnd:
 		if err := r.Finish(); err != nil {
-			return Token{}, err
+			return nil, err
 		}
-		return Token{}, io.EOF
+		return nil, io.EOF
 	default:
 		more, err := r.More()
 		if err != nil {
-			return Token{}, err
+			return nil, err
 		}
 		if !more {
-			k := EndArray
+			*t = Token{Kind: EndArray, Start: r.pos - 1, End: r.pos}
 			if r.data[r.pos-1] == '}' {
-				k = EndObject
+				t.Kind = EndObject
 			}
-			return Token{Kind: k, Start: r.pos - 1, End: r.pos}, nil
+			return t, nil
 		}
 	}
 	r.skipSpace()
-	if r.st == stName {
-		return r.name()
+	t.Text, t.Escaped, t.NUL = nil, false, false
+	var err error
+	switch {
+	case r.pos < len(r.data) && r.data[r.pos] == '"': // the common case, inline
+		if err = r.string(t); err != nil {
+			return nil, err
+		}
+		if r.st == stValue {
+			t.Kind, r.st = String, r.next
+			return t, nil
+		}
+		err = r.colon(t)
+	case r.st == stName:
+		err = r.nameExpected()
+	default:
+		err = r.value(t)
 	}
-	return r.value()
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // Finish checks that the top-level value is complete and that only
@@ -234,109 +271,108 @@ func (r *Reader) SkipValue() (start, end int, err error) {
 	default:
 		return t.Start, t.End, nil
 	}
-	depth := r.depth
+	start, depth := t.Start, r.depth
 	for r.depth >= depth {
 		if _, err := r.ReadToken(); err != nil {
 			return 0, 0, err
 		}
 	}
-	return t.Start, r.pos, nil
+	return start, r.pos, nil
 }
 
 // afterValue sets the state once a value is complete.
-func (r *Reader) afterValue() {
+func (r *Reader) afterValue() { r.st = r.next }
+
+// close leaves the innermost array or object.
+func (r *Reader) close() {
+	r.depth--
 	switch {
 	case r.depth == 0:
-		r.st = stEnd
+		r.next = stEnd
 	case r.objects[(r.depth-1)/64]&(1<<((r.depth-1)%64)) != 0:
-		r.st = stObjSep
+		r.next = stObjSep
 	default:
-		r.st = stArrSep
+		r.next = stArrSep
 	}
+	r.st = r.next
 }
 
+// The functions below fill in the token t of ReadToken, which has no Text
+// and no flags set.
+
 // open enters an array or object at r.pos.
-func (r *Reader) open(object bool) (Token, error) {
+func (r *Reader) open(t *Token, object bool) error {
 	if r.depth >= r.maxDepth {
-		return Token{}, &Error{Offset: r.pos, Msg: "nesting deeper than " + strconv.Itoa(r.maxDepth) + " levels", Limit: true}
+		return &Error{Offset: r.pos, Msg: "nesting deeper than " + strconv.Itoa(r.maxDepth) + " levels", Limit: true}
 	}
 	word, bit := r.depth/64, uint64(1)<<(r.depth%64)
-	t := Token{Kind: BeginArray, Start: r.pos, End: r.pos + 1}
-	r.st = stFirstElem
+	t.Kind, t.Start, t.End = BeginArray, r.pos, r.pos+1
+	r.st, r.next = stFirstElem, stArrSep
 	r.objects[word] &^= bit
 	if object {
 		t.Kind = BeginObject
-		r.st = stFirstName
+		r.st, r.next = stFirstName, stObjSep
 		r.objects[word] |= bit
 	}
 	r.depth++
 	r.pos++
-	return t, nil
+	return nil
 }
 
-// name reads a member name and the ':' after it.
-func (r *Reader) name() (Token, error) {
-	if r.pos >= len(r.data) {
-		return Token{}, r.fail(r.pos, "unexpected end of input in object")
-	}
-	if r.data[r.pos] != '"' {
-		return Token{}, r.fail(r.pos, "expected a string member name")
-	}
-	t, err := r.string()
-	if err != nil {
-		return Token{}, err
-	}
+// colon finishes the member name t: the ':' after it.
+func (r *Reader) colon(t *Token) error {
 	t.Kind = Name
 	r.skipSpace()
 	if r.pos >= len(r.data) || r.data[r.pos] != ':' {
-		return Token{}, r.fail(r.pos, "expected ':' after member name")
+		return r.fail(r.pos, "expected ':' after member name")
 	}
 	r.pos++
 	r.st = stValue
-	return t, nil
+	return nil
+}
+
+// nameExpected is the error where a member name is due but no string
+// starts.
+func (r *Reader) nameExpected() error {
+	if r.pos >= len(r.data) {
+		return r.fail(r.pos, "unexpected end of input in object")
+	}
+	return r.fail(r.pos, "expected a string member name")
 }
 
 // value reads the first token of a value.
-func (r *Reader) value() (Token, error) {
+func (r *Reader) value(t *Token) error {
 	if r.pos >= len(r.data) {
-		return Token{}, r.fail(r.pos, "unexpected end of input")
+		return r.fail(r.pos, "unexpected end of input")
 	}
-	var t Token
-	switch c := r.data[r.pos]; {
-	case c == '"':
-		var err error
-		if t, err = r.string(); err != nil {
-			return Token{}, err
-		}
-		t.Kind = String
+	switch c := r.data[r.pos]; { // strings are read by ReadToken
 	case c == '{':
-		return r.open(true)
+		return r.open(t, true)
 	case c == '[':
-		return r.open(false)
+		return r.open(t, false)
 	case c == '-' || (c >= '0' && c <= '9'):
-		var err error
-		if t, err = r.number(); err != nil {
-			return Token{}, err
+		if err := r.number(t); err != nil {
+			return err
 		}
 	case c == 't':
-		return r.literal("true", True)
+		return r.literal(t, "true", True)
 	case c == 'f':
-		return r.literal("false", False)
+		return r.literal(t, "false", False)
 	case c == 'n':
-		return r.literal("null", Null)
+		return r.literal(t, "null", Null)
 	default:
-		return Token{}, r.fail(r.pos, "invalid character "+strconv.QuoteRune(rune(c))+" looking for a value")
+		return r.fail(r.pos, "invalid character "+strconv.QuoteRune(rune(c))+" looking for a value")
 	}
 	r.afterValue()
-	return t, nil
+	return nil
 }
 
-func (r *Reader) literal(lit string, k Kind) (Token, error) {
+func (r *Reader) literal(t *Token, lit string, k Kind) error {
 	if len(r.data)-r.pos < len(lit) || string(r.data[r.pos:r.pos+len(lit)]) != lit {
-		return Token{}, r.fail(r.pos, "invalid literal, expected "+lit)
+		return r.fail(r.pos, "invalid literal, expected "+lit)
 	}
-	t := Token{Kind: k, Start: r.pos, End: r.pos + len(lit)}
+	t.Kind, t.Start, t.End = k, r.pos, r.pos+len(lit)
 	r.pos = t.End
 	r.afterValue()
-	return t, nil
+	return nil
 }

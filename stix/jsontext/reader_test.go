@@ -148,10 +148,10 @@ func TestMoreAndSkipValue(t *testing.T) {
 		if err != nil || name.Kind != Name {
 			t.Fatalf("name: %+v %v", name, err)
 		}
+		got = append(got, string(name.Text)) // before the next read reuses the token
 		if _, _, err := r.SkipValue(); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, string(name.Text))
 	}
 	if strings.Join(got, ",") != "a,c,e" || r.Depth() != 0 || r.Finish() != nil {
 		t.Fatalf("names %v depth %d finish %v", got, r.Depth(), r.Finish())
@@ -196,6 +196,27 @@ func TestFloat(t *testing.T) {
 		}
 		if Representable([]byte(tt.lit)) != tt.ok {
 			t.Errorf("Representable(%.20s) = %v, want %v", tt.lit, !tt.ok, tt.ok)
+		}
+	}
+}
+
+// TestSpecial checks the eight-byte test against the byte table for every
+// byte value in every position.
+func TestSpecial(t *testing.T) {
+	for pos := range 8 {
+		for c := range 256 {
+			var w [8]byte
+			for i := range w {
+				w[i] = 'a'
+			}
+			w[pos] = byte(c)
+			word := uint64(0)
+			for i := 7; i >= 0; i-- {
+				word = word<<8 | uint64(w[i])
+			}
+			if special(word) == plain[c] {
+				t.Fatalf("special(%q) = %v, plain[%#x] = %v", w, special(word), c, plain[c])
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package jsontext
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -15,29 +16,49 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
-// string reads the string whose opening quote is at r.pos.
-func (r *Reader) string() (Token, error) {
+// Eight bytes at a time (SWAR): lo has 0x01 in every byte, hi 0x80.
+const (
+	lo = 0x0101010101010101
+	hi = 0x8080808080808080
+)
+
+// special reports whether some byte of w is not plain: '"', '\\', a
+// control character or a non-ASCII byte. (x-lo)&^x&hi is non-zero exactly
+// when some byte of x is zero; (w-0x20*lo)&^w&hi when some byte is below
+// 0x20.
+func special(w uint64) bool {
+	q := w ^ ('"' * lo)
+	b := w ^ ('\\' * lo)
+	return ((q-lo)&^q|(b-lo)&^b|(w-0x20*lo)&^w|w)&hi != 0
+}
+
+// string reads the string whose opening quote is at r.pos into t.
+func (r *Reader) string(t *Token) error {
 	d := r.data
 	start := r.pos
 	i := start + 1
 	// Past stop the string is longer than maxString (or unterminated).
 	stop := min(len(d), start+2+r.maxString)
+	for i+8 <= stop && !special(binary.LittleEndian.Uint64(d[i:])) {
+		i += 8
+	}
 	for i < stop && plain[d[i]] {
 		i++
 	}
 	if i < stop && d[i] == '"' {
 		r.pos = i + 1
-		return Token{Start: start, End: r.pos, Text: d[start+1 : i : i]}, nil
+		t.Start, t.End, t.Text = start, r.pos, d[start+1:i:i]
+		return nil
 	}
-	return r.slowString(start, i, stop)
+	return r.slowString(t, start, i, stop)
 }
 
 // slowString continues the string at start from i, where the plain run
 // ended: it validates UTF-8 and decodes escapes into r.buf, copying only
 // once the first escape is met.
-func (r *Reader) slowString(start, i, stop int) (Token, error) {
+func (r *Reader) slowString(t *Token, start, i, stop int) error {
 	d := r.data
-	t := Token{Start: start}
+	t.Start = start
 	for {
 		for i < stop && plain[d[i]] {
 			if t.Escaped {
@@ -47,9 +68,9 @@ func (r *Reader) slowString(start, i, stop int) (Token, error) {
 		}
 		if i >= stop {
 			if stop < len(d) {
-				return Token{}, &Error{Offset: start, Msg: "string longer than " + strconv.Itoa(r.maxString) + " bytes", Limit: true}
+				return &Error{Offset: start, Msg: "string longer than " + strconv.Itoa(r.maxString) + " bytes", Limit: true}
 			}
-			return Token{}, r.fail(i, "unexpected end of input in string")
+			return r.fail(i, "unexpected end of input in string")
 		}
 		switch c := d[i]; {
 		case c == '"':
@@ -60,9 +81,9 @@ func (r *Reader) slowString(start, i, stop int) (Token, error) {
 			} else {
 				t.Text = d[start+1 : i : i]
 			}
-			return t, nil
+			return nil
 		case c < 0x20:
-			return Token{}, r.fail(i, "control character in string must be escaped")
+			return r.fail(i, "control character in string must be escaped")
 		case c == '\\':
 			if !t.Escaped {
 				t.Escaped = true
@@ -70,7 +91,7 @@ func (r *Reader) slowString(start, i, stop int) (Token, error) {
 			}
 			ch, n, err := r.escape(i)
 			if err != nil {
-				return Token{}, err
+				return err
 			}
 			if ch == 0 {
 				t.NUL = true
@@ -80,7 +101,7 @@ func (r *Reader) slowString(start, i, stop int) (Token, error) {
 		default:
 			ch, n := utf8.DecodeRune(d[i:])
 			if ch == utf8.RuneError && n <= 1 {
-				return Token{}, r.fail(i, "invalid UTF-8 in string")
+				return r.fail(i, "invalid UTF-8 in string")
 			}
 			if t.Escaped {
 				r.buf = append(r.buf, d[i:i+n]...)
