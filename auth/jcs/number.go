@@ -18,7 +18,7 @@ func (e *encoder) number(t *jsontext.Token) error {
 	if text[0] == '-' {
 		digits--
 	}
-	if digits <= 15 && bytes.IndexAny(text, ".eE") < 0 {
+	if digits <= 15 && !bytes.ContainsAny(text, ".eE") {
 		if string(text) == "-0" {
 			e.out = append(e.out, '0')
 		} else {

@@ -76,7 +76,7 @@ func Float(lit []byte) (float64, bool) {
 // Representable reports whether Float(lit) succeeds, cheaply for the
 // literals that cannot overflow.
 func Representable(lit []byte) bool {
-	if len(lit) <= 300 && bytes.IndexAny(lit, "eE") < 0 {
+	if len(lit) <= 300 && !bytes.ContainsAny(lit, "eE") {
 		return true // below 1e300
 	}
 	_, ok := Float(lit)
