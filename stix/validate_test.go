@@ -264,3 +264,25 @@ func validateObject(o *Object, pointer string) []Problem {
 	v.object(o)
 	return v.problems
 }
+
+// A number no double represents is valid JSON but has no JCS form: a
+// problem at its pointer, wherever it is, and never a decode error.
+func TestValidateUnrepresentableNumbers(t *testing.T) {
+	obj := edit(t, validIndicator, `"name":"Poison Ivy Malware"`,
+		`"name":"Poison Ivy Malware","x_acme_score":1e400,"x_acme_ok":[1e-400,1e308],"x_acme_deep":{"a/b":[0,-2E+999]}`)
+	b, err := DecodeBundle([]byte(bundleOf(obj)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := validateBundle(b)
+	var ptrs []string
+	for _, p := range probs {
+		ptrs = append(ptrs, p.Pointer)
+		if p.Code != CodeInvalidObject || p.Object != b.Objects[0].ID {
+			t.Errorf("problem %v", p)
+		}
+	}
+	if want := "/objects/0/x_acme_score /objects/0/x_acme_deep/a~1b/1"; strings.Join(ptrs, " ") != want {
+		t.Fatalf("pointers %q, want %q: %v", ptrs, want, probs)
+	}
+}
