@@ -191,26 +191,18 @@ func parseSigned(raw []byte) (*signedObject, error) {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidSignature)
 	}
 	p := &signedObject{whole: whole}
-	exts, ok := member(whole, "extensions")
-	if !ok {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
-	}
-	ext, ok := member(exts, ExtensionID)
-	if !ok {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
-	}
-	sigRaw, present := member(ext, memberSignature)
+	sigAt, present := locate(whole, "extensions", ExtensionID, memberSignature)
 	if !present {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
 	}
-	sig, _, err := stringMember(ext, memberSignature)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
+	sig, ok := stringValue(whole[sigAt.valStart:sigAt.end])
+	if !ok {
+		return nil, fmt.Errorf("%w: member %q is not a string", ErrInvalidSignature, memberSignature)
 	}
 	p.signature = sig
-	p.payload = withoutMember(whole, sigRaw, memberSignature)
-	if list, ok := member(ext, memberRecipients); ok {
-		if err := json.Unmarshal(list, &p.recipients); err != nil || list[0] != '[' || p.recipients == nil {
+	p.payload = without(whole, sigAt)
+	if at, ok := locate(whole, "extensions", ExtensionID, memberRecipients); ok {
+		if p.recipients, ok = stringArray(whole[at.valStart:at.end]); !ok {
 			return nil, fmt.Errorf("%w: recipients is not an array of identity ids", ErrInvalidSignature)
 		}
 	}
