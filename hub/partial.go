@@ -11,6 +11,7 @@ import (
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/stix"
+	"github.com/jag-hub/jag/stix/pattern"
 )
 
 // IngestEnvelope is ingest in partial mode, for TAXII envelopes: the same
@@ -86,7 +87,7 @@ func (s *IngestService) ingestEnvelope(ctx context.Context, p *auth.Principal, o
 		if c.skip || c.dupOf >= 0 || stix.IsPredefinedTLPMarking(c.obj) {
 			continue
 		}
-		so, probs := pol.storable(i, c.obj, c.verified)
+		so, probs := pol.storable(i, c.obj, c.pattern, c.verified)
 		if len(probs) > 0 {
 			fail(i, CodeInvalidObject, problemText(probs))
 			continue
@@ -112,9 +113,14 @@ func (s *IngestService) ingestEnvelope(ctx context.Context, p *auth.Principal, o
 	return res, nil
 }
 
+// envelopeBundleID names the one-object bundles envelope objects are
+// validated in.
+const envelopeBundleID = "bundle--00000000-0000-4000-8000-000000000000"
+
 // candidate is one envelope object on its way through the checks.
 type candidate struct {
 	obj      *stix.Object
+	pattern  *pattern.Pattern // the parse of its STIX pattern, if any
 	verified auth.Verified
 	stored   StoredObject
 	dupOf    int // index of an identical earlier object, -1 if none
@@ -144,7 +150,11 @@ func decodeEach(objects []json.RawMessage, maxBytes int, cands []candidate, out 
 		cands[i].obj = o
 		modified, _, _ := objectVersion(o, time.Time{})
 		out[i].ID, out[i].Version = o.ID, modified
-		if probs := stix.ValidateObject(o, ""); len(probs) > 0 {
+		// A bundle built by hand around the one object: Validate checks
+		// the object's rules (its pointers start /objects/0).
+		patterns, probs := stix.Validate(&stix.Bundle{ID: envelopeBundleID, Objects: []*stix.Object{o}})
+		cands[i].pattern = patterns[0]
+		if len(probs) > 0 {
 			code := CodeInvalidPattern
 			for _, pr := range probs {
 				if pr.Code != stix.CodeInvalidPattern {
@@ -153,7 +163,7 @@ func decodeEach(objects []json.RawMessage, maxBytes int, cands []candidate, out 
 			}
 			items := make([]Item, len(probs))
 			for j, pr := range probs {
-				items[j] = Item{Pointer: pr.Pointer, Message: pr.Message}
+				items[j] = Item{Pointer: strings.TrimPrefix(pr.Pointer, "/objects/0"), Message: pr.Message}
 			}
 			fail(i, code, problemText(items))
 			continue
