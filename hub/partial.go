@@ -37,6 +37,14 @@ func (s *IngestService) IngestEnvelope(ctx context.Context, p *auth.Principal, o
 	switch {
 	case err == nil && res.Submission != nil:
 		out.Stored, out.Duplicates = res.Submission.Accepted, res.Submission.Duplicates
+	case err == nil:
+		// Nothing new was stored: counted under the first refusal, if any.
+		for _, o := range res.Outcomes {
+			if o.Code != "" {
+				out.Code = o.Code
+				break
+			}
+		}
 	case err != nil:
 		out.Code = CodeInternal
 		var he *Error
