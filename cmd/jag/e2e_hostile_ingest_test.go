@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
@@ -239,8 +241,45 @@ func TestHostileIdentitySquatting(t *testing.T) {
 	if a.Status != 404 {
 		t.Fatalf("provenance of the extension definition = %d %s, want 404 (the hub publishes it unsigned)", a.Status, a.Raw)
 	}
-	// An identity that names no participant is an ordinary object.
-	w.submit(p.URL, B, identity(B, w.id("identity"), "A constituent"))
+	// An identity that names no participant is an ordinary object ...
+	later := "identity--e2e0000d-0000-4000-8000-00000000000d"
+	w.submit(p.URL, B, identity(B, later, "Squatted early"))
+	// ... until that participant registers and publishes its own: then
+	// its own lineage is the one GET answers.
+	registerParticipant(t, w, later)
+	w.submit(p.URL, later, identity(later, later, "The real D"))
+	a = hubGet(t, p.URL+"/v1/objects/"+later, w.token(A, auth.TierMember, auth.ScopeRead))
+	if a.Status != 200 || createdByOf(t, a.Raw) != later {
+		t.Fatalf("GET %s = %d %s, want the participant's own identity", later, a.Status, a.Raw)
+	}
+	if a := w.postWith(p.URL, submitB, w.bundle(identity(B, later, "Squat again"))); a.Status != 403 {
+		t.Fatalf("squatting a participant registered since = %d %s", a.Status, a.Raw)
+	}
+}
+
+// registerParticipant registers org with one EdDSA key in w.
+func registerParticipant(t *testing.T, w *world, org string) {
+	t.Helper()
+	ctx := context.Background()
+	pt, err := auth.NewParticipant(org, "CERT "+org[10:18], "LU", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.CreateParticipant(ctx, pt); err != nil {
+		t.Fatal(err)
+	}
+	priv, err := auth.GenerateKey("EdDSA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := auth.NewKey(org, priv.Public(), time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.AddKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	w.keys[org] = priv
 }
 
 // TestHostileReceiptTiers: a receipt names every version of its bundle,

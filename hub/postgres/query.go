@@ -42,12 +42,14 @@ func versions(rows []objectRow) []hub.ObjectVersion {
 }
 
 // firstLineage orders the visible versions of one id by lineage (its
-// creator, migration 0080): the lineage whose earliest visible version
-// the hub received first comes first, ties broken by creator. Reads that
-// answer one version of an id take it from that lineage: another org
-// reusing the id later cannot shadow it, and the choice depends only on
-// versions the viewer ($3, $4 in both queries) may see.
-const firstLineage = `(SELECT min(f.received) FROM objects f
+// creator, migration 0080): an identity its own org published comes
+// first (a participant registered after someone else used its id still
+// names itself), then the lineage whose earliest visible version the hub
+// received first, ties broken by creator. Reads that answer one version
+// of an id take it from that lineage: another org reusing the id later
+// cannot shadow it, and the choice depends only on versions the viewer
+// ($3, $4 in both queries) may see.
+const firstLineage = `o.created_by = o.id DESC, (SELECT min(f.received) FROM objects f
 		    WHERE f.id = o.id AND f.created_by = o.created_by
 		      AND jag_visible(f.tlp, f.recipients, f.created_by, $3, $4)), o.created_by`
 
