@@ -18,16 +18,23 @@ import (
 //   - an identity whose id is a registered participant's may only be
 //     published by that participant;
 //   - the hub's identity (HubIdentity) and the signature extension's
-//     definition (auth.ExtensionID) are published by the hub alone.
+//     definition (auth.ExtensionID) are published by the hub alone; the
+//     TLP 2.0 extension's definition (stix.TLP2ExtensionID) is FIRST's,
+//     so no participant's signed copy of it can be genuine.
 //
 // The answer is 403 forbidden naming each such object. It reveals
 // nothing: registered participants are public (GET /v1/participants) and
 // the hub's ids are constants.
 
+// participantRegistry is what reservedIDs needs (SubmissionStore has it).
+type participantRegistry interface {
+	RegisteredParticipants(ctx context.Context, ids []string) ([]string, error)
+}
+
 // reservedIDs returns the items of b's objects whose ids the submitting
 // org may not use, or nil. Predefined TLP marking definitions (skip) are
 // never the org's and are not checked.
-func reservedIDs(ctx context.Context, store SubmissionStore, org string, b *stix.Bundle, skip []bool) ([]Item, error) {
+func reservedIDs(ctx context.Context, store participantRegistry, org string, b *stix.Bundle, skip []bool) ([]Item, error) {
 	var ask []string
 	asked := map[string]bool{}
 	for i, o := range b.Objects {
@@ -56,6 +63,8 @@ func reservedIDs(ctx context.Context, store SubmissionStore, org string, b *stix
 			msg = "the hub's identity is published by the hub only"
 		case o.ID == auth.ExtensionID:
 			msg = "the signature extension's definition is published by the hub only"
+		case o.ID == stix.TLP2ExtensionID:
+			msg = "the TLP 2.0 extension's definition is FIRST's and cannot be a participant's"
 		case o.Type == "identity" && registered[o.ID]:
 			msg = "a registered participant's identity may only be published by that participant"
 		default:

@@ -208,14 +208,17 @@ func TestHostileIdentitySquatting(t *testing.T) {
 		return w.sign(org, `{"type":"identity","spec_version":"2.1","id":"`+id+`","created":"2026-01-01T00:00:00.000Z",`+
 			`"modified":"2026-01-01T00:00:00.000Z","created_by_ref":"`+org+`","name":"`+name+`","identity_class":"organization"}`)
 	}
-	extension := w.sign(B, `{"type":"extension-definition","spec_version":"2.1","id":"`+auth.ExtensionID+`",`+
-		`"created_by_ref":"`+B+`","created":"2026-01-01T00:00:00.000Z","modified":"2027-01-01T00:00:00.000Z",`+
-		`"name":"JAG object signature","version":"9.9.9","extension_types":["property-extension"],"schema":"forged"}`)
+	extension := func(id string) string {
+		return w.sign(B, `{"type":"extension-definition","spec_version":"2.1","id":"`+id+`",`+
+			`"created_by_ref":"`+B+`","created":"2026-01-01T00:00:00.000Z","modified":"2027-01-01T00:00:00.000Z",`+
+			`"name":"forged","version":"9.9.9","extension_types":["property-extension"],"schema":"forged"}`)
+	}
 	before := w.counts()
 	for _, tc := range []struct{ name, obj, id string }{
 		{"another participant's identity", identity(B, A, "Forged A"), A},
 		{"the hub's identity", identity(B, hub.HubIdentity, "Forged hub"), hub.HubIdentity},
-		{"the signature extension's definition", extension, auth.ExtensionID},
+		{"the signature extension's definition", extension(auth.ExtensionID), auth.ExtensionID},
+		{"the TLP 2.0 extension's definition", extension(stix.TLP2ExtensionID), stix.TLP2ExtensionID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := w.postWith(p.URL, submitB, w.bundle(w.signedIndicator(B, "squat.example"), tc.obj))
