@@ -57,7 +57,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the hub (embedded PostgreSQL unless a database URL is given)", cmdServe},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
-		{"version", "print the version", cmdVersion},
+		{"version", "print the version (also jag --version)", cmdVersion},
+		{"healthcheck", "probe a hub's /readyz (exit 0 ready, 1 not): a container HEALTHCHECK without curl", cmdHealthcheck},
 		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid)", cmdValidate},
 		{"submit", "submit a signed bundle: a summary, or the hub's receipt in a pipe (retries safely on network errors and 503)", cmdSubmit},
 		{"query", "fetch an object by id, or search the history (--all follows every page)", cmdQuery},
@@ -75,7 +76,9 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal closed) shuts down like Ctrl-C: the embedded
+	// PostgreSQL is stopped with the hub, never left behind.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, tty: isTerminal(os.Stdout)}
 	os.Exit(run(ctx, e, os.Args[1:]))
@@ -89,6 +92,9 @@ func run(ctx context.Context, e *env, args []string) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {

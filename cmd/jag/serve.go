@@ -73,6 +73,7 @@ var serveEnv = map[string]string{
 
 // parse parses serve's flags and then its typed environment defaults.
 func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
+	guardFlags(fs, serveRules) // limits and formats: config.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 			return err
 		}
 	}
-	return nil
+	return c.checkServe(fs)
 }
 
 // Main is the running hub: configuration in, a serving process out. The
@@ -113,7 +114,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{StatementTimeout: m.cfg.statementTimeout}, true); err != nil {
+	if m.db, err = m.cfg.db.openServe(ctx, m.env, log, postgres.Options{StatementTimeout: m.cfg.statementTimeout}); err != nil {
 		return err
 	}
 	for _, mg := range m.db.applied {
