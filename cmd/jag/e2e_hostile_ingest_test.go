@@ -180,6 +180,28 @@ func TestHostileNoExistenceOracle(t *testing.T) {
 			t.Fatalf("provenance of %s: %d %s, want signer %s", e2eSCOID, a.Status, a.Raw, tc.signer)
 		}
 	}
+	// Search pages walk every copy C may see, one per page.
+	var paged []string
+	for next := ""; ; {
+		a := hubGet(t, p.URL+"/v1/objects?type=ipv4-addr&limit=1"+next, readC)
+		var page struct {
+			Objects []json.RawMessage
+			Next    string
+		}
+		if err := json.Unmarshal(a.Raw, &page); err != nil || a.Status != 200 || len(paged) > 3 {
+			t.Fatalf("search page %d: %d %s", len(paged), a.Status, a.Raw)
+		}
+		for _, o := range page.Objects {
+			paged = append(paged, createdByOf(t, o))
+		}
+		if page.Next == "" {
+			break
+		}
+		next = "&next=" + url.QueryEscape(page.Next)
+	}
+	if want := []string{A, B, C}; !reflect.DeepEqual(paged, want) {
+		t.Fatalf("search pages for C = %v, want %v", paged, want)
+	}
 	a = hubGet(t, p.URL+"/v1/objects?type=ipv4-addr&created_by="+C, readC)
 	if a.Status != 200 || !strings.Contains(string(a.Raw), `"created_by_ref":"`+C+`"`) || strings.Contains(string(a.Raw), `"created_by_ref":"`+A+`"`) {
 		t.Fatalf("search of C's copy: %d %s", a.Status, a.Raw)
