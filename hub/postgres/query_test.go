@@ -109,8 +109,8 @@ func insert(t *testing.T, db *postgres.DB, objs ...seedObject) {
 			if ob.Kind == "ipv4" || ob.Kind == "ipv6" {
 				net = ob.Value
 			}
-			if _, err := x.ExecContext(ctx, `INSERT INTO observables (object_id, modified, kind, value, net, path, op)
-				VALUES ($1, $2, $3, $4, $5::inet, $6, '=')`, o.id, o.modified, ob.Kind, ob.Value, net, "path:"+ob.Kind); err != nil {
+			if _, err := x.ExecContext(ctx, `INSERT INTO observables (object_id, modified, created_by, kind, value, net, path, op)
+				VALUES ($1, $2, $7, $3, $4, $5::inet, $6, '=')`, o.id, o.modified, ob.Kind, ob.Value, net, "path:"+ob.Kind, o.createdBy); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -40,6 +40,11 @@ type fakeQueries struct {
 	gotMod    string
 }
 
+// VisibleVersions: the fake holds no receipts.
+func (f *fakeQueries) VisibleVersions(context.Context, hub.Viewer, string, []hub.ReceiptObject) (int, error) {
+	return 0, nil
+}
+
 func (f *fakeQueries) Object(_ context.Context, v hub.Viewer, id, modified string) (hub.ObjectVersion, error) {
 	f.gotViewer, f.gotMod = v, modified
 	if f.err != nil {
