@@ -389,7 +389,7 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 		return 0, fmt.Errorf("lock feed: %w", err)
 	}
 	// TAXII date_added (0060): drawn in this serialised section, in event order.
-	if err := stampDateAdded(ctx, tx, ids, mods); err != nil {
+	if err := stampDateAdded(ctx, tx, s.Org, ids, mods); err != nil {
 		return 0, err
 	}
 	// COPY draws seq values in row order; currval is this session's last.
