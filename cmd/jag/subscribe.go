@@ -54,6 +54,7 @@ func cmdSubscribe(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&c.noRevoked, "exclude-revoked", false, "do not deliver revocations")
 	fs.DurationVar(&c.maxBackoff, "max-backoff", 30*time.Second, "longest pause between reconnection attempts (env JAG_SUBSCRIBE_MAX_BACKOFF)")
 	output := fs.String("output", "", "text or jsonl (default text on a terminal, jsonl in a pipe; table is text, json is jsonl: a feed is a stream)")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -227,14 +227,6 @@ func exportPage(ctx context.Context, tx *sqlx.Tx, need export.Need, emit func(*e
 	return n, nil
 }
 
-// nullArray is nil (no condition) for an empty list.
-func nullArray(list []string) any {
-	if len(list) == 0 {
-		return nil
-	}
-	return pq.Array(list)
-}
-
 // exportDefinitionRow is one export_definitions row.
 type exportDefinitionRow struct {
 	Name      string    `db:"name"`
@@ -309,7 +301,7 @@ func (db *DB) DeleteExportDefinition(ctx context.Context, name string) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("delete export definition: %w", mapError(err))
 	} else if n == 0 {
-		return fmt.Errorf("delete export definition: %w", ErrNotFound)
+		return fmt.Errorf("delete export definition: %w", hub.ErrNotFound)
 	}
 	return nil
 }
