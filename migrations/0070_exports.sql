@@ -51,7 +51,7 @@ BEGIN
         INSERT INTO export_positions AS p (tlp, recipients, created_by, max_seq, max_received)
         SELECT o.tlp, o.recipients, o.created_by, max(n.seq), max(n.received)
         FROM new_events n
-        JOIN objects o ON o.id = n.object_id AND o.modified = n.modified
+        JOIN objects o ON o.id = n.object_id AND o.modified = n.modified AND o.created_by = n.org
         WHERE o.type = 'indicator'
         GROUP BY o.tlp, o.recipients, o.created_by
         ON CONFLICT (tlp, recipients, created_by) WHERE serialised DO UPDATE
@@ -61,7 +61,7 @@ BEGIN
         INSERT INTO export_positions (tlp, recipients, created_by, max_seq, max_received, serialised)
         SELECT o.tlp, o.recipients, o.created_by, max(n.seq), max(n.received), false
         FROM new_events n
-        JOIN objects o ON o.id = n.object_id AND o.modified = n.modified
+        JOIN objects o ON o.id = n.object_id AND o.modified = n.modified AND o.created_by = n.org
         WHERE o.type = 'indicator'
         GROUP BY o.tlp, o.recipients, o.created_by;
     END IF;
@@ -77,6 +77,6 @@ CREATE TRIGGER events_export_positions
 INSERT INTO export_positions (tlp, recipients, created_by, max_seq, max_received)
 SELECT o.tlp, o.recipients, o.created_by, max(e.seq), max(e.received)
 FROM events e
-JOIN objects o ON o.id = e.object_id AND o.modified = e.modified
+JOIN objects o ON o.id = e.object_id AND o.modified = e.modified AND o.created_by = e.org
 WHERE o.type = 'indicator'
 GROUP BY o.tlp, o.recipients, o.created_by;

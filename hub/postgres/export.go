@@ -56,7 +56,7 @@ func exportPosition(ctx context.Context, q sqlx.QueryerContext, v hub.Viewer, f 
 
 // exportMatching is the set of indicators an export considers, whatever
 // their validity and observables: the latest version of every indicator
-// the viewer may see (jag_visible; a hidden later version leaves the
+// lineage (id and creator, migration 0080) the viewer may see (jag_visible; a hidden later version leaves the
 // visible one the latest), kept when it passes the filters. $1 org, $2
 // tier, $3 labels, $4 creators, $5 min confidence, $6 TLP names, $7
 // include revoked.
@@ -66,7 +66,7 @@ const exportMatching = `matching AS (
 		    WHERE o.type = 'indicator' AND jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 		      AND NOT EXISTS (
 		            SELECT 1 FROM objects l
-		            WHERE l.type = 'indicator' AND l.id = o.id
+		            WHERE l.type = 'indicator' AND l.id = o.id AND l.created_by = o.created_by
 		              AND (l.modified_at, l.modified) > (o.modified_at, o.modified)
 		              AND jag_visible(l.tlp, l.recipients, l.created_by, $1, $2))
 		      AND ($3::text[] IS NULL OR o.labels && $3)
@@ -84,7 +84,8 @@ const exportValidAt = `(v.valid_from IS NULL OR v.valid_from <= $9)
 // kinds $8 (any when NULL).
 const exportHasKind = `($8::text[] IS NULL OR EXISTS (
 		        SELECT 1 FROM observables ob
-		        WHERE ob.object_id = v.id AND ob.modified = v.modified AND ob.kind = ANY ($8)))`
+		        WHERE ob.object_id = v.id AND ob.modified = v.modified AND ob.created_by = v.created_by
+		          AND ob.kind = ANY ($8)))`
 
 // exportBoundaries finds the validity boundaries around $9 among the
 // matching indicators that name an exported kind: the export changes at
@@ -99,7 +100,7 @@ const exportValues = `WITH ` + exportMatching + `
 		SELECT DISTINCT ob.net IS NULL AS named, ob.net, ob.kind = 'domain' AND ob.value ~ '[^\x01-\x7f]' AS idn,
 		       ob.kind, ob.value COLLATE "C" AS value
 		FROM observables ob
-		JOIN matching v ON v.id = ob.object_id AND v.modified = ob.modified
+		JOIN matching v ON v.id = ob.object_id AND v.modified = ob.modified AND v.created_by = ob.created_by
 		WHERE ob.kind = ANY ($8) AND ` + exportValidAt + `
 		ORDER BY named, ob.net, idn DESC, ob.kind, value`
 
@@ -108,18 +109,18 @@ const exportRows = `WITH ` + exportMatching + `
 		SELECT DISTINCT v.id, v.modified, v.created_by, v.tlp, v.confidence, v.valid_from, v.valid_until,
 		       v.labels, v.revoked, ob.kind, ob.value COLLATE "C" AS value
 		FROM observables ob
-		JOIN matching v ON v.id = ob.object_id AND v.modified = ob.modified
+		JOIN matching v ON v.id = ob.object_id AND v.modified = ob.modified AND v.created_by = ob.created_by
 		WHERE ($8::text[] IS NULL OR ob.kind = ANY ($8)) AND ` + exportValidAt + `
-		ORDER BY v.id, ob.kind, value`
+		ORDER BY v.id, v.created_by, ob.kind, value`
 
 // exportIndicators is NeedIndicators: every indicator with its original bytes.
 const exportIndicators = `WITH ` + exportMatching + `
 		SELECT v.id, v.modified, v.created_by, v.tlp, v.confidence, v.valid_from, v.valid_until,
 		       v.labels, v.revoked, o.raw
 		FROM matching v
-		JOIN objects o ON o.id = v.id AND o.modified = v.modified
+		JOIN objects o ON o.id = v.id AND o.modified = v.modified AND o.created_by = v.created_by
 		WHERE ` + exportValidAt + ` AND ` + exportHasKind + `
-		ORDER BY v.id`
+		ORDER BY v.id, v.created_by`
 
 // Export runs an export in one REPEATABLE READ, read-only transaction, so
 // the position, the boundaries and the rows are one snapshot, and

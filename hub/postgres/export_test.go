@@ -297,3 +297,40 @@ func TestExportDefinitions(t *testing.T) {
 		t.Error("the table took a bad name")
 	}
 }
+
+// TestExportLineages: the same id written by two orgs is two indicators
+// (migration 0080); each viewer gets the latest version of each lineage
+// it may see, and a hidden lineage neither shows nor hides the other.
+func TestExportLineages(t *testing.T) {
+	now := base.Add(24 * time.Hour)
+	db := seedDB(t)
+	id := uid("indicator", 1)
+	store(t, db,
+		seedObject{id: id, modified: "2026-01-01T00:00:00Z", validFrom: base, observables: []pattern.Observable{ob("ipv4", "192.0.2.1")}},
+		seedObject{id: id, modified: "2026-01-01T00:00:00Z", validFrom: base, createdBy: orgB, tlp: "red", recipients: []string{orgB},
+			observables: []pattern.Observable{ob("ipv4", "192.0.2.2")}},
+		// A's later version in its own lineage replaces A's value only
+		seedObject{id: id, modified: "2026-01-02T00:00:00Z", validFrom: base, observables: []pattern.Observable{ob("ipv4", "192.0.2.3")}},
+	)
+	for _, tc := range []struct {
+		v    hub.Viewer
+		want []string
+	}{
+		{memberA, []string{"192.0.2.3"}},
+		{memberB, []string{"192.0.2.2", "192.0.2.3"}},
+	} {
+		_, recs := runExport(t, db, tc.v, export.IP, export.Filter{}, now)
+		if got := values(recs); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.v.Org, got, tc.want)
+		}
+	}
+	_, recs := runExport(t, db, memberB, export.CSV, export.Filter{}, now)
+	if len(recs) != 2 || recs[0].CreatedBy != orgA || recs[1].CreatedBy != orgB {
+		t.Errorf("csv rows %+v", recs)
+	}
+	pa, _, _ := db.ExportPosition(context.Background(), memberA, export.Filter{})
+	pb, _, _ := db.ExportPosition(context.Background(), memberB, export.Filter{})
+	if pa != 3 || pb != 3 {
+		t.Errorf("positions A %d B %d, want 3 (A's second version is the last event)", pa, pb)
+	}
+}

@@ -43,8 +43,8 @@ func LoadIndicators(tb testing.TB, dsn string, n int) {
 		            'pattern', '[ipv4-addr:value = ''' || host('10.0.0.0'::inet + g) || ''']')::text, 'UTF8'),
 		        '\x00', 'sig', 'kid', '` + sub + `', t + g * interval '1 microsecond'
 		 FROM generate_series(0, $1 - 1) g, (SELECT timestamptz '2026-01-01 00:00:00+00') c (t)`,
-		`INSERT INTO observables (object_id, modified, kind, value, net, path, op)
-		 SELECT s.id, '2026-01-01T00:00:00.000Z', k.kind, k.value, k.net, k.kind || ':value', '='
+		`INSERT INTO observables (object_id, modified, created_by, kind, value, net, path, op)
+		 SELECT s.id, '2026-01-01T00:00:00.000Z', '` + BenchOrg + `', k.kind, k.value, k.net, k.kind || ':value', '='
 		 FROM (SELECT g, ` + id + ` AS id, md5(g::text) AS h FROM generate_series(0, $1 - 1) g) s,
 		 LATERAL (VALUES
 		     ('ipv4', host('10.0.0.0'::inet + s.g), '10.0.0.0'::inet + s.g),
