@@ -1,7 +1,7 @@
--- 0070: flat exports (GET /v1/exports/{format}).
+-- 0082: flat exports (GET /v1/exports/{format}).
 -- Additive (two tables, a trigger on events that older binaries never
--- notice): binaries built for schema 4 keep serving.
--- compat: 4
+-- notice): binaries built for schema 81 keep serving.
+-- compat: 81
 
 -- Named export definitions: a short, stable URL (GET
 -- /v1/exports/by-name/{name}) for an appliance. filter is the canonical
