@@ -31,6 +31,11 @@ type CollectionQuery struct {
 	Limit int
 	// WithoutRaw leaves ObjectVersion.Raw empty (manifests, versions).
 	WithoutRaw bool
+	// MaxBytes, when positive, bounds the Raw bytes one read loads: the
+	// reader stops after the first entry at which the Raw bytes returned
+	// reach MaxBytes (that entry included, so the caller learns that more
+	// follow). The caller trims its page to the budget.
+	MaxBytes int64
 }
 
 // CollectionEntry is one object version of a collection as one viewer

@@ -38,6 +38,12 @@ type Config struct {
 	BaseURL string
 	// MaxContentLength bounds a POST body (default 16 MiB); larger is 413.
 	MaxContentLength int64
+	// MaxPageBytes bounds the objects of one page of the objects and
+	// object endpoints in bytes (default MaxContentLength): a page stops
+	// adding objects at the budget, not only at the limit, and says more
+	// with a next. A page always holds at least one object, which is never
+	// larger than a POST body.
+	MaxPageBytes int64
 	// RequestTimeout bounds the work of one request (default 30 s).
 	RequestTimeout time.Duration
 	// StatusRetention is how long a POST's status resource stays readable
@@ -63,6 +69,9 @@ func New(cfg Config, d Deps, log zerolog.Logger) *Handler {
 	}
 	if cfg.MaxContentLength <= 0 {
 		cfg.MaxContentLength = 16 << 20
+	}
+	if cfg.MaxPageBytes <= 0 {
+		cfg.MaxPageBytes = cfg.MaxContentLength
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/postgres/pgtest"
+	"github.com/jag-hub/jag/stix"
+)
+
+// TestTAXIIPageByteBudget: a page of large objects stops at the byte
+// budget (max_content_length), not only at the limit, and paging with
+// next still delivers every version exactly once.
+func TestTAXIIPageByteBudget(t *testing.T) {
+	url := pgtest.URL(t)
+	w := newIngestWorld(t, url)
+	const budget = 65536
+	p := startServe(t, url, "--max-body-bytes", fmt.Sprint(budget))
+	objectsURL := p.URL + "/taxii2/jag/collections/" + hub.DefaultCollectionID + "/objects/"
+	tok := taxiiBasic(w.tokens["a-read"])
+
+	// Eight objects of about 20 KB: three fit in a page of 64 KiB.
+	var want []string
+	for i := range 8 {
+		pad := `,"description":"` + strings.Repeat(string(rune('a'+i)), 20000) + `"`
+		o := w.sign(e2eOrgA, w.indicatorJSON(e2eOrgA, fmt.Sprintf("[domain-name:value = 'big-%d.taxii.example']", i), pad))
+		w.submit(p.URL, e2eOrgA, o)
+		want = append(want, versionKey([]byte(o)))
+	}
+
+	var got []string
+	pages := 0
+	u := withParam(objectsURL, "limit", "1000")
+	for {
+		pg, err := taxiiGetPage(u, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		size := 0
+		for _, o := range pg.Objects {
+			size += len(o)
+			got = append(got, versionKey(o))
+		}
+		if len(pg.Objects) == 0 || len(pg.Objects) > 1 && size > budget {
+			t.Fatalf("page %d: %d objects, %d bytes (budget %d)", pages, len(pg.Objects), size, budget)
+		}
+		if !pg.More {
+			break
+		}
+		u = withParam(withParam(objectsURL, "limit", "1000"), "next", pg.Next)
+	}
+	if pages < 3 || !slices.Equal(got, want) {
+		t.Fatalf("%d pages: got %v, want %v", pages, got, want)
+	}
+
+	// Manifests carry no objects: one page holds all eight.
+	m, err := taxiiGetPage(withParam(p.URL+"/taxii2/jag/collections/"+hub.DefaultCollectionID+"/manifest/", "limit", "1000"), tok)
+	if err != nil || m.More || len(m.Objects) != 8 {
+		t.Fatalf("manifest: %v more %v, %d entries", err, m.More, len(m.Objects))
+	}
+}
+
+// TestTAXIIStatusMemberOnly: a status lists every object of its envelope,
+// so only member-tier tokens of the posting org read it; a client or
+// community token of that org (which may not see the org's RED objects)
+// gets exactly the answer of a missing status.
+func TestTAXIIStatusMemberOnly(t *testing.T) {
+	url := pgtest.URL(t)
+	w := newIngestWorld(t, url)
+	p := startServe(t, url)
+	root := p.URL + "/taxii2/jag/"
+	objectsURL := root + "collections/" + hub.DefaultCollectionID + "/objects/"
+
+	red := w.sign(e2eOrgA, w.indicatorJSON(e2eOrgA, "[domain-name:value = 'red.taxii.example']", marking(stix.TLPRedID)), e2eOrgB)
+	a := taxiiDo(t, "POST", objectsURL, taxiiBasic(w.tokens["a"]), envelope(red))
+	if a.Status != http.StatusAccepted || a.Body["success_count"] != float64(1) {
+		t.Fatalf("POST: %d %s", a.Status, a.Raw)
+	}
+	id := a.Body["id"].(string)
+	if b := taxiiDo(t, "GET", root+"status/"+id+"/", taxiiBasic(w.tokens["a-read"]), ""); b.Status != 200 || string(b.Raw) != string(a.Raw) {
+		t.Fatalf("member: %d %s", b.Status, b.Raw)
+	}
+	missing := taxiiDo(t, "GET", root+"status/00000000-0000-4000-8000-000000000000/", taxiiBasic(w.tokens["a-read"]), "")
+	taxiiError(t, missing, 404)
+	for _, tier := range []string{auth.TierClient, auth.TierCommunity} {
+		tok := w.token(e2eOrgA, tier, auth.ScopeRead, auth.ScopeSubmit)
+		// The client may not see the RED object through the collection...
+		redID, _, _ := strings.Cut(versionKey([]byte(red)), "@")
+		taxiiError(t, taxiiDo(t, "GET", objectsURL+redID+"/", taxiiBasic(tok), ""), 404)
+		// ...nor learn its id from the status.
+		b := taxiiDo(t, "GET", root+"status/"+id+"/", taxiiBasic(tok), "")
+		if b.Status != 404 || string(b.Raw) != string(missing.Raw) {
+			t.Fatalf("%s: %d %s, want the missing status's answer %s", tier, b.Status, b.Raw, missing.Raw)
+		}
+	}
+}
