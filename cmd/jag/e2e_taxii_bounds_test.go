@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
@@ -98,5 +103,73 @@ func TestTAXIIStatusMemberOnly(t *testing.T) {
 		if b.Status != 404 || string(b.Raw) != string(missing.Raw) {
 			t.Fatalf("%s: %d %s, want the missing status's answer %s", tier, b.Status, b.Raw, missing.Raw)
 		}
+	}
+}
+
+// TestTAXIISlowClientsCutOff: the request timeout bounds a TAXII request's
+// time on the wire, not only its work: a client that trickles its POST
+// body, or stops reading a large page, is cut off instead of holding the
+// request (and up to a page of objects in memory) for ever.
+func TestTAXIISlowClientsCutOff(t *testing.T) {
+	url := pgtest.URL(t)
+	w := newIngestWorld(t, url)
+	const maxBody = 8 << 20
+	seed := startServe(t, url, "--max-body-bytes", fmt.Sprint(maxBody))
+	// Ten objects of about 900 kB: a page of nine, more than the
+	// connection buffers hold when the client reads nothing.
+	for i := range 10 {
+		pad := `,"description":"` + strings.Repeat("x", 900_000) + `"`
+		w.submit(seed.URL, e2eOrgA, w.sign(e2eOrgA, w.indicatorJSON(e2eOrgA, fmt.Sprintf("[domain-name:value = 'slow-%d.taxii.example']", i), pad)))
+	}
+	p := startServe(t, url, "--max-body-bytes", fmt.Sprint(maxBody), "--request-timeout", "1s")
+	host := strings.TrimPrefix(p.URL, "http://")
+	objects := "/taxii2/jag/collections/" + hub.DefaultCollectionID + "/objects/"
+	authz := taxiiBasic(w.tokens["a"])
+	dial := func(t *testing.T) *net.TCPConn {
+		t.Helper()
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c.(*net.TCPConn)
+	}
+
+	t.Run("trickled body", func(t *testing.T) {
+		c := dial(t)
+		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: jag\r\nAuthorization: %s\r\nAccept: %s\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n{\"objects\":[",
+			objects, authz, taxiiMedia, taxiiMedia)
+		start := time.Now()
+		_ = c.SetReadDeadline(start.Add(15 * time.Second))
+		_, err := io.ReadAll(c) // until the hub closes the connection
+		if err != nil || time.Since(start) > 8*time.Second {
+			t.Fatalf("the hub held a trickled body for %v (%v)", time.Since(start), err)
+		}
+	})
+
+	t.Run("unread page", func(t *testing.T) {
+		c := dial(t) // the kernel buffers of an idle reader hold about 4 MB
+		fmt.Fprintf(c, "GET %s?limit=1000 HTTP/1.1\r\nHost: jag\r\nAuthorization: %s\r\nAccept: %s\r\n\r\n", objects, authz, taxiiMedia)
+		time.Sleep(5 * time.Second) // past twice the request timeout, reading nothing
+		_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != 200 || resp.ContentLength < 8_000_000 {
+			t.Fatalf("%d, Content-Length %d: not the large page this test needs", resp.StatusCode, resp.ContentLength)
+		}
+		// The hub closed the connection (this client's own deadline did not
+		// expire first) before sending the whole page.
+		var ne net.Error
+		if n >= resp.ContentLength || err == nil || errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("read %d of %d bytes (%v): the hub waited for a client that did not read", n, resp.ContentLength, err)
+		}
+	})
+
+	// The hub still serves.
+	if a := taxiiDo(t, "GET", p.URL+"/taxii2/", authz, ""); a.Status != 200 {
+		t.Fatalf("discovery after the slow clients: %d", a.Status)
 	}
 }

@@ -125,8 +125,24 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ServeHTTP routes, authenticates and answers one request. The log line
 // names the method, the path (never the query, which carries filters
 // only, nor any header), the status and the duration.
+//
+// The context bounds the request's work to RequestTimeout; connection
+// deadlines bound its time on the wire, which the context cannot: the
+// body must arrive within RequestTimeout and the answer must be taken
+// within twice RequestTimeout, so a client that trickles its body or
+// stops reading a page (up to MaxPageBytes held) is cut off. The server
+// has no global write timeout (it would cut the websocket feed), so the
+// write deadline is cleared once the answer is flushed, for the next
+// request on the connection.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(start.Add(h.cfg.RequestTimeout))
+	_ = rc.SetWriteDeadline(start.Add(2 * h.cfg.RequestTimeout))
+	defer func() {
+		_ = rc.Flush()
+		_ = rc.SetWriteDeadline(time.Time{})
+	}()
 	sw := &statusWriter{ResponseWriter: w}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
 	defer cancel()
