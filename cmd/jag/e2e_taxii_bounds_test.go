@@ -64,6 +64,10 @@ func TestTAXIIPageByteBudget(t *testing.T) {
 		t.Fatalf("%d pages: got %v, want %v", pages, got, want)
 	}
 
+	// A limit too large for any integer is capped like any larger one.
+	if pg, err := taxiiGetPage(withParam(objectsURL, "limit", "99999999999999999999999"), tok); err != nil || len(pg.Objects) == 0 {
+		t.Fatalf("huge limit: %v %+v", err, pg)
+	}
 	// Manifests carry no objects: one page holds all eight.
 	m, err := taxiiGetPage(withParam(p.URL+"/taxii2/jag/collections/"+hub.DefaultCollectionID+"/manifest/", "limit", "1000"), tok)
 	if err != nil || m.More || len(m.Objects) != 8 {

@@ -97,8 +97,18 @@ func trimPage(entries []hub.CollectionEntry, limit int, maxBytes int64) ([]hub.C
 // writePage sends a paginated answer with the date-added headers of a
 // non-empty page. body is the JSON after the opening brace's "more" and
 // "next" members.
+//
+// The body is built at its final size (entries of a manifest or versions
+// page are small, an envelope's are the raw objects), and the page's
+// entries are let go before the body is written, so a client that reads
+// slowly holds one copy of the page, not two.
 func writePage(w http.ResponseWriter, p *page, member string, items func(b *bytes.Buffer, e *hub.CollectionEntry)) {
 	var b bytes.Buffer
+	size := 128
+	for i := range p.entries {
+		size += len(p.entries[i].Raw) + 160
+	}
+	b.Grow(size)
 	b.WriteString(`{"more":`)
 	b.WriteString(strconv.FormatBool(p.more))
 	if next := p.next(); next != "" {
@@ -117,6 +127,7 @@ func writePage(w http.ResponseWriter, p *page, member string, items func(b *byte
 		w.Header().Set("X-TAXII-Date-Added-Last", formatTime(p.entries[len(p.entries)-1].DateAdded))
 	}
 	b.WriteString("}\n")
+	p.entries = nil
 	writeBody(w, http.StatusOK, b.Bytes())
 }
 
