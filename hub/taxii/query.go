@@ -2,9 +2,9 @@ package taxii
 
 import (
 	"crypto/sha256"
-	"errors"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"net/url"
 	"regexp"
 	"slices"
