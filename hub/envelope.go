@@ -32,9 +32,10 @@ type CollectionQuery struct {
 	// WithoutRaw leaves ObjectVersion.Raw empty (manifests, versions).
 	WithoutRaw bool
 	// MaxBytes, when positive, bounds the Raw bytes one read loads: the
-	// reader stops after the first entry at which the Raw bytes returned
-	// reach MaxBytes (that entry included, so the caller learns that more
-	// follow). The caller trims its page to the budget.
+	// reader returns the entries whose Raw bytes add up to at most
+	// MaxBytes (at least one entry) and the entry after them, so the
+	// caller learns that more follow. The caller trims its page to the
+	// budget.
 	MaxBytes int64
 }
 

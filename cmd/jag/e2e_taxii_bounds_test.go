@@ -172,8 +172,47 @@ func TestTAXIISlowClientsCutOff(t *testing.T) {
 		}
 	})
 
-	// The hub still serves.
+	// The hub still serves, and the cut-off requests logged no token.
 	if a := taxiiDo(t, "GET", p.URL+"/taxii2/", authz, ""); a.Status != 200 {
 		t.Fatalf("discovery after the slow clients: %d", a.Status)
+	}
+	if logs := p.Logs(); strings.Contains(logs, w.tokens["a"]) || strings.Contains(logs, strings.TrimPrefix(authz, "Basic ")) {
+		t.Fatal("a token reached the log")
+	}
+}
+
+// TestTAXIIPageExactlyFull: objects that fill the byte budget exactly end
+// a page that still says more, and the object after them comes on the
+// next page (a read that stopped at the budget would have lost it).
+func TestTAXIIPageExactlyFull(t *testing.T) {
+	url := pgtest.URL(t)
+	w := newIngestWorld(t, url)
+	const budget = 65536
+	p := startServe(t, url, "--max-body-bytes", fmt.Sprint(budget))
+	objectsURL := p.URL + "/taxii2/jag/collections/" + hub.DefaultCollectionID + "/objects/?limit=1000"
+	tok := taxiiBasic(w.tokens["a-read"])
+	padded := func(name string, n int) string {
+		return w.sign(e2eOrgA, w.indicatorJSON(e2eOrgA, "[domain-name:value = '"+name+".taxii.example']",
+			`,"description":"`+strings.Repeat("p", n)+`"`))
+	}
+	first := padded("full-1", 30000)
+	// The second object's size grows one byte per byte of padding: make
+	// the two add up to the budget exactly.
+	probe := padded("full-2", 30000)
+	second := padded("full-2", 30000+budget-len(first)-len(probe))
+	if len(first)+len(second) != budget {
+		t.Fatalf("sizes %d + %d, want %d", len(first), len(second), budget)
+	}
+	third := w.signedIndicator(e2eOrgA, "full-3.taxii.example")
+	for _, o := range []string{first, second, third} {
+		w.submit(p.URL, e2eOrgA, o)
+	}
+	pg, err := taxiiGetPage(objectsURL, tok)
+	if err != nil || len(pg.Objects) != 2 || !pg.More {
+		t.Fatalf("first page: %v, %d objects, more %v", err, len(pg.Objects), pg.More)
+	}
+	pg, err = taxiiGetPage(withParam(objectsURL, "next", pg.Next), tok)
+	if err != nil || len(pg.Objects) != 1 || pg.More || versionKey(pg.Objects[0]) != versionKey([]byte(third)) {
+		t.Fatalf("second page: %v %+v", err, pg)
 	}
 }

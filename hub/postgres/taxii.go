@@ -149,18 +149,20 @@ var inCollection = func(alias string) string {
 // in the collection (ordered like every read path: modified time, then
 // the modified text).
 //
-// $17 is the byte budget (NULL for none): the running total of the raw
-// bytes stops the page after the entry that reaches it, so one read never
-// loads Limit large objects (the window streams in date_added order
-// under the LIMIT; rows past the budget are dropped before their raw
-// bytes are sent).
+// $17 is the byte budget (NULL for none): from the running total of the
+// raw bytes, the read returns the entries that fit in the budget (at
+// least one) and the one after them, which tells the caller that more
+// follow, so one read never loads Limit large objects (the window streams
+// in date_added order under the LIMIT; rows past the budget are dropped
+// before their raw bytes are sent).
 var collectionEntries = `
 SELECT date_added, id, modified, type, created_by, received, revoked, raw
 FROM (
 SELECT a.date_added, o.id, o.modified, o.type, o.created_by, o.received, o.revoked,
        CASE WHEN $15 THEN o.raw ELSE '' END AS raw,
        coalesce(sum(CASE WHEN $15 THEN octet_length(o.raw) ELSE 0 END)
-                  OVER (ORDER BY a.date_added ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+                  OVER (ORDER BY a.date_added ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+       row_number() OVER (ORDER BY a.date_added) AS n
 FROM object_added a
 JOIN objects o ON o.id = a.id AND o.modified = a.modified
 WHERE a.date_added > $8
@@ -179,7 +181,7 @@ WHERE a.date_added > $8
                AND ` + inCollection("n") + `)))
 ORDER BY a.date_added
 LIMIT $16) page
-WHERE $17::bigint IS NULL OR before < $17
+WHERE $17::bigint IS NULL OR n <= 2 OR before <= $17
 ORDER BY date_added`
 
 // entryRow is one row of collectionEntries.

@@ -140,8 +140,10 @@ func TestCollectionEntries(t *testing.T) {
 	})
 	t.Run("byte budget", func(t *testing.T) {
 		// The member sees five versions (01 three times, 02, 03); with a
-		// budget the read stops after the version whose raw bytes reach
-		// it, that version included, and never returns fewer than one.
+		// budget the read returns the versions that fit (at least one)
+		// and the next one, which tells that more follow — also when the
+		// first alone exceeds the budget or the fitting ones fill it
+		// exactly.
 		every, err := db.CollectionEntries(ctx, member, &hub.CollectionFilter{}, &hub.CollectionQuery{Versions: all, Limit: 100})
 		if err != nil || len(every) != 5 {
 			t.Fatalf("every: %d %v", len(every), err)
@@ -154,11 +156,12 @@ func TestCollectionEntries(t *testing.T) {
 			budget int64
 			want   int
 		}{
-			{1, 1},
-			{sizes[0], 1},
+			{1, 2},
+			{sizes[0], 2},
 			{sizes[0] + 1, 2},
-			{sizes[0] + sizes[1], 2},
-			{sizes[0] + sizes[1] + sizes[2], 3},
+			{sizes[0] + sizes[1], 3},
+			{sizes[0] + sizes[1] + sizes[2] - 1, 3},
+			{sizes[0] + sizes[1] + sizes[2], 4},
 			{1 << 30, 5},
 		} {
 			es, err := db.CollectionEntries(ctx, member, &hub.CollectionFilter{}, &hub.CollectionQuery{Versions: all, Limit: 100, MaxBytes: tc.budget})
