@@ -7,6 +7,8 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHCOUNT ?= 5
+# staticcheck, pinned (fetched and built by go run on first use)
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export CGO_ENABLED ?= 0
 
@@ -31,9 +33,10 @@ install: build ## install the binary as $(DESTDIR)$(PREFIX)/bin/jag (PREFIX=/usr
 test: ## run every test with the race detector (needs PostgreSQL binaries; see README)
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
-lint: ## gofmt must be clean and go vet must pass
+lint: ## gofmt must be clean, go vet and staticcheck must pass
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 	@for pkg in $$($(GO) list ./...); do \
@@ -48,6 +51,8 @@ bench: ## run every benchmark BENCHCOUNT times into bench.txt (compare medians: 
 	$(GO) test -run '^$$' -bench 'BenchmarkIngest' -benchtime 30x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkLookup' -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkFeedFanout' -benchtime 1000x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkExport$$' -benchtime 1x -count 1 -timeout 60m ./cmd/jag | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkTAXII' -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkFeedWatchlists' -benchtime 3x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 
 demo: build ## start the hub if needed, register two participants, sign and submit the Pegasus set, look things up

@@ -22,8 +22,9 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 // queryTokenParams are query parameters that would carry a token.
 var queryTokenParams = []string{"access_token", "token", "bearer", "jwt"}
 
-// BearerToken returns the request's bearer token: the Authorization header,
-// or for browsers' websockets a "bearer.<token>" entry of the
+// BearerToken returns the request's access token: the Authorization header
+// (Bearer, Token, or Basic with the token as the password; see
+// CredentialsFromRequest), or for browsers' websockets a "bearer.<token>" entry of the
 // Sec-WebSocket-Protocol list. "" when there is none. A token in the URL
 // query string is ErrTokenInQuery (a URL ends up in logs and histories).
 func BearerToken(r *http.Request) (string, error) {
@@ -33,12 +34,10 @@ func BearerToken(r *http.Request) (string, error) {
 			return "", fmt.Errorf("%w: %w", ErrUnauthorized, ErrTokenInQuery)
 		}
 	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return "", fmt.Errorf("%w: %w: Authorization is not a bearer token", ErrUnauthorized, ErrMalformed)
-		}
-		return strings.TrimSpace(token), nil
+	if r.Header.Get("Authorization") != "" {
+		// Bearer, Token, or Basic with the token as the password
+		// (credentials.go): what appliances and TAXII clients send.
+		return CredentialsFromRequest(r)
 	}
 	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
 		for _, p := range strings.Split(h, ",") {
@@ -77,28 +76,6 @@ func Authenticate(v TokenVerifier, fail ErrorWriter) func(http.Handler) http.Han
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
-		})
-	}
-}
-
-// Require returns middleware that lets a request through only when its
-// principal has scope (ErrForbidden otherwise), or, for scope "", any
-// principal at all. A request without a principal gets ErrUnauthorized.
-func Require(scope string, fail ErrorWriter) func(http.Handler) http.Handler {
-	if fail == nil {
-		fail = WriteError
-	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, ok := FromContext(r.Context())
-			switch {
-			case !ok:
-				fail(w, r, fmt.Errorf("%w: no access token", ErrUnauthorized))
-			case scope != "" && !p.HasScope(scope):
-				fail(w, r, fmt.Errorf("%w: scope %q required", ErrForbidden, scope))
-			default:
-				next.ServeHTTP(w, r)
-			}
 		})
 	}
 }

@@ -3,9 +3,10 @@ package feeds
 import (
 	"time"
 
-	"github.com/jag-hub/jag/hub"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // Timing of a websocket session. A heartbeat goes out at least every
@@ -158,7 +159,7 @@ type Deps struct {
 	Wakeup      hub.Wakeup      // optional: LISTEN/NOTIFY wake-ups
 	Log         zerolog.Logger
 	Registry    prometheus.Registerer // nil: metrics are not registered
-	Now         func() time.Time      // nil: time.Now
+	Clock       Clock                 // nil: the system clock
 	// CursorKey seals cursors (CursorKeySize bytes, the same on every
 	// replica; see CursorCodec). nil gives plain cursors that count
 	// every event of the log: for tests only, `jag serve` always sets it.

@@ -68,7 +68,13 @@ func (e *Event) Observables() []pattern.Observable {
 		if err != nil {
 			return // stored bytes were decoded at ingest; never expected
 		}
-		for _, ob := range observablesOf(o) {
+		var p *pattern.Pattern
+		if o.Type == "indicator" && o.PatternType == "stix" {
+			if p, err = pattern.Parse(o.Pattern); err != nil {
+				return // stored patterns were validated at ingest; never expected
+			}
+		}
+		for _, ob := range observablesOf(o, p) {
 			e.obs = append(e.obs, pattern.Observable{Kind: ob.Kind, Value: ob.Value, Path: ob.Path, Op: ob.Op})
 		}
 	})

@@ -89,7 +89,8 @@ type LookupMatch struct {
 }
 
 // LookupResult is the answer for one value: its kind, or Error when it is
-// not recognised, and one match per object (the best way it matches).
+// not recognised, and one match per object — per lineage, each org's copy
+// of an id apart — (the best way it matches).
 type LookupResult struct {
 	Value   string
 	Kind    string
@@ -140,8 +141,8 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string) (r
 		}
 	}
 	type key struct {
-		probe int
-		id    string
+		probe       int
+		id, creator string // one match per lineage (migration 0080)
 	}
 	best := map[key]int{} // → position in the result's matches
 	rank := map[string]int{pattern.MatchExact: 0, pattern.MatchCIDR: 1, pattern.MatchContains: 2, pattern.MatchParentDomain: 3}
@@ -154,7 +155,7 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string) (r
 			continue
 		}
 		m := LookupMatch{How: how, Observable: h.Observable, Object: h.Object}
-		k := key{pi, h.Object.ID}
+		k := key{pi, h.Object.ID, h.Object.CreatedBy}
 		if at, seen := best[k]; seen {
 			if rank[how] < ranks[k] {
 				results[pi].Matches[at], ranks[k] = m, rank[how]

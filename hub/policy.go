@@ -19,8 +19,11 @@ import (
 //   - every object except the predefined TLP marking definitions is signed
 //     by a key of the token's org, and its created_by_ref is that org
 //     (auth.Verifier enforces both);
-//   - only the creating org adds versions of an object (the store enforces
-//     it race-free, ErrNotCreator);
+//   - an object is its id and its creating org (migration 0080): versions
+//     are checked against the submitting org's own versions only, never
+//     against another org's use of the same id (so no answer depends on
+//     objects the submitter cannot see); ids reserved to the hub or to a
+//     registered participant's identity are refused (reserved.go);
 //   - an object's TLP is the most restrictive of its TLP markings, object-level and granular; a
 //     marking that is neither a TLP marking nor a marking definition in the
 //     bundle or already stored is unknown and counts as RED; no TLP marking
@@ -43,9 +46,9 @@ type policy struct {
 	known      map[string]bool // marking-definition ids in the bundle or stored
 }
 
-// storable builds the stored version of bundle object i, or reports why the
-// policy refuses it.
-func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObject, []Item) {
+// storable builds the stored version of bundle object i, whose STIX pattern
+// validation parsed as pat, or reports why the policy refuses it.
+func (pol *policy) storable(i int, o *stix.Object, pat *pattern.Pattern, v auth.Verified) (StoredObject, []Item) {
 	modified, modifiedAt, createdAt := objectVersion(o, pol.received)
 	so := StoredObject{
 		ID:          o.ID,
@@ -67,7 +70,7 @@ func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObjec
 		SHA256:      v.Digest,
 		Signature:   v.Signature,
 		KID:         v.KID,
-		Observables: observablesOf(o),
+		Observables: observablesOf(o, pat),
 	}
 	var problems []Item
 	recipientsPtr := "/objects/" + strconv.Itoa(i) + "/extensions/" + auth.ExtensionID + "/recipients"
@@ -104,12 +107,12 @@ func objectVersion(o *stix.Object, received time.Time) (modified string, modifie
 }
 
 // observablesOf extracts the typed index rows of o: the values an
-// indicator's STIX pattern references positively (pattern.Observables), or
-// the value and hashes of a cyber-observable object.
-func observablesOf(o *stix.Object) []Observable {
+// indicator's STIX pattern p (as stix.Validate parsed it) references
+// positively (pattern.Observables), or the value and hashes of a
+// cyber-observable object.
+func observablesOf(o *stix.Object, p *pattern.Pattern) []Observable {
 	if o.Type == "indicator" {
-		p, ok := o.ParsedPattern()
-		if !ok {
+		if p == nil {
 			return nil // not a STIX pattern; a bad one was refused by validation
 		}
 		obs := p.Observables()

@@ -85,6 +85,8 @@ type QueryStore interface {
 	// ParticipantKeys returns every key of a participant, revoked included
 	// (auth.KeySource).
 	ParticipantKeys(ctx context.Context, participant string) ([]auth.Key, error)
+	// ReceiptVersions decides who may read a receipt (receipt_access.go).
+	ReceiptVersions
 }
 
 // QueryService serves every read for a Viewer: objects, history search,

@@ -43,9 +43,11 @@ func (f *clientFlags) register(fs *flag.FlagSet, e *env) {
 // (string flags read theirs directly with envOr).
 var clientEnv = map[string]string{"timeout": "JAG_CLIENT_TIMEOUT"}
 
-// parseClientFlags parses the flags of a client subcommand, then the typed
-// environment defaults of its client flags.
+// parseClientFlags parses the flags of a client subcommand, checked
+// against clientRules, then the typed environment defaults of its client
+// flags.
 func parseClientFlags(fs *flag.FlagSet, e *env, args []string) error {
+	guardFlags(fs, clientRules) // limits and formats: config.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -49,6 +49,7 @@ type rule struct {
 	name   string // shown in -h after the flag, e.g. "duration"
 	format string
 	min    int64 // durations in nanoseconds
+	max    int64 // 0: no upper bound
 	why    string
 }
 
@@ -79,6 +80,21 @@ var serveRules = map[string]rule{
 	"feed-max-watch-entries": atLeastOne,
 	"feed-max-watch-bytes":   {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
 	"feed-ring-bytes":        {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
+}
+
+// clientRules are the limits the README promises for the typed flags of
+// the client and admin subcommands (and their JAG_* variables): timeouts,
+// lifetimes and back-offs positive, counts at least 1, bounded ranges
+// within their bounds.
+var clientRules = map[string]rule{
+	"timeout":            positiveDuration, // JAG_CLIENT_TIMEOUT; healthcheck's too
+	"attempts":           atLeastOne,       // submit, JAG_SUBMIT_ATTEMPTS
+	"max-backoff":        positiveDuration, // subscribe, JAG_SUBSCRIBE_MAX_BACKOFF
+	"ttl":                positiveDuration, // token issue
+	"token-leeway":       nonNegDuration,
+	"token-max-lifetime": positiveDuration,
+	"limit":              {name: "number", format: "a whole number from 1 to 1000", min: 1, max: 1000, why: "must be from 1 to 1000"},
+	"min-confidence":     {name: "number", format: "a whole number from 0 to 100, or -1 for no condition", min: -1, max: 100, why: "must be from 0 to 100 (or -1)"},
 }
 
 // guardFlags makes every flag of fs named in rules refuse a malformed or
@@ -134,7 +150,7 @@ func (g *guarded) Set(s string) error {
 		default:
 			return nil
 		}
-		if n < g.rule.min {
+		if n < g.rule.min || (g.rule.max != 0 && n > g.rule.max) {
 			return fmt.Errorf("%s (expected %s)", g.rule.why, g.rule.format)
 		}
 	}

@@ -22,6 +22,7 @@ func cmdHealthcheck(ctx context.Context, e *env, args []string) error {
 	server := fs.String("server", "", "base URL to probe instead of --addr, e.g. https://jag.example.org")
 	live := fs.Bool("live", false, "probe /healthz (the process answers) instead of /readyz (the database answers too)")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ type serveConfig struct {
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
+	taxii            taxiiConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -57,6 +58,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
+	c.taxii.register(fs, e)
 	return fs
 }
 
@@ -77,7 +79,7 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, taxiiEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
@@ -137,22 +139,25 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	authn := auth.Authenticate(authority, problem.Write)
 	ingestCfg := m.cfg.ingest
 	ingestCfg.MaxBytes = m.cfg.api.MaxBodyBytes
+	ingest := hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg))
 	srv := rest.New(m.cfg.api, rest.Deps{
 		Log:          log,
 		Registry:     reg,
 		Ready:        m.db.DB,
 		Authenticate: authn,
-		Ingest:       hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg)),
+		Ingest:       ingest,
 		Queries:      hub.NewQueryService(m.db.DB, nil),
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
+		Collections:  hub.NewCollectionService(m.db.DB, nil),
 		Feed:         m.feed.feed,
+		Exports:      hub.NewExportService(m.db.DB, nil, ""),
 	})
 
 	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
 	}
 	m.http = &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.api, ingest, m.db.DB, authority, log, reg)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -166,6 +171,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hkCtx, cancel := context.WithCancel(context.Background())
 	m.stopHousekeeping = cancel
 	go housekeeping(hkCtx, m.db.DB, m.cfg.auth.leeway, log)
+	go purgeTAXIIStatuses(hkCtx, m.db.DB, log)
 
 	log.Info().Str("addr", m.ln.Addr().String()).Bool("embedded_db", m.db.cluster != nil).Msg("jag serving")
 	return nil

@@ -38,6 +38,9 @@ var subscribeEnv = map[string]string{"timeout": "JAG_CLIENT_TIMEOUT", "max-backo
 var errFatalFeed = errors.New("feed refused")
 
 func cmdSubscribe(ctx context.Context, e *env, args []string) error {
+	if isExportSubscribe(args) { // --export FORMAT --out FILE: see export_subscribe.go
+		return cmdSubscribeExport(ctx, e, args)
+	}
 	var c subscribeConfig
 	fs := newFlagSet(e, "subscribe", "[flags]")
 	c.client.register(fs, e)
@@ -51,6 +54,7 @@ func cmdSubscribe(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&c.noRevoked, "exclude-revoked", false, "do not deliver revocations")
 	fs.DurationVar(&c.maxBackoff, "max-backoff", 30*time.Second, "longest pause between reconnection attempts (env JAG_SUBSCRIBE_MAX_BACKOFF)")
 	output := fs.String("output", "", "text or jsonl (default text on a terminal, jsonl in a pipe; table is text, json is jsonl: a feed is a stream)")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

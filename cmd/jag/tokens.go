@@ -138,6 +138,7 @@ func tokenIssue(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&scope, "scope", "read", "space-separated scopes: submit, read, admin")
 	fs.StringVar(&c.Subject, "sub", "", "subject (default: the org)")
 	fs.DurationVar(&c.TTL, "ttl", time.Hour, "lifetime of the token")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -175,6 +176,7 @@ func tokenRevoke(ctx context.Context, e *env, args []string) error {
 	dbf.register(fs, e)
 	fs.StringVar(&jti, "jti", "", "id of the token to revoke; without it the token is read from stdin")
 	fs.DurationVar(&maxLifetime, "token-max-lifetime", maxLifetime, "how long to keep a revocation given by jti only (env JAG_TOKEN_MAX_LIFETIME)")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

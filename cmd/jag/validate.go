@@ -50,7 +50,7 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 		return err
 	default:
 		rep.Objects = len(b.Objects)
-		if ps := stix.Validate(b); len(ps) > 0 {
+		if _, ps := stix.Validate(b); len(ps) > 0 {
 			rep.Problems = ps
 		}
 		for _, o := range b.Objects {

@@ -16,26 +16,28 @@ import (
 // joined on observables_value; addresses and CIDRs are joined on the GiST
 // index with "net && probe" (overlap), which finds the same network, every
 // network containing it and every address or network inside it
-// (pattern.Match labels each: exact, cidr, contains). A hit counts only when its object version is the
-// latest one the viewer may see: a version superseded by a visible later
-// one that dropped the value does not match.
+// (pattern.Match labels each: exact, cidr, contains). A hit counts only
+// when its object version is the latest one of its lineage (id and
+// creator, migration 0080) the viewer may see: a version superseded by a
+// visible later one that dropped the value does not match; each org's
+// copy of an id is a hit of its own.
 func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limit int) ([]hub.LookupHit, error) {
 	const q = `WITH hits AS (
-		    SELECT p.idx, ob.object_id, ob.modified, ob.kind, ob.value, ob.path, ob.op
+		    SELECT p.idx, ob.object_id, ob.modified, ob.created_by, ob.kind, ob.value, ob.path, ob.op
 		    FROM unnest($1::int[], $2::text[], $3::text[]) AS p (idx, kind, value)
 		    JOIN observables ob ON ob.kind = p.kind AND ob.value = p.value
 		  UNION ALL
-		    SELECT n.idx, ob.object_id, ob.modified, ob.kind, ob.value, ob.path, ob.op
+		    SELECT n.idx, ob.object_id, ob.modified, ob.created_by, ob.kind, ob.value, ob.path, ob.op
 		    FROM unnest($4::int[], $5::inet[]) AS n (idx, net)
 		    JOIN observables ob ON ob.net && n.net
 		)
 		SELECT h.idx, h.kind, h.value, h.path, h.op, ` + objectColumns + `
 		FROM hits h
-		JOIN objects o ON o.id = h.object_id AND o.modified = h.modified
+		JOIN objects o ON o.id = h.object_id AND o.modified = h.modified AND o.created_by = h.created_by
 		WHERE jag_visible(o.tlp, o.recipients, o.created_by, $6, $7)
 		  AND NOT EXISTS (
 		        SELECT 1 FROM objects l
-		        WHERE l.id = o.id
+		        WHERE l.id = o.id AND l.created_by = o.created_by
 		          AND (l.modified_at, l.modified) > (o.modified_at, o.modified)
 		          AND jag_visible(l.tlp, l.recipients, l.created_by, $6, $7))
 		ORDER BY h.idx, o.id

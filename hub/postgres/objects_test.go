@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,22 +53,23 @@ func version(id, modified, marker string, obs ...hub.Observable) hub.StoredObjec
 	}
 }
 
-var subSeq int
+// subSeq numbers submissions across the (parallel) tests.
+var subSeq atomic.Int64
 
 // newSubmission wraps versions in a submission of org with a fresh id and
 // the digest of its versions.
 func newSubmission(org string, objs ...hub.StoredObject) *hub.NewSubmission {
-	subSeq++
+	seq := subSeq.Add(1)
 	h := sha256.New()
 	for _, o := range objs {
 		fmt.Fprintf(h, "%s\x00%s\x00%x", o.ID, o.Modified, o.SHA256)
 	}
 	s := &hub.NewSubmission{Submission: hub.Submission{
-		ID:       fmt.Sprintf("submission--00000000-0000-4000-8000-%012d", subSeq),
+		ID:       fmt.Sprintf("submission--00000000-0000-4000-8000-%012d", seq),
 		Org:      org,
 		Received: ingestTime,
 		BundleID: "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
-		Receipt:  fmt.Sprintf("receipt-%d", subSeq),
+		Receipt:  fmt.Sprintf("receipt-%d", seq),
 	}, Objects: objs}
 	copy(s.Digest[:], h.Sum(nil))
 	for i := range s.Objects {
@@ -98,6 +100,7 @@ const (
 )
 
 func TestStoreSubmission(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 
 	t.Run("OK", func(t *testing.T) {
@@ -206,19 +209,50 @@ func TestStoreSubmission(t *testing.T) {
 		}
 	})
 
-	t.Run("ErrNotCreator", func(t *testing.T) {
+	// Another org's versions of an id are another lineage (migration
+	// 0080): they never make a submission fail, whatever they hold, and
+	// both lineages are stored side by side.
+	t.Run("OtherOrgsLineage", func(t *testing.T) {
 		db := ingestDB(t)
-		if _, err := db.StoreSubmission(ctx, newSubmission(rival, version(ind1, t1, "theirs"))); err != nil {
+		ob := hub.Observable{Kind: "domain", Value: "lineage.example", Path: "domain-name:value", Op: "="}
+		if _, err := db.StoreSubmission(ctx, newSubmission(rival, version(ind1, t1, "theirs", ob))); err != nil {
 			t.Fatal(err)
 		}
-		before := counts(t, db)
-		_, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind2, t1, "mine"), version(ind1, t2, "newer")))
-		var ve *hub.VersionError
-		if !errors.Is(err, hub.ErrNotCreator) || !errors.As(err, &ve) || ve.ID != ind1 {
-			t.Fatalf("err = %v, want ErrNotCreator on %s", err, ind1)
+		// Same id and modified, other content, plus a newer version: no
+		// conflict and no refusal from the rival's lineage.
+		if _, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind1, t1, "mine", ob), version(ind1, t2, "newer"))); err != nil {
+			t.Fatalf("submission beside another org's lineage: %v", err)
 		}
-		if got := counts(t, db); got != before {
-			t.Fatalf("rows %v after a refused submission, want %v", got, before)
+		var rows []struct {
+			CreatedBy string `db:"created_by"`
+			Name      string `db:"name"`
+		}
+		if err := db.SQLX().Select(&rows, `SELECT created_by, name FROM objects WHERE id = $1 ORDER BY created_by, modified`, ind1); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 || rows[0].CreatedBy != submitter || rows[0].Name != "mine" || rows[1].Name != "newer" ||
+			rows[2].CreatedBy != rival || rows[2].Name != "theirs" {
+			t.Fatalf("versions of %s = %+v", ind1, rows)
+		}
+		var obs []string
+		if err := db.SQLX().Select(&obs, `SELECT created_by FROM observables WHERE object_id = $1 ORDER BY created_by`, ind1); err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 2 || obs[0] != submitter || obs[1] != rival {
+			t.Fatalf("observables of %s belong to %v", ind1, obs)
+		}
+		// Each lineage's first version is an object.created event of its own.
+		var kinds []string
+		if err := db.SQLX().Select(&kinds, `SELECT kind FROM events WHERE object_id = $1 ORDER BY seq`, ind1); err != nil {
+			t.Fatal(err)
+		}
+		if len(kinds) != 3 || kinds[0] != "object.created" || kinds[1] != "object.created" || kinds[2] != "object.updated" {
+			t.Fatalf("events of %s = %v", ind1, kinds)
+		}
+		// The submitter's own version still conflicts with other content.
+		_, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind1, t1, "changed")))
+		if !errors.Is(err, hub.ErrConflict) {
+			t.Fatalf("err = %v, want a conflict with the submitter's own version", err)
 		}
 	})
 
@@ -295,6 +329,7 @@ func TestStoreSubmission(t *testing.T) {
 // meets the version committed by another transaction, the store runs its
 // transaction again, and the shared version is stored once.
 func TestStoreSubmissionSharedVersionRace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := ingestDB(t)
 	if _, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind1, t1, "first"))); err != nil {
@@ -341,6 +376,7 @@ func TestStoreSubmissionSharedVersionRace(t *testing.T) {
 }
 
 func TestKnownMarkings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := ingestDB(t)
 	const md = "marking-definition--0b000000-0000-4000-8000-000000000001"
@@ -380,6 +416,7 @@ func TestKnownMarkings(t *testing.T) {
 }
 
 func TestSubmissionOtherOrgIsNotFound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := ingestDB(t)
 	s := newSubmission(submitter, version(ind1, t1, "one"))

@@ -41,7 +41,21 @@ func versions(rows []objectRow) []hub.ObjectVersion {
 	return out
 }
 
-// Object returns one visible version of id ($3 = "" for the latest).
+// firstLineage orders the visible versions of one id by lineage (its
+// creator, migration 0080): an identity its own org published comes
+// first (a participant registered after someone else used its id still
+// names itself), then the lineage whose earliest visible version the hub
+// received first, ties broken by creator. Reads that answer one version
+// of an id take it from that lineage: another org reusing the id later
+// cannot shadow it, and the choice depends only on versions the viewer
+// ($3, $4 in both queries) may see.
+const firstLineage = `o.created_by = o.id DESC, (SELECT min(f.received) FROM objects f
+		    WHERE f.id = o.id AND f.created_by = o.created_by
+		      AND jag_visible(f.tlp, f.recipients, f.created_by, $3, $4)), o.created_by`
+
+// Object returns one visible version of id ($2 = "" for the latest of the
+// first lineage, firstLineage; with a version, that version of the first
+// lineage holding it).
 // Latest means greatest modified time; versions whose times differ only
 // below PostgreSQL's microsecond precision are ordered by their text.
 func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hub.ObjectVersion, error) {
@@ -49,7 +63,7 @@ func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hu
 		FROM objects o
 		WHERE o.id = $1 AND ($2 = '' OR o.modified = $2)
 		  AND jag_visible(o.tlp, o.recipients, o.created_by, $3, $4)
-		ORDER BY o.modified_at DESC, o.modified DESC
+		ORDER BY ` + firstLineage + `, o.modified_at DESC, o.modified DESC
 		LIMIT 1`
 	var r objectRow
 	if err := db.db.GetContext(ctx, &r, q, id, modified, v.Org, v.Tier); err != nil {
@@ -101,13 +115,13 @@ const searchAll = `SELECT ` + objectColumns + `
 // the planner from walking the whole received index in order in the hope
 // of meeting a rare match early.
 const searchObservable = `WITH matched AS MATERIALIZED (
-		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.kind = ANY ($16) AND ob.value = ANY ($17)
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.kind = ANY ($16) AND ob.value = ANY ($17)
 		  UNION
-		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.net >>= $18::inet
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.net >>= $18::inet
 		)
 		SELECT ` + objectColumns + `
 		FROM matched m
-		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified
+		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified AND o.created_by = m.created_by
 		WHERE ` + searchFilters + `
 		ORDER BY o.received, o.id, o.modified
 		LIMIT $15`
@@ -185,7 +199,7 @@ func (db *DB) Provenance(ctx context.Context, v hub.Viewer, id, modified string)
 		LEFT JOIN participants p ON p.id = k.participant_id
 		WHERE o.id = $1 AND ($2 = '' OR o.modified = $2)
 		  AND jag_visible(o.tlp, o.recipients, o.created_by, $3, $4)
-		ORDER BY o.modified_at DESC, o.modified DESC
+		ORDER BY ` + firstLineage + `, o.modified_at DESC, o.modified DESC
 		LIMIT 1`
 	var r provenanceRow
 	if err := db.db.GetContext(ctx, &r, q, id, modified, v.Org, v.Tier); err != nil {

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jag-hub/jag/hub"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // Every route states an explicit access rule; a route added without one
@@ -70,7 +74,8 @@ func TestUnknownPathIs404(t *testing.T) {
 }
 
 // Non-streaming handlers run under the configured request timeout; the
-// feed does not.
+// feed and the exports (bounded by their own stall and duration limits,
+// export.go) do not.
 func TestRequestTimeout(t *testing.T) {
 	s := New(Config{RequestTimeout: 123 * time.Millisecond}, Deps{Log: zerolog.Nop()})
 	var got []string
@@ -79,8 +84,8 @@ func TestRequestTimeout(t *testing.T) {
 			got = append(got, rt.pattern)
 		}
 	}
-	if len(got) != 1 || got[0] != "GET /v1/feed" {
-		t.Fatalf("streaming routes = %v, want only the feed", got)
+	if want := []string{"GET /v1/feed", "GET /v1/exports/{format}", "GET /v1/exports/by-name/{name}"}; !slices.Equal(got, want) {
+		t.Fatalf("streaming routes = %v, want %v", got, want)
 	}
 	var deadline time.Time
 	var ok bool
@@ -149,5 +154,34 @@ func TestWrongMethodIs405(t *testing.T) {
 		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 			t.Errorf("%s %s: content type %q", tc.method, tc.path, ct)
 		}
+	}
+}
+
+// Another channel's handler mounted beside the API gets the principal,
+// the timeout and the metrics under its own router's patterns.
+func TestMount(t *testing.T) {
+	inner := http.NewServeMux()
+	var sawPrincipal, sawDeadline bool
+	inner.HandleFunc("GET /taxii2/{api}/collections/", func(w http.ResponseWriter, r *http.Request) {
+		_, sawPrincipal = auth.FromContext(r.Context())
+		_, sawDeadline = r.Context().Deadline()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	authn := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), &auth.Principal{Org: "o"})))
+		})
+	}
+	reg := prometheus.NewRegistry()
+	s := New(Config{}, Deps{Log: zerolog.Nop(), Registry: reg, Authenticate: authn, Mounts: []Mount{{Pattern: "/taxii2/", Handler: inner}}})
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/taxii2/api1/collections/", nil))
+	if rec.Code != http.StatusNoContent || !sawPrincipal || !sawDeadline {
+		t.Fatalf("status %d principal %v deadline %v", rec.Code, sawPrincipal, sawDeadline)
+	}
+	rec = httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `route="/taxii2/ GET /taxii2/{api}/collections/"`; !strings.Contains(rec.Body.String(), want) {
+		t.Fatalf("metrics lack %s:\n%s", want, rec.Body.String())
 	}
 }

@@ -43,9 +43,40 @@ type Deps struct {
 	// Admin serves the participant registry, keys and tokens
 	// (/v1/admin/…, /v1/participants…, /.well-known/jwks.json).
 	Admin *hub.AdminService
+	// Collections serves the TAXII collection admin routes
+	// (/v1/admin/collections…).
+	Collections *hub.CollectionService
 	// Feed serves the websocket alert feed GET /v1/feed (package feeds);
 	// nil answers 503.
 	Feed http.Handler
+	// Exports serves the flat exports (/v1/exports/…) and their named
+	// definitions (/v1/admin/exports…); nil answers 503.
+	Exports *hub.ExportService
+	// Mounts are the HTTP handlers of other channels (TAXII, exports, …),
+	// each served under its own pattern beside the API's routes.
+	Mounts []Mount
+}
+
+// Mount is another channel's HTTP handler served by the same server: it
+// gets what every request gets (access log, metrics, the body limit, the
+// request timeout unless Streaming, and the caller's principal in the
+// context when authentication succeeded; a refused token is answered by
+// the authentication middleware before it), and it enforces its own
+// access rules with auth.FromContext and answers errors with hub/problem.
+type Mount struct {
+	// Pattern is a ServeMux pattern, e.g. "/taxii2/" (a subtree) or
+	// "GET /v1/export"; it must not overlap the API's routes.
+	Pattern string
+	Handler http.Handler
+	// Streaming exempts the mount from the request timeout.
+	Streaming bool
+}
+
+// router is what a mounted handler that routes by pattern (an
+// *http.ServeMux) offers: metrics then count its requests under its own
+// pattern instead of the mount's.
+type router interface {
+	Handler(r *http.Request) (h http.Handler, pattern string)
 }
 
 // Server serves the HTTP API.
@@ -59,7 +90,8 @@ type Server struct {
 	authn   func(http.Handler) http.Handler
 	handler http.Handler
 	mux     *http.ServeMux
-	methods []string // every method of the route table, for Allow
+	mounted map[string]router // by mount pattern
+	methods []string          // every method of the route table, for Allow
 }
 
 // New builds a Server.
@@ -82,7 +114,7 @@ func New(cfg Config, d Deps) *Server {
 	if d.Admin == nil {
 		d.Admin = hub.NewAdminService(nil, nil, nil)
 	}
-	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate}
+	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate, mounted: map[string]router{}}
 	s.metrics = newHTTPMetrics(d.Registry)
 	s.handler = s.buildHandler()
 	return s
@@ -102,7 +134,21 @@ func (s *Server) buildHandler() http.Handler {
 		if !rt.streaming {
 			h = withTimeout(s.cfg.RequestTimeout, h)
 		}
-		mux.Handle(rt.pattern, s.guard(rt.access, h))
+		g := s.guard(rt.access, h)
+		if rt.basicAuth {
+			g = withBasicChallenge(g)
+		}
+		mux.Handle(rt.pattern, g)
+	}
+	for _, m := range s.deps.Mounts {
+		h := m.Handler
+		if !m.Streaming {
+			h = withTimeout(s.cfg.RequestTimeout, h)
+		}
+		mux.Handle(m.Pattern, h) // panics on a pattern that conflicts with a route
+		if r, ok := m.Handler.(router); ok {
+			s.mounted[m.Pattern] = r
+		}
 	}
 	var h http.Handler = mux
 	if s.authn != nil {
