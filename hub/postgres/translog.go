@@ -1,0 +1,423 @@
+package postgres
+
+import (
+	"context"
+	"crypto"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/translog"
+)
+
+// The transparency log's storage. Entries are appended by the
+// transactions that make the changes they record (ingest, key and
+// participant registration), under feedAppendLock, so their indexes
+// follow the feed's commit order and never have gaps; the sequencer
+// (translog.Sequencer) hashes them into log_hashes and publishes
+// checkpoints, one replica per round (logSequencerLock).
+
+var (
+	_ translog.Store          = (*DB)(nil)
+	_ translog.SequencerStore = (*DB)(nil)
+	_ translog.KeyStore       = (*DB)(nil)
+)
+
+// logSequencerLock is the transaction advisory lock a sequencing round
+// holds; a replica that cannot take it skips the round.
+const logSequencerLock = 0x6a61676c6f67 // "jaglog"
+
+// logKeysLock serialises the creation of the first log key.
+const logKeysLock = 0x6a61676c6b6579 // "jaglkey"
+
+// maxCosignaturesPerOrg bounds the cosignatures kept per participant.
+const maxCosignaturesPerOrg = 64
+
+// appendLog appends entries under feedAppendLock, which the caller's
+// transaction must already hold and keep until COMMIT, and returns the
+// index of the first. A submission's entries are recorded in
+// log_submissions (submission "" for registry changes). One statement:
+// max(idx) sees every earlier appender's entries, which committed before
+// the lock passed on.
+func appendLog(ctx context.Context, tx sqlx.ExtContext, submission string, entries [][]byte) (int64, error) {
+	const q = `
+WITH base AS (
+    SELECT coalesce(max(idx) + 1, 0) AS b FROM log_entries
+), ins AS (
+    INSERT INTO log_entries (idx, entry)
+    SELECT base.b + t.ord - 1, t.entry
+    FROM base, unnest($1::bytea[]) WITH ORDINALITY AS t (entry, ord)
+), sub AS (
+    INSERT INTO log_submissions (submission, first_idx, count)
+    SELECT $2, base.b, $3 FROM base WHERE $2 <> ''
+)
+SELECT b FROM base`
+	var first int64
+	if err := sqlx.GetContext(ctx, tx, &first, q, pq.ByteaArray(entries), submission, len(entries)); err != nil {
+		return 0, fmt.Errorf("append log entries: %w", err)
+	}
+	return first, nil
+}
+
+// appendLogLocked takes feedAppendLock and appends entries (registry
+// changes: one or two entries, no events).
+func appendLogLocked(ctx context.Context, tx sqlx.ExtContext, entries ...[]byte) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, feedAppendLock); err != nil {
+		return fmt.Errorf("lock feed: %w", err)
+	}
+	_, err := appendLog(ctx, tx, "", entries)
+	return err
+}
+
+// objectLogEntries encodes the entries of the fresh versions of s, in
+// bundle order: the order of their log_ordinal and of their events.
+func objectLogEntries(s *hub.NewSubmission, fresh map[versionKey]bool) ([][]byte, error) {
+	out := make([][]byte, 0, len(fresh))
+	for i := range s.Objects {
+		o := &s.Objects[i]
+		if !fresh[versionKey{o.ID, o.Modified}] {
+			continue
+		}
+		e, err := translog.ObjectEntry(translog.ObjectVersion{
+			ID: o.ID, Modified: o.Modified, SHA256: o.SHA256, KID: o.KID, Signature: o.Signature,
+			Creator: o.CreatedBy, Submission: s.ID, Received: s.Received,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// keyThumbprint is the RFC 7638 SHA-256 thumbprint a key entry names.
+func keyThumbprint(k *keyRow) ([]byte, error) {
+	key, err := k.key()
+	if err != nil {
+		return nil, err
+	}
+	tp, err := key.JWK.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("thumbprint of key %q: %w", k.KID, err)
+	}
+	return tp, nil
+}
+
+// logKey appends the entry of a registered key (unless the log is off).
+func (db *DB) logKey(ctx context.Context, tx *sqlx.Tx, r *keyRow) error {
+	if db.noLog {
+		return nil
+	}
+	tp, err := keyThumbprint(r)
+	if err != nil {
+		return err
+	}
+	e, err := translog.KeyEntry(r.KID, r.Participant, r.Alg, tp, r.NotBefore)
+	if err != nil {
+		return err
+	}
+	return appendLogLocked(ctx, tx, e)
+}
+
+// logKeyRevoked appends the entry of a key revocation.
+func (db *DB) logKeyRevoked(ctx context.Context, tx *sqlx.Tx, r *keyRow) error {
+	if db.noLog || r.RevokedAt == nil {
+		return nil
+	}
+	e, err := translog.KeyRevokedEntry(r.KID, r.Participant, *r.RevokedAt)
+	if err != nil {
+		return err
+	}
+	return appendLogLocked(ctx, tx, e)
+}
+
+// logParticipant appends the entry of a registered participant.
+func (db *DB) logParticipant(ctx context.Context, tx *sqlx.Tx, p auth.Participant) error {
+	if db.noLog {
+		return nil
+	}
+	e, err := translog.ParticipantEntry(p.ID, p.Identity, p.CreatedAt)
+	if err != nil {
+		return err
+	}
+	return appendLogLocked(ctx, tx, e)
+}
+
+// submissionLog returns the log positions of the versions a submission
+// stored, in log order.
+func submissionLog(ctx context.Context, q sqlx.QueryerContext, submission string) ([]hub.LogPosition, error) {
+	var out []hub.LogPosition
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT o.id, o.modified, ls.first_idx + o.log_ordinal AS index
+		FROM log_submissions ls
+		JOIN objects o ON o.submission = ls.submission AND o.log_ordinal IS NOT NULL
+		WHERE ls.submission = $1
+		ORDER BY o.log_ordinal`, submission)
+	if err != nil {
+		return nil, fmt.Errorf("read submission log positions: %w", err)
+	}
+	return out, nil
+}
+
+// TreeSize implements translog.Store.
+func (db *DB) TreeSize(ctx context.Context) (int64, error) {
+	return treeSize(ctx, db.db)
+}
+
+func treeSize(ctx context.Context, q sqlx.QueryerContext) (int64, error) {
+	var n int64
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT size FROM log_tree`); err != nil {
+		return 0, fmt.Errorf("read log tree size: %w", mapError(err))
+	}
+	return n, nil
+}
+
+// ReadHashes implements translog.Store.
+func (db *DB) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, db.db, indexes)
+}
+
+func readHashes(ctx context.Context, q sqlx.QueryerContext, indexes []int64) ([]tlog.Hash, error) {
+	rows, err := q.QueryContext(ctx, `
+		SELECT t.ord, h.hash
+		FROM unnest($1::bigint[]) WITH ORDINALITY AS t (idx, ord)
+		JOIN log_hashes h ON h.idx = t.idx`, pq.Int64Array(indexes))
+	if err != nil {
+		return nil, fmt.Errorf("read log hashes: %w", mapError(err))
+	}
+	defer rows.Close()
+	out := make([]tlog.Hash, len(indexes))
+	found := 0
+	for rows.Next() {
+		var ord int
+		var h []byte
+		if err := rows.Scan(&ord, &h); err != nil {
+			return nil, fmt.Errorf("read log hashes: %w", mapError(err))
+		}
+		if ord < 1 || ord > len(out) || len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("read log hashes: malformed row")
+		}
+		copy(out[ord-1][:], h)
+		found++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read log hashes: %w", mapError(err))
+	}
+	if found != len(indexes) {
+		return nil, fmt.Errorf("read log hashes: %d of %d stored", found, len(indexes))
+	}
+	return out, nil
+}
+
+// Entries implements translog.Store: up to count entries from start on,
+// stopping at the first missing index.
+func (db *DB) Entries(ctx context.Context, start int64, count int) ([][]byte, error) {
+	return entries(ctx, db.db, start, count)
+}
+
+func entries(ctx context.Context, q sqlx.QueryerContext, start int64, count int) ([][]byte, error) {
+	rows, err := q.QueryContext(ctx, `
+		SELECT idx, entry FROM log_entries WHERE idx >= $1 AND idx < $1 + $2 ORDER BY idx`, start, count)
+	if err != nil {
+		return nil, fmt.Errorf("read log entries: %w", mapError(err))
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var idx int64
+		var e []byte
+		if err := rows.Scan(&idx, &e); err != nil {
+			return nil, fmt.Errorf("read log entries: %w", mapError(err))
+		}
+		if idx != start+int64(len(out)) {
+			break // a gap: only what precedes it counts
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read log entries: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// LatestCheckpoint implements translog.Store.
+func (db *DB) LatestCheckpoint(ctx context.Context) ([]byte, int64, []string, error) {
+	var cp struct {
+		Size int64          `db:"size"`
+		Note []byte         `db:"note"`
+		Sigs pq.StringArray `db:"sigs"`
+	}
+	err := db.db.GetContext(ctx, &cp, `
+		SELECT c.size, c.note,
+		       array(SELECT line FROM log_cosignatures s WHERE s.size = c.size ORDER BY s.org) AS sigs
+		FROM log_checkpoints c ORDER BY c.size DESC LIMIT 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, nil, translog.ErrNoCheckpoint
+	}
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("read checkpoint: %w", mapError(err))
+	}
+	return cp.Note, cp.Size, []string(cp.Sigs), nil
+}
+
+// CheckpointAt implements translog.Store.
+func (db *DB) CheckpointAt(ctx context.Context, size int64) ([]byte, error) {
+	var msg []byte
+	err := db.db.GetContext(ctx, &msg, `SELECT note FROM log_checkpoints WHERE size = $1`, size)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, translog.ErrNoCheckpoint
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoint %d: %w", size, mapError(err))
+	}
+	return msg, nil
+}
+
+// SaveCosignature implements translog.Store.
+func (db *DB) SaveCosignature(ctx context.Context, c translog.Cosignature) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO log_cosignatures (org, size, vkey, line) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (org, size) DO UPDATE SET vkey = excluded.vkey, line = excluded.line, created_at = now()`,
+			c.Org, c.Size, c.Key, c.Line); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `
+			DELETE FROM log_cosignatures WHERE org = $1 AND size < coalesce((
+			    SELECT size FROM log_cosignatures WHERE org = $1 ORDER BY size DESC OFFSET $2 LIMIT 1), -1)`,
+			c.Org, maxCosignaturesPerOrg-1)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save cosignature: %w", err)
+	}
+	return nil
+}
+
+// LogIndex returns the log index of a stored version, or ErrNotFound when
+// it has none (accepted before the log existed, or while it was off).
+// Callers check visibility first.
+func (db *DB) LogIndex(ctx context.Context, id, modified string) (int64, error) {
+	var idx int64
+	err := db.db.GetContext(ctx, &idx, `
+		SELECT ls.first_idx + o.log_ordinal
+		FROM objects o JOIN log_submissions ls ON ls.submission = o.submission
+		WHERE o.id = $1 AND o.modified = $2 AND o.log_ordinal IS NOT NULL`, id, modified)
+	if err != nil {
+		return 0, fmt.Errorf("read log index: %w", mapError(err))
+	}
+	return idx, nil
+}
+
+// SequenceRound implements translog.SequencerStore.
+func (db *DB) SequenceRound(ctx context.Context, fn func(ctx context.Context, r translog.Round) error) (bool, error) {
+	ran := false
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &ran, `SELECT pg_try_advisory_xact_lock($1)`, logSequencerLock); err != nil {
+			return err
+		}
+		if !ran {
+			return nil
+		}
+		return fn(ctx, round{tx})
+	})
+	return ran, err
+}
+
+// round is one sequencing round's transaction.
+type round struct{ tx *sqlx.Tx }
+
+func (r round) TreeSize(ctx context.Context) (int64, error) { return treeSize(ctx, r.tx) }
+
+func (r round) Entries(ctx context.Context, start int64, limit int) ([][]byte, error) {
+	return entries(ctx, r.tx, start, limit)
+}
+
+func (r round) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, r.tx, indexes)
+}
+
+func (r round) AppendHashes(ctx context.Context, start int64, hashes []tlog.Hash, size int64) error {
+	raw := make([][]byte, len(hashes))
+	for i := range hashes {
+		raw[i] = hashes[i][:]
+	}
+	if _, err := r.tx.ExecContext(ctx, `
+		INSERT INTO log_hashes (idx, hash)
+		SELECT $1 + t.ord - 1, t.hash FROM unnest($2::bytea[]) WITH ORDINALITY AS t (hash, ord)`,
+		start, pq.ByteaArray(raw)); err != nil {
+		return fmt.Errorf("store log hashes: %w", err)
+	}
+	if _, err := r.tx.ExecContext(ctx, `UPDATE log_tree SET size = $1`, size); err != nil {
+		return fmt.Errorf("store log tree size: %w", err)
+	}
+	return nil
+}
+
+func (r round) LastCheckpoint(ctx context.Context) (int64, time.Duration, bool, error) {
+	var cp struct {
+		Size int64   `db:"size"`
+		Age  float64 `db:"age"`
+	}
+	err := r.tx.GetContext(ctx, &cp, `
+		SELECT size, extract(epoch FROM now() - created_at)::float8 AS age
+		FROM log_checkpoints ORDER BY size DESC LIMIT 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("read last checkpoint: %w", err)
+	}
+	return cp.Size, time.Duration(cp.Age * float64(time.Second)), true, nil
+}
+
+func (r round) SaveCheckpoint(ctx context.Context, c translog.Checkpoint, signed []byte) error {
+	if _, err := r.tx.ExecContext(ctx, `INSERT INTO log_checkpoints (size, note) VALUES ($1, $2)`, c.Size, signed); err != nil {
+		return fmt.Errorf("store checkpoint: %w", err)
+	}
+	return nil
+}
+
+// LogKeys implements translog.KeyStore: newest first.
+func (db *DB) LogKeys(ctx context.Context) ([]translog.Key, error) {
+	var rows []struct {
+		VKey      string     `db:"vkey"`
+		SKey      string     `db:"skey"`
+		CreatedAt time.Time  `db:"created_at"`
+		RetiredAt *time.Time `db:"retired_at"`
+	}
+	err := db.db.SelectContext(ctx, &rows, `
+		SELECT vkey, skey, created_at, retired_at FROM log_keys ORDER BY created_at DESC, vkey`)
+	if err != nil {
+		return nil, fmt.Errorf("list log keys: %w", mapError(err))
+	}
+	out := make([]translog.Key, len(rows))
+	for i, r := range rows {
+		out[i] = translog.Key{VKey: r.VKey, SKey: r.SKey, CreatedAt: r.CreatedAt.UTC(), RetiredAt: r.RetiredAt}
+	}
+	return out, nil
+}
+
+// CreateLogKeyIfNone implements translog.KeyStore.
+func (db *DB) CreateLogKeyIfNone(ctx context.Context, k translog.Key) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(logKeysLock)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO log_keys (vkey, skey)
+			SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM log_keys WHERE retired_at IS NULL)`, k.VKey, k.SKey)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create log key: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package translog
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jag-hub/jag/auth/jcs"
+)
+
+// Entry kinds.
+const (
+	KindObject      = "object"      // an accepted object version
+	KindParticipant = "participant" // a registered participant
+	KindKey         = "key"         // a registered participant key
+	KindKeyRevoked  = "key.revoked" // a key revocation
+)
+
+// MaxEntryBytes bounds one entry: tlog-tiles bundles prefix each entry with
+// a uint16 length.
+const MaxEntryBytes = 1<<16 - 1
+
+// ErrEntry reports an entry that cannot be written or does not match.
+var ErrEntry = errors.New("log entry")
+
+// ObjectVersion is what an object entry commits to.
+type ObjectVersion struct {
+	ID         string
+	Modified   string
+	SHA256     [32]byte // of the JCS form of the whole object, signature included
+	KID        string
+	Signature  string // the detached compact JWS carried in the object
+	Creator    string
+	Submission string
+	Received   time.Time
+}
+
+// Blind returns the blinded form of value for field of the object version
+// signed with signature: hex SHA-256 of "jag-log/v1", the field name, the
+// signature and the value, newline-separated. Neither a field name nor a
+// compact JWS holds a newline, so the encoding is unambiguous. The
+// signature is unknown to whoever may not see the object, so the result
+// can be neither computed nor confirmed by them.
+func Blind(field, signature, value string) string {
+	h := sha256.New()
+	h.Write([]byte("jag-log/v1\n" + field + "\n" + signature + "\n" + value))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ObjectEntry encodes the entry of an object version: RFC 8785 canonical
+// JSON of kind, id, version, sha256, kid, signature, creator, submission
+// and received, with id, kid, creator and submission blinded (see Blind)
+// and signature replaced by its SHA-256.
+func ObjectEntry(v ObjectVersion) ([]byte, error) {
+	if v.Signature == "" {
+		return nil, fmt.Errorf("%w: object %s has no signature", ErrEntry, v.ID)
+	}
+	sig := sha256.Sum256([]byte(v.Signature))
+	return encode(map[string]any{
+		"kind":       KindObject,
+		"id":         Blind("id", v.Signature, v.ID),
+		"version":    v.Modified,
+		"sha256":     hex.EncodeToString(v.SHA256[:]),
+		"kid":        Blind("kid", v.Signature, v.KID),
+		"signature":  hex.EncodeToString(sig[:]),
+		"creator":    Blind("creator", v.Signature, v.Creator),
+		"submission": Blind("submission", v.Signature, v.Submission),
+		"received":   formatTime(v.Received),
+	})
+}
+
+// ParticipantEntry encodes the registration of a participant: its id, the
+// SHA-256 of the canonical form of its published identity object, and the
+// registration time.
+func ParticipantEntry(id string, identity []byte, created time.Time) ([]byte, error) {
+	canon, err := jcs.Transform(identity)
+	if err != nil {
+		return nil, fmt.Errorf("%w: participant %s identity: %w", ErrEntry, id, err)
+	}
+	sum := sha256.Sum256(canon)
+	return encode(map[string]any{
+		"kind":     KindParticipant,
+		"id":       id,
+		"sha256":   hex.EncodeToString(sum[:]),
+		"received": formatTime(created),
+	})
+}
+
+// KeyEntry encodes the registration of a participant key: kid, owner,
+// algorithm, the RFC 7638 SHA-256 thumbprint of the public key, and the
+// time from which it is valid.
+func KeyEntry(kid, participant, alg string, thumbprint []byte, notBefore time.Time) ([]byte, error) {
+	return encode(map[string]any{
+		"kind":     KindKey,
+		"kid":      kid,
+		"creator":  participant,
+		"version":  alg,
+		"sha256":   hex.EncodeToString(thumbprint),
+		"received": formatTime(notBefore),
+	})
+}
+
+// KeyRevokedEntry encodes a key revocation effective at revokedAt.
+func KeyRevokedEntry(kid, participant string, revokedAt time.Time) ([]byte, error) {
+	return encode(map[string]any{
+		"kind":     KindKeyRevoked,
+		"kid":      kid,
+		"creator":  participant,
+		"received": formatTime(revokedAt),
+	})
+}
+
+func encode(m map[string]any) ([]byte, error) {
+	b, err := jcs.Canonicalize(m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrEntry, err)
+	}
+	if len(b) > MaxEntryBytes {
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrEntry, len(b), MaxEntryBytes)
+	}
+	return b, nil
+}
+
+// formatTime is the receive-time format of receipts: RFC 3339, UTC, with
+// the fraction PostgreSQL keeps.
+func formatTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano) }
