@@ -40,6 +40,9 @@ type Submission struct {
 	Accepted   int      // versions stored by this submission
 	Duplicates int      // versions that were already stored
 	Receipt    string   // hub-signed compact JWS
+	// Log is the transparency-log position of every version this
+	// submission stored, in log order (empty when the log was off).
+	Log []LogPosition
 }
 
 // StoredObject is one object version ready to be written: the exact bytes
@@ -122,6 +125,8 @@ type submissionView struct {
 	Accepted   int    `json:"accepted"`
 	Duplicates int    `json:"duplicates"`
 	Receipt    string `json:"receipt"`
+	// Log names each stored version's transparency-log entry index.
+	Log []logPositionView `json:"log,omitempty"`
 }
 
 func viewOf(s Submission) submissionView {
@@ -131,6 +136,7 @@ func viewOf(s Submission) submissionView {
 		Accepted:   s.Accepted,
 		Duplicates: s.Duplicates,
 		Receipt:    s.Receipt,
+		Log:        logPositionViews(s.Log),
 	}
 }
 

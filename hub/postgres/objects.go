@@ -67,7 +67,7 @@ func (db *DB) StoreSubmission(ctx context.Context, s *hub.NewSubmission) (hub.St
 	for range storeAttempts {
 		err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 			var err error
-			res, lastSeq, err = storeSubmission(ctx, tx, s)
+			res, lastSeq, err = storeSubmission(ctx, tx, s, !db.noLog)
 			return err
 		})
 		if !isUniqueViolation(err) {
@@ -103,13 +103,16 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return mapError(tx.Commit())
 }
 
-func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hub.StoreResult, int64, error) {
+func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, logged bool) (hub.StoreResult, int64, error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, submissionLockKey(s.Org, s.Digest)); err != nil {
 		return hub.StoreResult{}, 0, fmt.Errorf("lock submission: %w", err)
 	}
 	prev, err := submissionByDigest(ctx, tx, s.Org, s.Digest)
 	switch {
 	case err == nil:
+		if prev.Log, err = submissionLog(ctx, tx, prev.ID); err != nil {
+			return hub.StoreResult{}, 0, err
+		}
 		return hub.StoreResult{Submission: prev, Replayed: true}, 0, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return hub.StoreResult{}, 0, err
@@ -132,7 +135,15 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 		sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt); err != nil {
 		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
 	}
-	if err := copyObjects(ctx, tx, s, fresh); err != nil {
+	// The log entries are encoded before the feed lock is taken: under
+	// it, appending them is one statement.
+	var logEntries [][]byte
+	if logged {
+		if logEntries, err = objectLogEntries(s, fresh); err != nil {
+			return hub.StoreResult{}, 0, err
+		}
+	}
+	if err := copyObjects(ctx, tx, s, fresh, logged); err != nil {
 		return hub.StoreResult{}, 0, err
 	}
 	if err := copyObservables(ctx, tx, s.Objects, fresh); err != nil {
@@ -141,6 +152,21 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 	lastSeq, err := appendEvents(ctx, tx, s, fresh, created)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
+	}
+	if len(logEntries) > 0 {
+		// appendEvents took feedAppendLock: the entries follow the
+		// events' order, and index k of the bundle's fresh versions is
+		// entry first + k (objects.log_ordinal).
+		first, err := appendLog(ctx, tx, sub.ID, logEntries)
+		if err != nil {
+			return hub.StoreResult{}, 0, err
+		}
+		sub.Log = make([]hub.LogPosition, 0, len(logEntries))
+		for i := range s.Objects {
+			if o := &s.Objects[i]; fresh[versionKey{o.ID, o.Modified}] {
+				sub.Log = append(sub.Log, hub.LogPosition{ID: o.ID, Modified: o.Modified, Index: first + int64(len(sub.Log))})
+			}
+		}
 	}
 	return hub.StoreResult{Submission: sub}, lastSeq, nil
 }
@@ -277,8 +303,9 @@ func copyFrom(ctx context.Context, tx *sqlx.Tx, table string, columns []string, 
 	return nil
 }
 
-// copyObjects writes the new versions of s.
-func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh map[versionKey]bool) error {
+// copyObjects writes the new versions of s, with their log ordinal (their
+// position among them, in bundle order) when logged.
+func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh map[versionKey]bool, logged bool) error {
 	objs := make([]*hub.StoredObject, 0, len(fresh))
 	for i := range s.Objects {
 		if fresh[versionKey{s.Objects[i].ID, s.Objects[i].Modified}] {
@@ -290,7 +317,7 @@ func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh m
 	}
 	columns := []string{"id", "modified", "modified_at", "type", "created_at", "created_by", "tlp", "recipients",
 		"revoked", "valid_from", "valid_until", "confidence", "labels", "name", "description",
-		"raw", "sha256", "signature", "kid", "submission", "received"}
+		"raw", "sha256", "signature", "kid", "submission", "received", "log_ordinal"}
 	submission, received := any(s.ID), any(s.Received) // boxed once for all rows
 	return copyFrom(ctx, tx, "objects", columns, len(objs), func(i int, dst []any) {
 		o := objs[i]
@@ -307,7 +334,10 @@ func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh m
 		}
 		copy(dst, []any{o.ID, o.Modified, o.ModifiedAt, o.Type, o.CreatedAt, o.CreatedBy, string(o.TLP), recipients,
 			o.Revoked, optionalTime(o.ValidFrom), optionalTime(o.ValidUntil), confidence, labels, optionalString(o.Name), optionalString(o.Desc),
-			o.Raw, o.SHA256[:], o.Signature, o.KID, submission, received})
+			o.Raw, o.SHA256[:], o.Signature, o.KID, submission, received, nil})
+		if logged {
+			dst[len(dst)-1] = int64(i)
+		}
 	})
 }
 
