@@ -3,6 +3,9 @@ package hub
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
 
 	"github.com/jag-hub/jag/hub/translog"
 )
@@ -68,4 +71,36 @@ func provenanceLogOf(in translog.Inclusion) *provenanceLog {
 		p.Proof[i] = base64.StdEncoding.EncodeToString(h[:])
 	}
 	return p
+}
+
+// handleLog serves /v1/log/… through the log's handler (package tlogapi).
+func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
+	if s.deps.TransparencyLog == nil {
+		fail(w, r, fmt.Errorf("transparency log: %w: not configured", ErrUnavailable))
+		return
+	}
+	s.deps.TransparencyLog.ServeHTTP(w, r)
+}
+
+// provenanceLogFor returns the log member of a provenance answer: nil
+// when no prover is configured or the version was never logged.
+func (s *Server) provenanceLogFor(ctx context.Context, id, modified string) (*provenanceLog, error) {
+	if s.deps.LogProver == nil {
+		return nil, nil
+	}
+	idx, err := s.deps.LogProver.LogIndex(ctx, id, modified)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("provenance log index: %w", err)
+	}
+	in, err := s.deps.LogProver.Prove(ctx, idx)
+	if errors.Is(err, translog.ErrPending) || errors.Is(err, translog.ErrNoCheckpoint) {
+		return &provenanceLog{Index: idx, Pending: true}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("provenance log proof: %w", err)
+	}
+	return provenanceLogOf(in), nil
 }

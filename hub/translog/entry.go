@@ -125,4 +125,6 @@ func encode(m map[string]any) ([]byte, error) {
 
 // formatTime is the receive-time format of receipts: RFC 3339, UTC, with
 // the fraction PostgreSQL keeps.
-func formatTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano) }
+func formatTime(t time.Time) string {
+	return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+}

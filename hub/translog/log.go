@@ -202,4 +202,3 @@ func Cosign(s Signed, signer note.Signer) (string, error) {
 	}
 	return string(sigs), nil
 }
-

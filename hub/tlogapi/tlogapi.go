@@ -1,0 +1,149 @@
+// Package tlogapi serves the hub's transparency log (package translog)
+// over HTTP, under /v1/log/, in the formats of C2SP tlog-tiles:
+//
+//	GET  /v1/log/checkpoint                 the newest signed checkpoint, with the cosignatures held for it
+//	GET  /v1/log/key                        the log's note verifier key(s), newest first, one per line
+//	GET  /v1/log/tile/<L>/<N>[.p/<W>]       a hash tile
+//	GET  /v1/log/tile/entries/<N>[.p/<W>]   an entry bundle
+//	POST /v1/log/cosignatures               a witness's cosignature of a published checkpoint
+//
+// The Handler expects to be mounted behind the hub's authentication and an
+// access rule that admits any valid token: it reads the principal only to
+// attribute a cosignature to its participant. Responses are bounded: a
+// tile is at most 8 KiB, a bundle at most 256 entries of at most 64 KiB,
+// a cosignature body at most 64 KiB. Safe for concurrent use.
+package tlogapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/translog"
+)
+
+// Prefix is where the handler is mounted.
+const Prefix = "/v1/log/"
+
+// maxCosignatureBody bounds a cosignature submission.
+const maxCosignatureBody = 64 << 10
+
+// CosignatureRequest is the body of POST /v1/log/cosignatures: the
+// witness's vkey (C2SP tlog-cosignature, type 0x04) and the checkpoint as
+// the hub published it with the witness's signature line added.
+type CosignatureRequest struct {
+	Key        string `json:"key"`
+	Checkpoint string `json:"checkpoint"`
+}
+
+// CosignatureResponse is the answer of POST /v1/log/cosignatures.
+type CosignatureResponse struct {
+	Witness string `json:"witness"`
+	Size    int64  `json:"size"`
+}
+
+// Handler serves the log.
+type Handler struct {
+	log *translog.Log
+	// writeError answers an error as the hub does (hub.WriteError).
+	writeError func(http.ResponseWriter, *http.Request, error)
+	mux        *http.ServeMux
+}
+
+// New returns the handler of log; writeError is the hub's error writer.
+func New(log *translog.Log, writeError func(http.ResponseWriter, *http.Request, error)) *Handler {
+	h := &Handler{log: log, writeError: writeError, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET "+Prefix+"checkpoint", h.checkpoint)
+	h.mux.HandleFunc("GET "+Prefix+"key", h.key)
+	h.mux.HandleFunc("GET "+Prefix+"tile/", h.tile)
+	h.mux.HandleFunc("POST "+Prefix+"cosignatures", h.cosign)
+	h.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
+		h.writeError(w, r, hub.ErrNotFound)
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request) {
+	msg, err := h.log.Checkpoint(r.Context())
+	if errors.Is(err, translog.ErrNoCheckpoint) {
+		err = fmt.Errorf("%w: %w", hub.ErrUnavailable, err)
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(msg)
+}
+
+func (h *Handler) key(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = io.WriteString(w, strings.Join(h.log.VerifierKeys, "\n")+"\n")
+}
+
+func (h *Handler) tile(w http.ResponseWriter, r *http.Request) {
+	data, full, err := h.log.Tile(r.Context(), strings.TrimPrefix(r.URL.Path, Prefix+"tile/"))
+	if errors.Is(err, translog.ErrNoSuchTile) {
+		err = fmt.Errorf("%w: %w", hub.ErrNotFound, err)
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	// A tile's content never changes (a partial tile names its width),
+	// but partial tiles may later be dropped for the full one.
+	if full {
+		w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "private, max-age=60")
+	}
+	_, _ = w.Write(data)
+}
+
+func (h *Handler) cosign(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.FromContext(r.Context())
+	if p.Org == "" {
+		h.writeError(w, r, hub.NewProblem(http.StatusForbidden, hub.CodeForbidden, "only a participant's token may submit a cosignature"))
+		return
+	}
+	var req CosignatureRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxCosignatureBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			h.writeError(w, r, err)
+			return
+		}
+		h.writeError(w, r, hub.NewProblem(http.StatusBadRequest, hub.CodeInvalidJSON, "the body is not a cosignature request"))
+		return
+	}
+	if dec.More() {
+		h.writeError(w, r, hub.NewProblem(http.StatusBadRequest, hub.CodeInvalidJSON, "trailing data after the request"))
+		return
+	}
+	c, err := h.log.AddCosignature(r.Context(), p.Org, req.Key, []byte(req.Checkpoint))
+	if errors.Is(err, translog.ErrCosignature) {
+		err = hub.NewProblem(http.StatusUnprocessableEntity, hub.CodeInvalidSignature, err.Error())
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusCreated)
+	name, _, _ := strings.Cut(req.Key, "+")
+	_ = json.NewEncoder(w).Encode(CosignatureResponse{Witness: name, Size: c.Size})
+}
