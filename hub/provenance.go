@@ -44,6 +44,9 @@ type provenanceAnswer struct {
 	Signer     provenanceSigner   `json:"signer"`
 	Submission provenanceSubmit   `json:"submission"`
 	Verify     provenanceVerified `json:"verification"`
+	// Log is the version's transparency-log entry and inclusion proof
+	// (absent for versions accepted before the log existed).
+	Log *provenanceLog `json:"log,omitempty"`
 }
 
 type provenanceSigner struct {
@@ -126,6 +129,10 @@ func (s *Server) handleProvenance(w http.ResponseWriter, r *http.Request) {
 			Now:        verify(p.Object.Raw, keys, s.deps.Now()),
 			AtReceived: verify(p.Object.Raw, keys, p.Object.Received),
 		},
+	}
+	if ans.Log, err = s.provenanceLogFor(r.Context(), p.Object.ID, p.Object.Modified); err != nil {
+		fail(w, r, err)
+		return
 	}
 	if viewer.Org != "" && viewer.Org == p.Submission.Org {
 		ans.Submission.Receipt = p.Submission.Receipt

@@ -47,6 +47,12 @@ func (s *Server) routes() []route {
 		{"GET /v1/participants/{id}/jwks", anyToken, s.handleParticipantJWKS},
 		{"GET /.well-known/jwks.json", public, s.handleHubJWKS},
 
+		// Transparency log (package tlogapi): checkpoints, tiles, entry
+		// bundles, witness cosignatures. Any token: entries reveal no
+		// object, org or submission (see package translog).
+		{"GET /v1/log/", anyToken, s.handleLog},
+		{"POST /v1/log/cosignatures", anyToken, s.handleLog},
+
 		// Anything else: a problem+json 404 rather than the mux's text.
 		{"/", public, s.handleNotFound},
 	}

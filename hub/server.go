@@ -58,6 +58,12 @@ type Deps struct {
 	// Admin serves the participant registry, keys and tokens
 	// (/v1/admin/…, /v1/participants…, /.well-known/jwks.json; admin.go).
 	Admin AdminDeps
+
+	// TransparencyLog serves the transparency log under /v1/log/ (package tlogapi);
+	// nil answers 503. LogProver adds log indexes and inclusion proofs to
+	// provenance answers (translog.go); nil leaves them out.
+	TransparencyLog http.Handler
+	LogProver       LogProver
 }
 
 // Server serves the HTTP API.
