@@ -33,6 +33,7 @@ type serveConfig struct {
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
+	log              logConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -53,6 +54,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
+	c.log.register(fs, e)
 	return fs
 }
 
@@ -72,7 +74,7 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, logEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
@@ -91,6 +93,7 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	feed *feedRunner
+	tlog *logRunner // nil with the log switched off
 	done chan error
 
 	stopHousekeeping context.CancelFunc
@@ -109,7 +112,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{StatementTimeout: m.cfg.statementTimeout}); err != nil {
+	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{StatementTimeout: m.cfg.statementTimeout, NoTransparencyLog: !m.cfg.log.enabled}); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
@@ -123,6 +126,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg); err != nil {
 		return fmt.Errorf("start feed: %w", err)
 	}
+	deps := hub.Deps{}
+	if m.cfg.log.enabled {
+		if m.tlog, err = startLog(ctx, m.cfg.log, m.db.DB, log); err != nil {
+			return fmt.Errorf("start transparency log: %w", err)
+		}
+		deps.TransparencyLog, deps.LogProver = m.tlog.handler, m.tlog.prover
+	}
 	authn := auth.Authenticate(authority, hub.WriteError)
 	srv := hub.New(m.cfg.hub, hub.Deps{
 		Log:          log,
@@ -133,6 +143,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Queries:      m.db.DB,
 		Admin:        hub.AdminDeps{Store: m.db.DB, Tokens: authority},
 		Feed:         m.feed.feed,
+
+		TransparencyLog: deps.TransparencyLog,
+		LogProver:       deps.LogProver,
 	})
 
 	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
@@ -206,6 +219,9 @@ func (m *Main) Close() error {
 		if err := m.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
+	}
+	if m.tlog != nil {
+		m.tlog.stop()
 	}
 	if m.feed != nil {
 		if err := m.feed.stop(); err != nil {
