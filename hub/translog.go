@@ -99,6 +99,10 @@ func (s *Server) provenanceLogFor(ctx context.Context, id, modified string) (*pr
 	if errors.Is(err, translog.ErrPending) || errors.Is(err, translog.ErrNoCheckpoint) {
 		return &provenanceLog{Index: idx, Pending: true}, nil
 	}
+	if errors.Is(err, translog.ErrEntryMissing) {
+		// The index alone: a client fetching the entry finds it missing.
+		return &provenanceLog{Index: idx}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("provenance log proof: %w", err)
 	}

@@ -102,7 +102,7 @@ func (c *Client) Entry(ctx context.Context, cp Checkpoint, index int64) ([]byte,
 	}
 	data, err := c.Fetch(ctx, "tile/"+TilePath(t))
 	if err != nil {
-		return nil, fmt.Errorf("%w: fetch entry %d: %w", ErrNotInLog, index, err)
+		return nil, fmt.Errorf("%w: entry %d is missing from the log (its entry bundle is not served): %w", ErrNotInLog, index, err)
 	}
 	entries, err := DecodeBundle(data, t.W)
 	if err != nil {

@@ -21,6 +21,9 @@ var (
 	ErrCosignature = errors.New("cosignature refused")
 	// ErrPending: the entry is not in a published checkpoint yet.
 	ErrPending = errors.New("entry not yet in a published checkpoint")
+	// ErrEntryMissing: the tree covers an index whose entry is not stored
+	// (storage was tampered with or damaged).
+	ErrEntryMissing = errors.New("log entry missing from storage")
 )
 
 // Cosignature is one witness's signature line on one published checkpoint.
@@ -94,7 +97,7 @@ func (l *Log) Tile(ctx context.Context, path string) ([]byte, bool, error) {
 			return nil, false, fmt.Errorf("read entries: %w", err)
 		}
 		if len(entries) != t.W {
-			return nil, false, fmt.Errorf("read entries of %s: %d of %d found", path, len(entries), t.W)
+			return nil, false, fmt.Errorf("%w: entries of %s: %d of %d stored", ErrNoSuchTile, path, len(entries), t.W)
 		}
 		b, err := EncodeBundle(entries)
 		return b, full, err
@@ -185,7 +188,7 @@ func (l *Log) Prove(ctx context.Context, index int64) (Inclusion, error) {
 		return Inclusion{}, fmt.Errorf("prove entry %d: %w", index, err)
 	}
 	if len(entries) != 1 {
-		return Inclusion{}, fmt.Errorf("prove entry %d: entry missing", index)
+		return Inclusion{}, fmt.Errorf("prove entry %d: %w", index, ErrEntryMissing)
 	}
 	return Inclusion{Index: index, Entry: entries[0], Checkpoint: signed, Size: size, Proof: proof}, nil
 }
