@@ -79,7 +79,7 @@ var _ note.Signer = (*Cosigner)(nil)
 // NewCosigner parses a witness skey; now is the clock of the timestamps
 // (nil: time.Now).
 func NewCosigner(skey string, now func() time.Time) (*Cosigner, error) {
-	f := strings.Split(skey, "+")
+	f := strings.SplitN(skey, "+", 5)
 	if len(f) != 5 || f[0] != "PRIVATE" || f[1] != "KEY" {
 		return nil, fmt.Errorf("%w: not a PRIVATE+KEY", ErrWitnessKey)
 	}
@@ -140,7 +140,7 @@ var _ note.Verifier = (*CosignatureVerifier)(nil)
 
 // NewCosignatureVerifier parses a witness vkey.
 func NewCosignatureVerifier(vkey string) (*CosignatureVerifier, error) {
-	f := strings.Split(vkey, "+")
+	f := strings.SplitN(vkey, "+", 3)
 	if len(f) != 3 {
 		return nil, fmt.Errorf("%w: not name+hash+key", ErrWitnessKey)
 	}
