@@ -1,27 +1,29 @@
 -- 0050: the transparency log (hub/translog).
 
--- One row per log entry, appended in the transaction of the change it
--- records, under the feed's append lock (feedAppendLock): idx is
--- max(idx) + 1 there, so committed indexes always form a gap-free prefix
--- in the feed's commit order, on every replica. entry is the RFC 8785
--- canonical JSON the RFC 6962 leaf hash is computed from.
-CREATE TABLE log_entries (
-    idx    bigint PRIMARY KEY CHECK (idx >= 0),
-    entry  bytea  NOT NULL CHECK (length(entry) BETWEEN 1 AND 65535)
+-- The log's entries, stored per batch: the entries one transaction
+-- appends (a submission's versions, or one registry change), written as a
+-- C2SP tlog-tiles entry bundle (each entry prefixed by its big-endian
+-- uint16 length; an entry is the RFC 8785 canonical JSON the RFC 6962
+-- leaf hash is computed from). The bundle is written before the
+-- transaction takes the feed's append lock (feedAppendLock); under the
+-- lock only the batch's log_batches row is inserted, its first_idx the
+-- end of the previous batch. Committed batches therefore always form a
+-- gap-free prefix of the log, in the feed's commit order, on every
+-- replica, and the lock is held for one small row rather than a row per
+-- entry.
+CREATE TABLE log_bundles (
+    batch    text  PRIMARY KEY,   -- the submission id, or registry--<uuid>
+    entries  bytea NOT NULL
+);
+CREATE TABLE log_batches (
+    batch      text    PRIMARY KEY REFERENCES log_bundles (batch),
+    first_idx  bigint  NOT NULL UNIQUE CHECK (first_idx >= 0),
+    count      integer NOT NULL CHECK (count > 0)
 );
 
--- Where the entries of a submission start: the version with
--- objects.log_ordinal k is entry first_idx + k. One row per submission
--- rather than one per version keeps the ingest transaction's work under
--- the lock to one statement.
-CREATE TABLE log_submissions (
-    submission  text    PRIMARY KEY,
-    first_idx   bigint  NOT NULL CHECK (first_idx >= 0),
-    count       integer NOT NULL CHECK (count > 0)
-);
-
--- The position of a version among its submission's entries (NULL for
--- versions accepted before the log existed, or while it was switched off).
+-- The position of a version among its submission's entries: it is entry
+-- log_batches.first_idx + log_ordinal (NULL for versions accepted before
+-- the log existed, or while it was switched off).
 ALTER TABLE objects ADD COLUMN log_ordinal integer;
 
 -- The RFC 6962 tree, as golang.org/x/mod/sumdb/tlog stores it: every

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
+	"github.com/jag-hub/jag/hub/translog"
 )
 
 // Tampering with what the hub stores or serves is caught by `jag log
@@ -133,17 +134,41 @@ func TestTransparencyLogTamper(t *testing.T) {
 	code, _, errs = logCmd("prove", ids[0])
 	mustFail("prove after changing the object", code, errs, "do not match its log entry", "the stored object was changed")
 
-	// B: an entry is altered in storage.
-	if _, err := db.Exec(`UPDATE log_entries SET entry = entry || '\x20'::bytea WHERE idx = $1`, index[ids[1]]); err != nil {
-		t.Fatal(err)
+	// editEntries rewrites the stored entries of the submission.
+	first := sub.Log[0].Index
+	editEntries := func(edit func(es [][]byte) [][]byte) {
+		t.Helper()
+		var blob []byte
+		if err := db.Get(&blob, `SELECT entries FROM log_bundles WHERE batch = $1`, sub.Submission); err != nil {
+			t.Fatal(err)
+		}
+		es, err := translog.DecodeBundle(blob, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blob, err = translog.EncodeBundle(edit(es)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE log_bundles SET entries = $2 WHERE batch = $1`, sub.Submission, blob); err != nil {
+			t.Fatal(err)
+		}
 	}
+
+	// B: an entry is altered in storage.
+	editEntries(func(es [][]byte) [][]byte {
+		es[index[ids[1]]-first] = append(es[index[ids[1]]-first], ' ')
+		return es
+	})
 	code, _, errs = logCmd("prove", ids[1])
 	mustFail("prove after altering its entry", code, errs, fmt.Sprintf("entry served for index %d is not the one the tree holds (altered entry)", index[ids[1]]))
 
 	// C: an entry is deleted.
-	if _, err := db.Exec(`DELETE FROM log_entries WHERE idx = $1`, index[ids[2]]); err != nil {
-		t.Fatal(err)
-	}
+	var deleted []byte
+	editEntries(func(es [][]byte) [][]byte {
+		i := index[ids[2]] - first
+		deleted = es[i]
+		return append(es[:i:i], es[i+1:]...)
+	})
 	code, _, errs = logCmd("prove", ids[2])
 	mustFail("prove after deleting its entry", code, errs, fmt.Sprintf("entry %d is missing from the log", index[ids[2]]))
 
@@ -155,11 +180,27 @@ func TestTransparencyLogTamper(t *testing.T) {
 	}
 	rewrite := func() {
 		t.Helper()
+		// The batch holds three entries now (C deleted one): put the
+		// deleted one back and replace the last.
+		var blob []byte
+		if err := db.Get(&blob, `SELECT entries FROM log_bundles WHERE batch = $1`, sub.Submission); err != nil {
+			t.Fatal(err)
+		}
+		es, err := translog.DecodeBundle(blob, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es[:2:2], deleted, []byte(`{"kind":"object","rewritten":true}`))
+		if blob, err = translog.EncodeBundle(es); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE log_bundles SET entries = $2 WHERE batch = $1`, sub.Submission, blob); err != nil {
+			t.Fatal(err)
+		}
 		for _, st := range []struct {
 			q   string
 			arg int64
 		}{
-			{`UPDATE log_entries SET entry = convert_to('{"kind":"object","rewritten":true}', 'UTF8') WHERE idx = $1`, k},
 			{`DELETE FROM log_hashes WHERE idx >= $1`, tlog.StoredHashIndex(0, k)},
 			{`UPDATE log_tree SET size = $1`, k},
 			{`DELETE FROM log_checkpoints WHERE size > $1`, k},

@@ -235,7 +235,7 @@ func logKeyOf(t *testing.T, w *world, base, token string) string {
 func waitForSize(t *testing.T, w *world, v *indepVerifier) tlog.Tree {
 	t.Helper()
 	var want int64
-	if err := w.db.SQLX().Get(&want, `SELECT coalesce(max(idx) + 1, 0) FROM log_entries`); err != nil {
+	if err := w.db.SQLX().Get(&want, `SELECT coalesce(max(first_idx + count), 0) FROM log_batches`); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)

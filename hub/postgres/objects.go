@@ -135,12 +135,17 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, log
 		sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt); err != nil {
 		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
 	}
-	// The log entries are encoded before the feed lock is taken: under
-	// it, appending them is one statement.
+	// The log entries are written before the feed lock is taken: under
+	// it, placing them in the log is one small row.
 	var logEntries [][]byte
 	if logged {
 		if logEntries, err = objectLogEntries(s, fresh); err != nil {
 			return hub.StoreResult{}, 0, err
+		}
+		if len(logEntries) > 0 {
+			if err := writeBatch(ctx, tx, sub.ID, logEntries); err != nil {
+				return hub.StoreResult{}, 0, err
+			}
 		}
 	}
 	if err := copyObjects(ctx, tx, s, fresh, logged); err != nil {
@@ -157,7 +162,7 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, log
 		// appendEvents took feedAppendLock: the entries follow the
 		// events' order, and index k of the bundle's fresh versions is
 		// entry first + k (objects.log_ordinal).
-		first, err := appendLog(ctx, tx, sub.ID, logEntries)
+		first, err := assignBatch(ctx, tx, sub.ID, len(logEntries))
 		if err != nil {
 			return hub.StoreResult{}, 0, err
 		}

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -19,8 +21,9 @@ import (
 
 // The transparency log's storage. Entries are appended by the
 // transactions that make the changes they record (ingest, key and
-// participant registration), under feedAppendLock, so their indexes
-// follow the feed's commit order and never have gaps; the sequencer
+// participant registration), one batch per transaction, placed under
+// feedAppendLock, so their indexes follow the feed's commit order and
+// never have gaps; the sequencer
 // (translog.Sequencer) hashes them into log_hashes and publishes
 // checkpoints, one replica per round (logSequencerLock).
 
@@ -40,39 +43,51 @@ const logKeysLock = 0x6a61676c6b6579 // "jaglkey"
 // maxCosignaturesPerOrg bounds the cosignatures kept per participant.
 const maxCosignaturesPerOrg = 64
 
-// appendLog appends entries under feedAppendLock, which the caller's
-// transaction must already hold and keep until COMMIT, and returns the
-// index of the first. A submission's entries are recorded in
-// log_submissions (submission "" for registry changes). One statement:
-// max(idx) sees every earlier appender's entries, which committed before
-// the lock passed on.
-func appendLog(ctx context.Context, tx sqlx.ExtContext, submission string, entries [][]byte) (int64, error) {
-	const q = `
-WITH base AS (
-    SELECT coalesce(max(idx) + 1, 0) AS b FROM log_entries
-), ins AS (
-    INSERT INTO log_entries (idx, entry)
-    SELECT base.b + t.ord - 1, t.entry
-    FROM base, unnest($1::bytea[]) WITH ORDINALITY AS t (entry, ord)
-), sub AS (
-    INSERT INTO log_submissions (submission, first_idx, count)
-    SELECT $2, base.b, $3 FROM base WHERE $2 <> ''
-)
-SELECT b FROM base`
+// writeBatch stores the entries of a batch (a submission id, or
+// registry--<uuid>) as one tlog-tiles bundle. Call it before taking
+// feedAppendLock: it is the bulk of the log's write.
+func writeBatch(ctx context.Context, tx sqlx.ExtContext, batch string, entries [][]byte) error {
+	b, err := translog.EncodeBundle(entries)
+	if err != nil {
+		return fmt.Errorf("append log entries: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO log_bundles (batch, entries) VALUES ($1, $2)`, batch, b); err != nil {
+		return fmt.Errorf("append log entries: %w", err)
+	}
+	return nil
+}
+
+// assignBatch gives a written batch of count entries its place in the log
+// and returns the index of its first entry. The caller's transaction must
+// hold feedAppendLock until COMMIT: the end of the last batch is then the
+// end of every batch that will ever commit before this one.
+func assignBatch(ctx context.Context, tx sqlx.ExtContext, batch string, count int) (int64, error) {
 	var first int64
-	if err := sqlx.GetContext(ctx, tx, &first, q, pq.ByteaArray(entries), submission, len(entries)); err != nil {
+	err := sqlx.GetContext(ctx, tx, &first, `
+		INSERT INTO log_batches (batch, first_idx, count)
+		SELECT $1, coalesce((SELECT first_idx + count FROM log_batches ORDER BY first_idx DESC LIMIT 1), 0), $2
+		RETURNING first_idx`, batch, count)
+	if err != nil {
 		return 0, fmt.Errorf("append log entries: %w", err)
 	}
 	return first, nil
 }
 
-// appendLogLocked takes feedAppendLock and appends entries (registry
-// changes: one or two entries, no events).
+// appendLogLocked appends a registry change's entries as one batch: the
+// bundle, then feedAppendLock, then its place.
 func appendLogLocked(ctx context.Context, tx sqlx.ExtContext, entries ...[]byte) error {
+	var u [16]byte
+	if _, err := rand.Read(u[:]); err != nil {
+		return fmt.Errorf("append log entries: %w", err)
+	}
+	batch := "registry--" + hex.EncodeToString(u[:])
+	if err := writeBatch(ctx, tx, batch, entries); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, feedAppendLock); err != nil {
 		return fmt.Errorf("lock feed: %w", err)
 	}
-	_, err := appendLog(ctx, tx, "", entries)
+	_, err := assignBatch(ctx, tx, batch, len(entries))
 	return err
 }
 
@@ -155,10 +170,10 @@ func (db *DB) logParticipant(ctx context.Context, tx *sqlx.Tx, p auth.Participan
 func submissionLog(ctx context.Context, q sqlx.QueryerContext, submission string) ([]hub.LogPosition, error) {
 	var out []hub.LogPosition
 	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT o.id, o.modified, ls.first_idx + o.log_ordinal AS index
-		FROM log_submissions ls
-		JOIN objects o ON o.submission = ls.submission AND o.log_ordinal IS NOT NULL
-		WHERE ls.submission = $1
+		SELECT o.id, o.modified, lb.first_idx + o.log_ordinal AS index
+		FROM log_batches lb
+		JOIN objects o ON o.submission = lb.batch AND o.log_ordinal IS NOT NULL
+		WHERE lb.batch = $1
 		ORDER BY o.log_ordinal`, submission)
 	if err != nil {
 		return nil, fmt.Errorf("read submission log positions: %w", err)
@@ -223,23 +238,38 @@ func (db *DB) Entries(ctx context.Context, start int64, count int) ([][]byte, er
 }
 
 func entries(ctx context.Context, q sqlx.QueryerContext, start int64, count int) ([][]byte, error) {
+	// The batches overlapping [start, start+count): from the one holding
+	// start (the last to begin at or before it) on.
 	rows, err := q.QueryContext(ctx, `
-		SELECT idx, entry FROM log_entries WHERE idx >= $1 AND idx < $1 + $2 ORDER BY idx`, start, count)
+		SELECT b.first_idx, b.count, e.entries
+		FROM log_batches b JOIN log_bundles e USING (batch)
+		WHERE b.first_idx >= coalesce((SELECT max(first_idx) FROM log_batches WHERE first_idx <= $1), 0)
+		  AND b.first_idx < $1 + $2
+		ORDER BY b.first_idx`, start, count)
 	if err != nil {
 		return nil, fmt.Errorf("read log entries: %w", mapError(err))
 	}
 	defer rows.Close()
 	var out [][]byte
+	next := start // the next index wanted
 	for rows.Next() {
-		var idx int64
-		var e []byte
-		if err := rows.Scan(&idx, &e); err != nil {
+		var first int64
+		var n int
+		var blob []byte
+		if err := rows.Scan(&first, &n, &blob); err != nil {
 			return nil, fmt.Errorf("read log entries: %w", mapError(err))
 		}
-		if idx != start+int64(len(out)) {
+		if first > next || first+int64(n) <= next {
 			break // a gap: only what precedes it counts
 		}
-		out = append(out, e)
+		es, err := translog.DecodeBundle(blob, n)
+		if err != nil {
+			break // a damaged batch: what precedes it counts
+		}
+		for i := next - first; i < int64(n) && len(out) < count; i++ {
+			out = append(out, es[i])
+			next++
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read log entries: %w", mapError(err))
@@ -307,8 +337,8 @@ func (db *DB) SaveCosignature(ctx context.Context, c translog.Cosignature) error
 func (db *DB) LogIndex(ctx context.Context, id, modified string) (int64, error) {
 	var idx int64
 	err := db.db.GetContext(ctx, &idx, `
-		SELECT ls.first_idx + o.log_ordinal
-		FROM objects o JOIN log_submissions ls ON ls.submission = o.submission
+		SELECT lb.first_idx + o.log_ordinal
+		FROM objects o JOIN log_batches lb ON lb.batch = o.submission
 		WHERE o.id = $1 AND o.modified = $2 AND o.log_ordinal IS NOT NULL`, id, modified)
 	if err != nil {
 		return 0, fmt.Errorf("read log index: %w", mapError(err))
