@@ -112,8 +112,8 @@ func (h *Handler) tile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) cosign(w http.ResponseWriter, r *http.Request) {
-	p, _ := auth.FromContext(r.Context())
-	if p.Org == "" {
+	p, ok := auth.FromContext(r.Context())
+	if !ok || p.Org == "" {
 		h.writeError(w, r, hub.NewProblem(http.StatusForbidden, hub.CodeForbidden, "only a participant's token may submit a cosignature"))
 		return
 	}
