@@ -229,3 +229,72 @@ func TestTransparencyLogTamper(t *testing.T) {
 	code, _, errs = runW2()
 	mustFail("witness of a grown rewritten tree", code, errs, "refusing to cosign", "history rewritten")
 }
+
+// Rotating the log key: the hub signs with both keys, a client pinned to
+// the old one moves to the new one only once a checkpoint carries both,
+// and the old key is then retired.
+func TestTransparencyLogKeyRotation(t *testing.T) {
+	w := newIngestWorld(t, pgtest.URL(t))
+	args := []string{"--log-checkpoint-interval", "100ms", "--log-poll-interval", "50ms"}
+	p := startServe(t, w.dbURL, args...)
+	token := w.tokens["a"]
+	old := logKeyOf(t, w, p.URL, token)
+	state := filepath.Join(t.TempDir(), "state.json")
+	verify := func(base string, extra ...string) (int, string, string) {
+		t.Helper()
+		return runJag(t, "", append([]string{"log", "verify", "--server", base, "--token", token, "--state", state}, extra...)...)
+	}
+	ov, _ := note.NewVerifier(old)
+	v := &indepVerifier{t: t, base: p.URL, token: token, logKey: ov}
+	w.submit(p.URL, e2eOrgA, w.signedIndicator(e2eOrgA, "rot1.example"))
+	waitForSize(t, w, v)
+	if code, out, errs := verify(p.URL, "--log-key", old); code != 0 {
+		t.Fatalf("verify: %d %s %s", code, out, errs)
+	}
+	code, out, errs := runJag(t, "", "log", "key", "rotate", "--database-url", w.dbURL)
+	if code != 0 {
+		t.Fatalf("rotate: %d %s", code, errs)
+	}
+	next := strings.TrimSpace(out)
+	if nv, err := note.NewVerifier(next); err != nil || nv.Name() != ov.Name() || next == old {
+		t.Fatalf("rotated key %q (%v), old %q", next, err, old)
+	}
+	// Not yet signing: the new key is not pinned.
+	code, _, errs = verify(p.URL, "--log-key", next)
+	if code == 0 || !strings.Contains(errs, "not signed by the new log key as well") {
+		t.Fatalf("verify with an unused new key: %d %s", code, errs)
+	}
+	p.Stop()
+	p = startServe(t, w.dbURL, args...)
+	a := hubGet(t, p.URL+"/v1/log/key", token)
+	if keys := strings.Fields(string(a.Raw)); len(keys) != 2 || keys[0] != next || keys[1] != old {
+		t.Fatalf("GET /v1/log/key after rotation: %q", a.Raw)
+	}
+	w.submit(p.URL, e2eOrgA, w.signedIndicator(e2eOrgA, "rot2.example"))
+	v.base = p.URL
+	waitForSize(t, w, v)
+	if code, out, errs := verify(p.URL, "--log-key", next); code != 0 {
+		t.Fatalf("verify with the new key: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runJag(t, "", "log", "key", "retire", "--database-url", w.dbURL, old); code != 0 {
+		t.Fatalf("retire the old key: %d %s", code, errs)
+	}
+	if code, _, errs := runJag(t, "", "log", "key", "retire", "--database-url", w.dbURL, next); code == 0 || !strings.Contains(errs, "only active log key") {
+		t.Fatalf("retire the last active key: %d %s", code, errs)
+	}
+	p.Stop()
+	p = startServe(t, w.dbURL, args...)
+	w.submit(p.URL, e2eOrgA, w.signedIndicator(e2eOrgA, "rot3.example"))
+	nv, _ := note.NewVerifier(next)
+	v.base, v.logKey = p.URL, nv
+	waitForSize(t, w, v)
+	// The state pins the new key: verification goes on; the old key no
+	// longer signs.
+	if code, out, errs := verify(p.URL); code != 0 {
+		t.Fatalf("verify after retirement: %d %s %s", code, out, errs)
+	}
+	a = hubGet(t, p.URL+"/v1/log/checkpoint", token)
+	if _, err := note.Open(a.Raw, note.VerifierList(ov)); err == nil {
+		t.Fatal("the retired key still signs")
+	}
+}

@@ -27,15 +27,17 @@ import (
 
 func cmdLog(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: jag log verify|prove [flags]", errUsage)
+		return fmt.Errorf("%w: jag log verify|prove|key [flags]", errUsage)
 	}
 	switch args[0] {
 	case "verify":
 		return cmdLogVerify(ctx, e, args[1:])
 	case "prove":
 		return cmdLogProve(ctx, e, args[1:])
+	case "key":
+		return cmdLogKey(ctx, e, args[1:])
 	}
-	return fmt.Errorf("%w: unknown log command %q (verify or prove)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown log command %q (verify, prove or key)", errUsage, args[0])
 }
 
 // logFlags are the flags of the log commands: the hub, its log key, and
@@ -118,6 +120,10 @@ type logSession struct {
 	tc      *translog.Client
 	state   logState
 	trusted *translog.Signed // from the state file, nil on a first run
+	// rotateTo is a new log key given while another is pinned: it is
+	// pinned once a checkpoint carries the signatures of both.
+	rotateTo  note.Verifier
+	rotateKey string // its vkey
 }
 
 // openLog resolves the log key (flag or state; they must agree), the
@@ -132,17 +138,26 @@ func openLog(f *logFlags) (*logSession, error) {
 		return nil, err
 	}
 	key := f.logKey
+	var rotateTo note.Verifier
 	switch {
 	case key == "" && st.LogKey == "":
 		return nil, fmt.Errorf("%w: no log key: pass --log-key (the hub's GET /v1/log/key, obtained out of band)", errUsage)
 	case key == "":
 		key = st.LogKey
 	case st.LogKey != "" && st.LogKey != key:
-		return nil, fmt.Errorf("the log key %q differs from the one pinned in %s; a rotated key must be trusted deliberately (new state file)", key, f.state)
+		// A rotation: keep verifying with the pinned key; the new one is
+		// pinned once a checkpoint carries both signatures.
+		if rotateTo, err = note.NewVerifier(key); err != nil {
+			return nil, fmt.Errorf("%w: --log-key: %v", errUsage, err)
+		}
+		key = st.LogKey
 	}
 	lk, err := note.NewVerifier(key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --log-key: %v", errUsage, err)
+	}
+	if rotateTo != nil && rotateTo.Name() != lk.Name() {
+		return nil, fmt.Errorf("the new log key names %q but the pinned one %q: a different log, not a rotation", rotateTo.Name(), lk.Name())
 	}
 	st.LogKey = key
 	var ws []note.Verifier
@@ -159,7 +174,7 @@ func openLog(f *logFlags) (*logSession, error) {
 	if f.quorum == 0 {
 		f.quorum = len(ws)
 	}
-	s := &logSession{c: c, state: st, tc: &translog.Client{Fetch: logFetcher(c), LogKey: lk, Witnesses: ws}}
+	s := &logSession{c: c, state: st, rotateTo: rotateTo, rotateKey: f.logKey, tc: &translog.Client{Fetch: logFetcher(c), LogKey: lk, Witnesses: ws}}
 	if st.Checkpoint != "" {
 		t, err := translog.OpenCheckpoint([]byte(st.Checkpoint), lk)
 		if err != nil {
@@ -196,6 +211,12 @@ func (s *logSession) current(ctx context.Context, quorum int) (translog.Signed, 
 			return translog.Signed{}, nil, err
 		}
 	}
+	if s.rotateTo != nil {
+		if _, err := translog.OpenCheckpoint(msg, s.rotateTo); err != nil {
+			return translog.Signed{}, nil, fmt.Errorf("the checkpoint is not signed by the new log key as well, so it cannot replace the pinned one: %w", err)
+		}
+		s.state.LogKey = s.rotateKey
+	}
 	return cur, msg, nil
 }
 
@@ -222,7 +243,7 @@ func cmdLogVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cur, _, err := s.current(ctx, f.quorum)
+	cur, msg, err := s.current(ctx, f.quorum)
 	if err != nil {
 		return err
 	}
@@ -230,20 +251,11 @@ func cmdLogVerify(ctx context.Context, e *env, args []string) error {
 	if s.trusted != nil {
 		out.PreviousSize = &s.trusted.Size
 	}
-	s.state.Checkpoint = cur.Checkpoint.Text() + "\n" + sigLines(cur.Note)
+	s.state.Checkpoint = string(msg) // as signed: every key's signature
 	if err := saveLogState(f.state, s.state); err != nil {
 		return err
 	}
 	return json.NewEncoder(e.stdout).Encode(out)
-}
-
-// sigLines are the verified signature lines of n (what the state keeps).
-func sigLines(n *note.Note) string {
-	var b strings.Builder
-	for _, sig := range n.Sigs {
-		b.WriteString("— " + sig.Name + " " + sig.Base64 + "\n")
-	}
-	return b.String()
 }
 
 // provenanceDoc is the part of GET /v1/objects/{id}/provenance prove reads.
@@ -303,7 +315,7 @@ func cmdLogProve(ctx context.Context, e *env, args []string) error {
 			wants = append(wants, want{id: o.ID, version: o.Modified, sha256: o.SHA256})
 		}
 	}
-	cur, _, err := s.current(ctx, f.quorum)
+	cur, msg, err := s.current(ctx, f.quorum)
 	if err != nil {
 		return err
 	}
@@ -320,7 +332,7 @@ func cmdLogProve(ctx context.Context, e *env, args []string) error {
 				return ctx.Err()
 			case <-time.After(250 * time.Millisecond):
 			}
-			if cur, _, err = s.current(ctx, f.quorum); err != nil {
+			if cur, msg, err = s.current(ctx, f.quorum); err != nil {
 				return err
 			}
 		}
@@ -335,7 +347,7 @@ func cmdLogProve(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	s.state.Checkpoint = cur.Checkpoint.Text() + "\n" + sigLines(cur.Note)
+	s.state.Checkpoint = string(msg)
 	return saveLogState(f.state, s.state)
 }
 

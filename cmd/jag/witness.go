@@ -66,7 +66,7 @@ func cmdWitness(ctx context.Context, e *env, args []string) error {
 	}
 	// The state moves first: once this witness has signed a tree it must
 	// never sign one that does not extend it, delivered or not.
-	s.state.Checkpoint = cur.Checkpoint.Text() + "\n" + sigLines(cur.Note) + line
+	s.state.Checkpoint = string(msg) + line
 	if err := saveLogState(f.state, s.state); err != nil {
 		return err
 	}

@@ -451,3 +451,41 @@ func (db *DB) CreateLogKeyIfNone(ctx context.Context, k translog.Key) error {
 	}
 	return nil
 }
+
+// AddLogKey stores an additional active log key (rotation): replicas sign
+// with every active key from their next start.
+func (db *DB) AddLogKey(ctx context.Context, k translog.Key) error {
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO log_keys (vkey, skey) VALUES ($1, $2)`, k.VKey, k.SKey); err != nil {
+		return fmt.Errorf("add log key: %w", mapConstraint(err))
+	}
+	return nil
+}
+
+// RetireLogKey retires the active log key vkey; the last active key
+// cannot be retired (hub.ErrConflict), an unknown one is hub.ErrNotFound.
+func (db *DB) RetireLogKey(ctx context.Context, vkey string) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(logKeysLock)); err != nil {
+			return err
+		}
+		var active int
+		var known bool
+		if err := tx.QueryRowContext(ctx, `
+			SELECT count(*) FILTER (WHERE retired_at IS NULL), bool_or(vkey = $1 AND retired_at IS NULL)
+			FROM log_keys`, vkey).Scan(&active, &known); err != nil {
+			return err
+		}
+		switch {
+		case !known:
+			return fmt.Errorf("%w: no active log key %q", hub.ErrNotFound, vkey)
+		case active < 2:
+			return fmt.Errorf("%w: %q is the only active log key; add its successor first", hub.ErrConflict, vkey)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE log_keys SET retired_at = now() WHERE vkey = $1`, vkey)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("retire log key: %w", err)
+	}
+	return nil
+}
