@@ -43,7 +43,7 @@ func logPositionViews(ps []LogPosition) []logPositionView {
 	}
 	out := make([]logPositionView, len(ps))
 	for i, p := range ps {
-		out[i] = logPositionView{ID: p.ID, Modified: p.Modified, Index: p.Index}
+		out[i] = logPositionView(p)
 	}
 	return out
 }
