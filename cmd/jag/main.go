@@ -69,7 +69,7 @@ func commands() []command {
 		{"key", "key add|revoke (participant public keys), directly on the database", cmdKey},
 		{"token", "token issue|revoke (access tokens), directly on the database", cmdToken},
 		{"subscribe", "follow the live alert feed: events as JSON lines, cursor persisted, reconnects and resumes", cmdSubscribe},
-		{"log", "log verify|prove: check the hub's transparency log (signature, consistency, inclusion) against a saved checkpoint", cmdLog},
+		{"log", "log verify|prove|key: check the hub's transparency log (signature, consistency, inclusion) against a saved checkpoint; key list|rotate|retire on the database", cmdLog},
 		{"witness", "co-sign the hub's log checkpoint after checking it extends the last one this witness signed; keygen makes a witness key", cmdWitness},
 	}
 }
