@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,11 +14,14 @@ import (
 // BenchmarkIngestTransparencyLog measures ingest with the transparency
 // log against ingest without it (serve --transparency-log=false), in the
 // same run on the same durable cluster: two databases, one `jag serve`
-// each, the same number of Pegasus-shaped bundles, the runs alternated in
-// halves so that neither side gets the warmer half of the machine. The
-// log side includes its sequencer hashing and signing meanwhile. It
-// reports indicators/s with the log, nolog-indicators/s without, and
-// their ratio (the issue asks for >= 0.9).
+// each, both running throughout, the same number of Pegasus-shaped
+// bundles posted to them in alternating chunks (the side that goes first
+// alternating too), so that both meet the same machine load — the
+// development machine is shared and its load swings. The log side's time
+// of each chunk runs until a checkpoint covers the chunk's entries, so
+// its sequencer's hashing and signing are counted in full, not hidden in
+// the other side's turn. It reports indicators/s with the log,
+// nolog-indicators/s without, and their ratio (the issue asks for >= 0.9).
 //
 //	go test -run '^$' -bench 'IngestTransparencyLog' -benchtime 20x ./cmd/jag
 func BenchmarkIngestTransparencyLog(b *testing.B) {
@@ -26,41 +32,50 @@ func BenchmarkIngestTransparencyLog(b *testing.B) {
 	type side struct {
 		name    string
 		w       *world
-		args    []string
+		p       *serveProc
 		bundles [][]byte
 		elapsed time.Duration
+		logged  bool
 	}
 	sides := []*side{
-		{name: "log", w: newIngestWorld(b, c.URL("jag")), args: []string{"--log-level", "warn"}},
-		{name: "nolog", w: newIngestWorld(b, c.URL("nolog")), args: []string{"--log-level", "warn", "--transparency-log=false"}},
+		{name: "log", w: newIngestWorld(b, c.URL("jag")), logged: true},
+		{name: "nolog", w: newIngestWorld(b, c.URL("nolog"))},
 	}
-	half := (b.N + 1) / 2
 	for _, s := range sides {
 		s.bundles = pegasusBundles(b, s.w, benchWarmup+b.N)
-	}
-	b.ResetTimer()
-	for round := range 2 {
-		for _, s := range sides {
-			b.StopTimer()
-			p := startServe(b, s.w.dbURL, s.args...)
-			if round == 0 {
-				for _, body := range s.bundles[:benchWarmup] {
-					if a, err := s.w.tryPost(p.URL, "a", stixContentType, body); err != nil || a.Status != 201 {
-						b.Fatalf("%s warm-up: %v %d %.300s", s.name, err, a.Status, a.Raw)
-					}
-				}
+		args := []string{"--log-level", "warn"}
+		if !s.logged {
+			args = append(args, "--transparency-log=false")
+		}
+		s.p = startServe(b, s.w.dbURL, args...)
+		for _, body := range s.bundles[:benchWarmup] {
+			if a, err := s.w.tryPost(s.p.URL, "a", stixContentType, body); err != nil || a.Status != 201 {
+				b.Fatalf("%s warm-up: %v %d %.300s", s.name, err, a.Status, a.Raw)
 			}
-			lo, hi := benchWarmup+round*half, benchWarmup+min(b.N, (round+1)*half)
-			b.StartTimer()
-			d, err := postAll(p.URL, s.w, s.bundles[lo:hi])
-			b.StopTimer()
-			if err != nil {
+		}
+		s.bundles = s.bundles[benchWarmup:]
+	}
+	if err := awaitCheckpoint(sides[0].w, sides[0].p.URL); err != nil {
+		b.Fatal(err)
+	}
+	const chunk = 2
+	b.ResetTimer()
+	for i, round := 0, 0; i < b.N; i, round = i+chunk, round+1 {
+		for k := range sides {
+			s := sides[(k+round)%2]
+			start := time.Now()
+			if _, err := postAll(s.p.URL, s.w, s.bundles[i:min(i+chunk, b.N)]); err != nil {
 				b.Fatalf("%s: %v", s.name, err)
 			}
-			s.elapsed += d
-			p.Stop()
+			if s.logged {
+				if err := awaitCheckpoint(s.w, s.p.URL); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s.elapsed += time.Since(start)
 		}
 	}
+	b.StopTimer()
 	rate := func(s *side) float64 { return float64(b.N*benchBundleSize) / s.elapsed.Seconds() }
 	b.ReportMetric(rate(sides[0]), "indicators/s")
 	b.ReportMetric(rate(sides[1]), "nolog-indicators/s")
@@ -72,6 +87,25 @@ func BenchmarkIngestTransparencyLog(b *testing.B) {
 	if want := int64((benchWarmup+b.N)*benchBundleSize + 4); logged != want {
 		b.Fatalf("log side logged %d entries, want %d", logged, want)
 	}
+}
+
+// awaitCheckpoint waits until the hub at base serves a checkpoint
+// covering every entry stored.
+func awaitCheckpoint(w *world, base string) error {
+	var want int64
+	if err := w.db.SQLX().Get(&want, `SELECT coalesce(max(first_idx + count), 0) FROM log_batches`); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		a, err := send(http.MethodGet, base+"/v1/log/checkpoint", w.tokens["a"], "", nil)
+		if err != nil {
+			return err
+		}
+		if lines := strings.SplitN(string(a.Raw), "\n", 3); a.Status == 200 && len(lines) == 3 && lines[1] == strconv.FormatInt(want, 10) {
+			return nil
+		}
+	}
+	return fmt.Errorf("no checkpoint of size %d within a minute", want)
 }
 
 // postAll posts bundles from benchClients concurrent clients (each must

@@ -27,9 +27,11 @@ import (
 //     SELECT FROM unnest(…) ON CONFLICT DO NOTHING); then, for objects that
 //     existed before, one query for the versions already stored (identical
 //     content is a duplicate, different content 409); then the submission
-//     row with its counts, and COPY of the new versions and of their
+//     row with its counts, the transparency-log batch of the new versions
+//     (translog.go), and COPY of the new versions and of their
 //     observables;
-//  4. last, under feedAppendLock, COPY of the events;
+//  4. last, under feedAppendLock, COPY of the events, then the log
+//     batch's place (one row);
 //  5. COMMIT, then NOTIFY jag_events outside the transaction.
 //
 // COPY has no ON CONFLICT. Identical submissions cannot race (step 1), and
