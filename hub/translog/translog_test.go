@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/jag-hub/jag/auth/jcs"
 )
 
 func TestParseCheckpoint(t *testing.T) {
@@ -348,3 +350,30 @@ func TestSequencerAndClient(t *testing.T) {
 }
 
 func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// The direct encoder of object entries writes exactly what auth/jcs
+// makes of the same members, for plain and for escaped values.
+func TestObjectEntryCanonical(t *testing.T) {
+	base := ObjectVersion{ID: "indicator--0c000000-0000-4000-8000-000001000001", Modified: "2026-01-01T00:00:00.123456789Z",
+		SHA256: sha256.Sum256([]byte("o")), KID: "kid-1", Signature: "eyJhbGciOiJFZERTQSJ9..c2ln",
+		Creator: "identity--11111111-1111-4111-8111-111111111111", Submission: "submission--1", Received: time.Date(2026, 4, 1, 9, 30, 0, 123456789, time.UTC)}
+	for _, mod := range []string{base.Modified, `2026"\` + "\u2028é\x01"} {
+		v := base
+		v.Modified = mod
+		fast, err := ObjectEntry(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := objectEntrySlow(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		canon, err := jcs.Transform(fast)
+		if err != nil || !bytes.Equal(canon, fast) || !bytes.Equal(fast, slow) {
+			t.Fatalf("entry not canonical:\n%s\n%s\n%s (%v)", fast, slow, canon, err)
+		}
+		if !strings.Contains(string(fast), `"received":"2026-04-01T09:30:00.123456Z"`) {
+			t.Fatalf("received not at microseconds: %s", fast)
+		}
+	}
+}
