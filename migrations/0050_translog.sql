@@ -31,11 +31,14 @@ ALTER TABLE objects ADD COLUMN log_ordinal integer;
 
 -- The RFC 6962 tree, as golang.org/x/mod/sumdb/tlog stores it: every
 -- complete subtree hash at its stored-hash index. Written by the
--- sequencer only.
-CREATE TABLE log_hashes (
-    idx   bigint PRIMARY KEY CHECK (idx >= 0),
-    hash  bytea  NOT NULL CHECK (length(hash) = 32)
+-- sequencer only, one row per round: the round's hashes, contiguous from
+-- stored-hash index start on, concatenated (32 bytes each). Stored out of
+-- line and uncompressed so that reading one hash fetches only its chunk.
+CREATE TABLE log_hash_runs (
+    start  bigint PRIMARY KEY CHECK (start >= 0),
+    data   bytea  NOT NULL CHECK (length(data) > 0 AND length(data) % 32 = 0)
 );
+ALTER TABLE log_hash_runs ALTER COLUMN data SET STORAGE EXTERNAL;
 
 -- How many entries the sequencer has hashed.
 CREATE TABLE log_tree (

@@ -24,7 +24,7 @@ import (
 // participant registration), one batch per transaction, placed under
 // feedAppendLock, so their indexes follow the feed's commit order and
 // never have gaps; the sequencer
-// (translog.Sequencer) hashes them into log_hashes and publishes
+// (translog.Sequencer) hashes them into log_hash_runs and publishes
 // checkpoints, one replica per round (logSequencerLock).
 
 var (
@@ -200,10 +200,14 @@ func (db *DB) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, err
 }
 
 func readHashes(ctx context.Context, q sqlx.QueryerContext, indexes []int64) ([]tlog.Hash, error) {
+	// Each index from the run holding it (the last to start at or before
+	// it); substring of an uncompressed value reads only its chunk.
 	rows, err := q.QueryContext(ctx, `
-		SELECT t.ord, h.hash
+		SELECT t.ord, substring(r.data FROM ((t.idx - r.start) * 32 + 1)::int FOR 32)
 		FROM unnest($1::bigint[]) WITH ORDINALITY AS t (idx, ord)
-		JOIN log_hashes h ON h.idx = t.idx`, pq.Int64Array(indexes))
+		CROSS JOIN LATERAL (
+		    SELECT start, data FROM log_hash_runs WHERE start <= t.idx ORDER BY start DESC LIMIT 1
+		) r`, pq.Int64Array(indexes))
 	if err != nil {
 		return nil, fmt.Errorf("read log hashes: %w", mapError(err))
 	}
@@ -375,14 +379,16 @@ func (r round) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, er
 }
 
 func (r round) AppendHashes(ctx context.Context, start int64, hashes []tlog.Hash, size int64) error {
-	raw := make([][]byte, len(hashes))
+	run := make([]byte, 0, len(hashes)*tlog.HashSize)
 	for i := range hashes {
-		raw[i] = hashes[i][:]
+		run = append(run, hashes[i][:]...)
 	}
-	if _, err := r.tx.ExecContext(ctx, `
-		INSERT INTO log_hashes (idx, hash)
-		SELECT $1 + t.ord - 1, t.hash FROM unnest($2::bytea[]) WITH ORDINALITY AS t (hash, ord)`,
-		start, pq.ByteaArray(raw)); err != nil {
+	// A run left behind by a rolled-back tree (none in normal operation)
+	// is replaced.
+	if _, err := r.tx.ExecContext(ctx, `DELETE FROM log_hash_runs WHERE start >= $1`, start); err != nil {
+		return fmt.Errorf("store log hashes: %w", err)
+	}
+	if _, err := r.tx.ExecContext(ctx, `INSERT INTO log_hash_runs (start, data) VALUES ($1, $2)`, start, run); err != nil {
 		return fmt.Errorf("store log hashes: %w", err)
 	}
 	if _, err := r.tx.ExecContext(ctx, `UPDATE log_tree SET size = $1`, size); err != nil {
