@@ -240,6 +240,11 @@ func waitForSize(t *testing.T, w *world, v *indepVerifier) tlog.Tree {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		// 503 until the sequencer's first checkpoint after a start.
+		if _, code := v.get("/v1/log/checkpoint"); code == 503 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		tree := v.checkpoint()
 		if tree.N == want {
 			return tree

@@ -70,6 +70,11 @@ func startLog(ctx context.Context, c logConfig, db *postgres.DB, log zerolog.Log
 	}
 	l := &translog.Log{Store: db, Keys: keys.Verifiers, VerifierKeys: keys.VKeys}
 	seq := &translog.Sequencer{Store: db, Origin: keys.Origin, Signers: keys.Signers, Interval: c.interval}
+	// One round before serving: a new log has its first (empty)
+	// checkpoint before the first request asks for it.
+	if _, err := seq.Step(ctx); err != nil {
+		log.Warn().Err(err).Msg("transparency log sequencer")
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	r := &logRunner{
 		handler: tlogapi.New(l, hub.WriteError),
