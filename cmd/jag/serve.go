@@ -128,7 +128,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	deps := hub.Deps{}
 	if m.cfg.log.enabled {
-		if m.tlog, err = startLog(ctx, m.cfg.log, m.db.DB, log); err != nil {
+		if m.tlog, err = startLog(ctx, m.cfg.log, m.db.DB, m.db.dsn(m.cfg.db), log); err != nil {
 			return fmt.Errorf("start transparency log: %w", err)
 		}
 		deps.TransparencyLog, deps.LogProver = m.tlog.handler, m.tlog.prover

@@ -30,7 +30,7 @@ func (c *logConfig) register(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&c.origin, "log-origin", envOr(e, "JAG_LOG_ORIGIN", ""),
 		"name (checkpoint origin) of the log, a schema-less URL such as hub.example.org/jag; used only when the first log key is generated (default jag-log/<random>) (env JAG_LOG_ORIGIN)")
 	fs.DurationVar(&c.interval, "log-checkpoint-interval", time.Second, "least time between two checkpoints while the log grows (env JAG_LOG_CHECKPOINT_INTERVAL)")
-	fs.DurationVar(&c.poll, "log-poll-interval", 250*time.Millisecond, "how often the sequencer looks for new entries (env JAG_LOG_POLL_INTERVAL)")
+	fs.DurationVar(&c.poll, "log-poll-interval", 250*time.Millisecond, "how often the sequencer looks for new entries besides the wake-up each ingest commit sends (env JAG_LOG_POLL_INTERVAL)")
 }
 
 // logEnv maps the log's typed flags to their environment variables.
@@ -44,15 +44,16 @@ var logEnv = map[string]string{
 // provenance prover, and the sequencer loop (every replica runs one; the
 // database elects the one that works each round).
 type logRunner struct {
-	handler *tlogapi.Handler
-	prover  hub.LogProver
-	cancel  context.CancelFunc
-	done    chan struct{}
+	handler  *tlogapi.Handler
+	prover   hub.LogProver
+	listener *postgres.EventListener // wakes the sequencer when ingest commits
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // startLog loads (or on first start generates) the log key and starts the
 // sequencer.
-func startLog(ctx context.Context, c logConfig, db *postgres.DB, log zerolog.Logger) (*logRunner, error) {
+func startLog(ctx context.Context, c logConfig, db *postgres.DB, dsn string, log zerolog.Logger) (*logRunner, error) {
 	origin := c.origin
 	if origin == "" {
 		var b [8]byte
@@ -75,8 +76,13 @@ func startLog(ctx context.Context, c logConfig, db *postgres.DB, log zerolog.Log
 	if _, err := seq.Step(ctx); err != nil {
 		log.Warn().Err(err).Msg("transparency log sequencer")
 	}
+	listener, err := postgres.ListenEvents(dsn, log)
+	if err != nil {
+		return nil, err
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	r := &logRunner{
+		listener: listener,
 		handler: tlogapi.New(l, hub.WriteError),
 		prover:  logProver{db: db, log: l},
 		cancel:  cancel,
@@ -84,7 +90,7 @@ func startLog(ctx context.Context, c logConfig, db *postgres.DB, log zerolog.Log
 	}
 	go func() {
 		defer close(r.done)
-		seq.Run(sctx, c.poll, func(err error) { log.Warn().Err(err).Msg("transparency log sequencer") })
+		seq.Run(sctx, c.poll, listener.Wakeups(), func(err error) { log.Warn().Err(err).Msg("transparency log sequencer") })
 	}()
 	log.Info().Str("origin", keys.Origin).Str("vkey", keys.VKeys[0]).Msg("transparency log")
 	return r, nil
@@ -94,6 +100,7 @@ func startLog(ctx context.Context, c logConfig, db *postgres.DB, log zerolog.Log
 func (r *logRunner) stop() {
 	r.cancel()
 	<-r.done
+	_ = r.listener.Close()
 }
 
 // logProver joins the store's version → index lookup and the log's proofs.

@@ -190,8 +190,10 @@ func (h *roundHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 }
 
 // Run steps until ctx ends: at once again while a round fills its batch,
-// otherwise every poll. Errors are reported to onErr and retried.
-func (s *Sequencer) Run(ctx context.Context, poll time.Duration, onErr func(error)) {
+// otherwise on a wake-up (new entries were committed; nil: none come) or
+// after poll, whichever is first. Errors are reported to onErr and
+// retried.
+func (s *Sequencer) Run(ctx context.Context, poll time.Duration, wake <-chan struct{}, onErr func(error)) {
 	batch := s.Batch
 	if batch <= 0 {
 		batch = 4096
@@ -203,6 +205,13 @@ func (s *Sequencer) Run(ctx context.Context, poll time.Duration, onErr func(erro
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-wake:
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
 		}
 		res, err := s.Step(ctx)
 		switch {
