@@ -83,10 +83,10 @@ func startLog(ctx context.Context, c logConfig, db *postgres.DB, dsn string, log
 	sctx, cancel := context.WithCancel(context.Background())
 	r := &logRunner{
 		listener: listener,
-		handler: tlogapi.New(l, hub.WriteError),
-		prover:  logProver{db: db, log: l},
-		cancel:  cancel,
-		done:    make(chan struct{}),
+		handler:  tlogapi.New(l, hub.WriteError),
+		prover:   logProver{db: db, log: l},
+		cancel:   cancel,
+		done:     make(chan struct{}),
 	}
 	go func() {
 		defer close(r.done)
