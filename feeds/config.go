@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // Timing of a websocket session. A heartbeat goes out at least every
@@ -112,10 +114,10 @@ func (c Config) withDefaults() Config {
 
 // Deps are the feed's collaborators.
 type Deps struct {
-	Source      Source      // required
-	Revocations Revocations // required: revoked tokens close their sessions (polled when also a RevocationFeed)
-	Wakeup      Wakeup      // optional: LISTEN/NOTIFY wake-ups
+	Source      hub.EventSource // required
+	Revocations hub.Revocations // required: revoked tokens close their sessions (polled when also a RevocationFeed)
+	Wakeup      hub.Wakeup      // optional: LISTEN/NOTIFY wake-ups
 	Log         zerolog.Logger
 	Registry    prometheus.Registerer // nil: metrics are not registered
-	Now         func() time.Time      // nil: time.Now
+	Clock       Clock                 // nil: the system clock
 }

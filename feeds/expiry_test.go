@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // TestNothingSentAfterExp: a token accepted within the verifier's leeway
@@ -15,7 +16,7 @@ func TestNothingSentAfterExp(t *testing.T) {
 		t.Run("cursor="+cursor, func(t *testing.T) {
 			h := newHarness(t, Config{})
 			h.tk.add("expired", &auth.Principal{Org: orgA, Tier: auth.TierMember, Expires: time.Now().Add(-time.Second)})
-			h.log.add(&Event{})
+			h.log.add(&hub.Event{})
 			c := h.dial("expired")
 			defer c.conn.Close()
 			msg := map[string]any{"op": "subscribe"}

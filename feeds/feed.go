@@ -3,7 +3,6 @@ package feeds
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +15,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/problem"
 )
 
 // Subprotocol is the websocket subprotocol of the feed.
@@ -27,11 +28,11 @@ const Subprotocol = "jag.v1"
 // drain it with Shutdown.
 type Feed struct {
 	cfg         Config
-	src         Source
-	wakeup      Wakeup
-	revocations Revocations
+	src         hub.EventSource
+	wakeup      hub.Wakeup
+	revocations hub.Revocations
 	log         zerolog.Logger
-	now         func() time.Time
+	clock       Clock
 	metrics     *metrics
 	tail        *tailer
 	upgrader    websocket.Upgrader
@@ -54,13 +55,13 @@ func New(cfg Config, d Deps) (*Feed, error) {
 		wakeup:      d.Wakeup,
 		revocations: d.Revocations,
 		log:         d.Log,
-		now:         d.Now,
+		clock:       d.Clock,
 		metrics:     newMetrics(d.Registry),
 		origins:     map[string]struct{}{},
 		sessions:    map[*session]struct{}{},
 	}
-	if f.now == nil {
-		f.now = time.Now
+	if f.clock == nil {
+		f.clock = systemClock{}
 	}
 	for _, o := range f.cfg.AllowedOrigins {
 		f.origins[normOrigin(o)] = struct{}{}
@@ -75,8 +76,8 @@ func New(cfg Config, d Deps) (*Feed, error) {
 		// The origin was checked before the upgrade (ServeHTTP).
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: false,
-		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
-			writeProblem(w, status, "bad_request", reason.Error())
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			problem.Write(w, r, &hub.Error{Code: problem.CodeFor(status), Detail: reason.Error()})
 		},
 	}
 	return f, nil
@@ -91,7 +92,7 @@ func (f *Feed) Run(ctx context.Context) {
 	go func() { defer wg.Done(); f.tail.run(ctx) }()
 	go func() { defer wg.Done(); f.purgeLoop(ctx) }()
 	go func() { defer wg.Done(); f.statsLoop(ctx) }()
-	if rf, ok := f.revocations.(RevocationFeed); ok {
+	if rf, ok := f.revocations.(hub.RevocationFeed); ok {
 		wg.Add(1)
 		go func() { defer wg.Done(); f.revocationLoop(ctx, rf) }()
 	}
@@ -128,16 +129,15 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, ok := auth.FromContext(r.Context())
 	switch {
 	case !ok:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="jag"`)
-		writeProblem(w, http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
+		refuse(w, r, hub.CodeUnauthorized, "a valid bearer token is required")
 		return
 	case !p.HasScope(auth.ScopeRead):
-		writeProblem(w, http.StatusForbidden, "forbidden", "the token lacks scope read")
+		refuse(w, r, hub.CodeForbidden, "the token lacks scope read")
 		return
 	}
 	if o := r.Header.Get("Origin"); o != "" {
 		if _, ok := f.origins[normOrigin(o)]; !ok {
-			writeProblem(w, http.StatusForbidden, "forbidden", "origin not allowed")
+			refuse(w, r, hub.CodeForbidden, "origin not allowed")
 			return
 		}
 	}
@@ -146,7 +146,7 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	if draining {
 		w.Header().Set("Retry-After", "1")
-		writeProblem(w, http.StatusServiceUnavailable, "unavailable", "the server is draining")
+		refuse(w, r, hub.CodeUnavailable, "the server is draining")
 		return
 	}
 	conn, err := f.upgrader.Upgrade(hijacker{w}, r, nil)
@@ -208,10 +208,10 @@ func (f *Feed) untrack(s *session) {
 // purgeLoop deletes events older than the retention, now and then every
 // PurgeInterval. Every replica runs it; concurrent purges are harmless.
 func (f *Feed) purgeLoop(ctx context.Context) {
-	tick := time.NewTicker(f.cfg.PurgeInterval)
+	tick := f.clock.NewTicker(f.cfg.PurgeInterval)
 	defer tick.Stop()
 	for {
-		n, err := f.src.PurgeEvents(ctx, f.now().Add(-f.cfg.Retention))
+		n, err := f.src.PurgeEvents(ctx, f.clock.Now().Add(-f.cfg.Retention))
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -224,7 +224,7 @@ func (f *Feed) purgeLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }
@@ -261,20 +261,8 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(h.ResponseWriter).Hijack()
 }
 
-// writeProblem answers with an application/problem+json body (API.md
-// section 3) before the upgrade.
-func writeProblem(w http.ResponseWriter, status int, code, detail string) {
-	b, _ := json.Marshal(problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail})
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
-
-// problem is the problem+json body of a refusal before the upgrade.
-type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Code   string `json:"code"`
-	Detail string `json:"detail,omitempty"`
+// refuse answers a refusal before the upgrade with the problem+json every
+// HTTP surface of the hub uses (hub/problem).
+func refuse(w http.ResponseWriter, r *http.Request, code, detail string) {
+	problem.Write(w, r, &hub.Error{Code: code, Detail: detail})
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // MaxFilterValues bounds each list of a filter (watchlist entries, types,
@@ -83,7 +84,7 @@ func has(m map[string]struct{}, v string) bool {
 // match reports whether ev passes the filter, and the watchlist matches
 // that made it pass (nil without a watchlist). Visibility is not part of
 // it: see visible.
-func (s *selector) match(ev *Event) (bool, []Match) {
+func (s *selector) match(ev *event) (bool, []Match) {
 	if s.types != nil && !has(s.types, ev.Type) {
 		return false, nil
 	}
@@ -96,7 +97,7 @@ func (s *selector) match(ev *Event) (bool, []Match) {
 	if s.minConfidence != nil && (ev.Confidence == nil || *ev.Confidence < *s.minConfidence) {
 		return false, nil
 	}
-	if s.excludeRevoked && (ev.Revoked || ev.Kind == KindRevoked) {
+	if s.excludeRevoked && (ev.Revoked || ev.Kind == hub.KindRevoked) {
 		return false, nil
 	}
 	if s.watch == nil {
@@ -108,6 +109,6 @@ func (s *selector) match(ev *Event) (bool, []Match) {
 
 // visible is the one visibility rule (auth.Visible, the twin of SQL
 // jag_visible) applied to an event for principal p.
-func visible(p *auth.Principal, ev *Event) bool {
+func visible(p *auth.Principal, ev *event) bool {
 	return auth.Visible(p, ev.Marking())
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/stix/pattern"
 )
 
@@ -23,20 +24,20 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 }
 
-func indicator(pattern string) *Event {
+func indicator(pattern string) *event {
 	obj, _ := json.Marshal(map[string]string{"type": "indicator", "pattern": pattern, "pattern_type": "stix"})
-	return &Event{Seq: 1, Kind: KindCreated, Type: "indicator", Object: obj, CreatedBy: orgA}
+	return &event{Event: &hub.Event{Seq: 1, Kind: hub.KindCreated, Type: "indicator", Object: obj, CreatedBy: orgA}}
 }
 
 func TestFilterMatch(t *testing.T) {
 	conf := func(n int) *int { return &n }
 	no := false
-	ev := &Event{Seq: 1, Kind: KindUpdated, Type: "indicator", CreatedBy: orgA, Labels: []string{"apt", "c2"}, Confidence: conf(70), Object: []byte(`{}`)}
-	revoked := &Event{Seq: 2, Kind: KindRevoked, Type: "indicator", CreatedBy: orgA, Revoked: true, Object: []byte(`{}`)}
+	ev := &event{Event: &hub.Event{Seq: 1, Kind: hub.KindUpdated, Type: "indicator", CreatedBy: orgA, Labels: []string{"apt", "c2"}, Confidence: conf(70), Object: []byte(`{}`)}}
+	revoked := &event{Event: &hub.Event{Seq: 2, Kind: hub.KindRevoked, Type: "indicator", CreatedBy: orgA, Revoked: true, Object: []byte(`{}`)}}
 	for _, tc := range []struct {
 		name string
 		f    Filter
-		ev   *Event
+		ev   *event
 		want bool
 	}{
 		{"Empty", Filter{}, ev, true},

@@ -45,7 +45,7 @@ type frames struct {
 }
 
 // encode returns the event's shared encoding.
-func (e *Event) encode() (*frames, error) {
+func (e *event) encode() (*frames, error) {
 	f := &e.frames
 	f.once.Do(func() {
 		head, err := json.Marshal(eventHead{

@@ -16,12 +16,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
-// memLog is an in-memory event log (a Source) for tests.
+// memLog is an in-memory event log (a hub.EventSource) for tests.
 type memLog struct {
 	mu     sync.Mutex
-	events []*Event
+	events []*hub.Event
 	purged int64
 	seq    int64
 	wake   chan struct{}
@@ -30,17 +31,17 @@ type memLog struct {
 
 func newMemLog() *memLog { return &memLog{wake: make(chan struct{}, 1)} }
 
-var _ Source = (*memLog)(nil)
+var _ hub.EventSource = (*memLog)(nil)
 
-func (l *memLog) EventsAfter(_ context.Context, after int64, limit int) (Page, error) {
+func (l *memLog) EventsAfter(_ context.Context, after int64, limit int) (hub.Page, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.reads++
-	p := Page{PurgedThrough: l.purged}
+	p := hub.Page{PurgedThrough: l.purged}
 	for _, e := range l.events {
 		if e.Seq > after && len(p.Events) < limit {
 			// A fresh copy per read, as a database returns.
-			c := &Event{Seq: e.Seq, Kind: e.Kind, ObjectID: e.ObjectID, Modified: e.Modified, Org: e.Org,
+			c := &hub.Event{Seq: e.Seq, Kind: e.Kind, ObjectID: e.ObjectID, Modified: e.Modified, Org: e.Org,
 				Received: e.Received, Object: e.Object, Type: e.Type, CreatedBy: e.CreatedBy, TLP: e.TLP,
 				Recipients: e.Recipients, Revoked: e.Revoked, Confidence: e.Confidence, Labels: e.Labels}
 			p.Events = append(p.Events, c)
@@ -59,9 +60,9 @@ func (l *memLog) EventHead(context.Context) (int64, int64, error) {
 	return head, l.purged, nil
 }
 
-func (l *memLog) EventStats(context.Context) (Stats, error) {
+func (l *memLog) EventStats(context.Context) (hub.Stats, error) {
 	h, _, _ := l.EventHead(context.Background())
-	return Stats{MaxSeq: h}, nil
+	return hub.Stats{MaxSeq: h}, nil
 }
 
 func (l *memLog) PurgeEvents(_ context.Context, cutoff time.Time) (int64, error) {
@@ -79,12 +80,12 @@ func (l *memLog) PurgeEvents(_ context.Context, cutoff time.Time) (int64, error)
 func (l *memLog) Wakeups() <-chan struct{} { return l.wake }
 
 // add appends an event (an indicator of org with tlp) and wakes the tailer.
-func (l *memLog) add(e *Event) *Event {
+func (l *memLog) add(e *hub.Event) *hub.Event {
 	l.mu.Lock()
 	l.seq++
 	e.Seq = l.seq
 	if e.Kind == "" {
-		e.Kind = KindCreated
+		e.Kind = hub.KindCreated
 	}
 	if e.Type == "" {
 		e.Type = "indicator"
@@ -190,7 +191,7 @@ func (tk *tokens) pollCount() int {
 // database; plain tokens exercises the heartbeat's fallback alone.
 type pollingTokens struct{ *tokens }
 
-var _ RevocationFeed = pollingTokens{}
+var _ hub.RevocationFeed = pollingTokens{}
 
 func (pt pollingTokens) TokensRevokedSince(_ context.Context, since time.Time) ([]string, time.Time, error) {
 	pt.mu.Lock()
@@ -218,17 +219,19 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	return startHarness(t, cfg, false)
+	return startHarness(t, cfg, false, nil)
 }
 
-// newPollingHarness is newHarness with a revocation store that is also a
-// RevocationFeed.
-func newPollingHarness(t *testing.T, cfg Config) *harness {
+// newClockHarness is newHarness on a manual clock: heartbeats, token
+// expiry, the subscribe wait and the revocation poll move only when the
+// test advances it.
+func newClockHarness(t *testing.T, cfg Config, polling bool) (*harness, *manualClock) {
 	t.Helper()
-	return startHarness(t, cfg, true)
+	clk := newManualClock()
+	return startHarness(t, cfg, polling, clk), clk
 }
 
-func startHarness(t *testing.T, cfg Config, polling bool) *harness {
+func startHarness(t *testing.T, cfg Config, polling bool, clk Clock) *harness {
 	t.Helper()
 	h := &harness{t: t, log: newMemLog(), tk: &tokens{byToken: map[string]*auth.Principal{}, revoked: map[string]bool{}}}
 	h.tk.add("member-a", &auth.Principal{Org: orgA, Tier: auth.TierMember})
@@ -241,11 +244,11 @@ func startHarness(t *testing.T, cfg Config, polling bool) *harness {
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{"https://soc.example.org"}
 	}
-	var rev Revocations = h.tk
+	var rev hub.Revocations = h.tk
 	if polling {
 		rev = pollingTokens{h.tk}
 	}
-	f, err := New(cfg, Deps{Source: h.log, Revocations: rev, Wakeup: h.log, Log: zerolog.Nop()})
+	f, err := New(cfg, Deps{Source: h.log, Revocations: rev, Wakeup: h.log, Log: zerolog.Nop(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +403,7 @@ func (h *harness) publishEvery(interval time.Duration) (stop func()) {
 			case <-done:
 				return
 			default:
-				h.log.add(&Event{})
+				h.log.add(&hub.Event{})
 				time.Sleep(interval)
 			}
 		}

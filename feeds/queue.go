@@ -5,7 +5,7 @@ import "sync"
 // item is one event waiting in a session's queue, with the watchlist
 // matches that let it through.
 type item struct {
-	ev    *Event
+	ev    *event
 	match []Match
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // footprint is how many items the queue's arrays can hold: the memory it
@@ -38,10 +39,10 @@ func queueSession(t *testing.T, limit int) *session {
 
 // events returns green events first..last, or red ones addressed to org B
 // only (invisible to org A).
-func events(first, last int64, tlp string) []*Event {
-	var evs []*Event
+func events(first, last int64, tlp string) []*event {
+	var evs []*event
 	for seq := first; seq <= last; seq++ {
-		ev := &Event{Seq: seq, Type: "indicator", Org: orgB, CreatedBy: orgB, TLP: tlp}
+		ev := &event{Event: &hub.Event{Seq: seq, Type: "indicator", Org: orgB, CreatedBy: orgB, TLP: tlp}}
 		if tlp == auth.TLPRed {
 			ev.Recipients = []string{orgB}
 		}
@@ -66,7 +67,7 @@ func TestOfferBoundedQueue(t *testing.T) {
 		name      string
 		limit     int
 		last      int64 // position before the offer
-		batch     []*Event
+		batch     []*event
 		wantOK    bool
 		wantQueue []int64
 		wantLast  int64
@@ -170,7 +171,7 @@ func TestBurstWithinDefaultQueue(t *testing.T) {
 			s := onlySession(t, h.feed)
 			go func() {
 				for range burst {
-					h.log.add(&Event{Object: obj})
+					h.log.add(&hub.Event{Object: obj})
 				}
 			}()
 			if tc.stall {

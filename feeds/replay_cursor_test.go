@@ -3,6 +3,8 @@ package feeds
 import (
 	"testing"
 	"time"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // TestHeartbeatDuringRingReplayNeverPassesUnsentEvents: a session that
@@ -16,7 +18,7 @@ func TestHeartbeatDuringRingReplayNeverPassesUnsentEvents(t *testing.T) {
 	defer live.conn.Close()
 	live.subscribe("", nil) // keeps the tailer reading: the ring fills
 	for range n {
-		h.log.add(&Event{})
+		h.log.add(&hub.Event{})
 	}
 	for got := int64(0); got < n; {
 		m := live.nextEvent(5 * time.Second)

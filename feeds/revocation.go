@@ -3,6 +3,8 @@ package feeds
 import (
 	"context"
 	"time"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // revocationLoop polls the revocation store every PollInterval, one query
@@ -11,8 +13,8 @@ import (
 // purged, so a session registered before Run is covered too. A failed
 // poll is retried at the next interval from the same position; meanwhile
 // the heartbeat's per-token check still applies.
-func (f *Feed) revocationLoop(ctx context.Context, rf RevocationFeed) {
-	tick := time.NewTicker(f.cfg.PollInterval)
+func (f *Feed) revocationLoop(ctx context.Context, rf hub.RevocationFeed) {
+	tick := f.clock.NewTicker(f.cfg.PollInterval)
 	defer tick.Stop()
 	var since time.Time
 	failing := false
@@ -39,7 +41,7 @@ func (f *Feed) revocationLoop(ctx context.Context, rf RevocationFeed) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }

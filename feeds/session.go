@@ -81,7 +81,7 @@ func (s *session) killWithError(code int, reason, errCode string) {
 // offer enqueues the events of batch this session wants and may see,
 // without blocking. It runs under the tailer's lock. false means the
 // backlog would exceed the queue's limit: the session is a slow consumer.
-func (s *session) offer(batch []*Event) bool {
+func (s *session) offer(batch []*event) bool {
 	last := s.last.Load()
 	q := s.queue
 	q.mu.Lock()

@@ -30,7 +30,7 @@ type tailer struct {
 	mu    sync.Mutex
 	head  int64    // highest seq read from the log
 	floor int64    // the ring holds every event in (floor, head]
-	ring  []*Event // in seq order
+	ring  []*event // in seq order
 	subs  map[*session]struct{}
 	users int  // sessions of the feed, attached or not yet
 	down  bool // stopped: no more attachments
@@ -110,16 +110,16 @@ func (t *tailer) step(ctx context.Context) (more bool, err error) {
 	if idle {
 		return t.follow(ctx)
 	}
-	page, err := t.f.src.EventsAfter(ctx, head, t.f.cfg.BatchSize)
+	page, err := readEvents(ctx, t.f.src, head, t.f.cfg.BatchSize)
 	if err != nil {
 		return false, err
 	}
-	if page.PurgedThrough > head {
-		t.fellBehind(page.PurgedThrough)
+	if page.purgedThrough > head {
+		t.fellBehind(page.purgedThrough)
 		return true, nil
 	}
-	t.publish(page.Events)
-	return len(page.Events) == t.f.cfg.BatchSize, nil
+	t.publish(page.events)
+	return len(page.events) == t.f.cfg.BatchSize, nil
 }
 
 // idle reports that no session needs events; t.mu is held.
@@ -166,7 +166,7 @@ func (t *tailer) leave() {
 // publish appends a batch to the ring and enqueues each event for every
 // attached session that wants it and may see it. A session whose queue is
 // full is closed 4408 and detached; nobody else waits for it.
-func (t *tailer) publish(batch []*Event) {
+func (t *tailer) publish(batch []*event) {
 	if len(batch) == 0 {
 		return
 	}
@@ -179,7 +179,7 @@ func (t *tailer) publish(batch []*Event) {
 		// Copy down once the dropped prefix is as large as the ring, so
 		// the backing array stays bounded.
 		if n >= t.f.cfg.RingSize {
-			t.ring = append([]*Event(nil), t.ring[n:]...)
+			t.ring = append([]*event(nil), t.ring[n:]...)
 		} else {
 			t.ring = t.ring[n:]
 		}
@@ -215,7 +215,7 @@ func (t *tailer) fellBehind(purged int64) {
 // position, at most limit of them; when they are all that is missing, the
 // session is attached in the same critical section, so every later event
 // reaches its queue: no gap, no duplicate.
-func (t *tailer) catchUp(s *session, after int64, limit int) (evs []*Event, attached, inRing bool) {
+func (t *tailer) catchUp(s *session, after int64, limit int) (evs []*event, attached, inRing bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.down {
@@ -227,11 +227,11 @@ func (t *tailer) catchUp(s *session, after int64, limit int) (evs []*Event, atta
 	i := sort.Search(len(t.ring), func(i int) bool { return t.ring[i].Seq > after })
 	rest := t.ring[i:]
 	if len(rest) > limit {
-		return append([]*Event(nil), rest[:limit]...), false, true
+		return append([]*event(nil), rest[:limit]...), false, true
 	}
 	s.last.Store(max(after, t.head))
 	t.subs[s] = struct{}{}
-	return append([]*Event(nil), rest...), true, true
+	return append([]*event(nil), rest...), true, true
 }
 
 // attachLive attaches a session at the live edge and returns that position.

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // tailerState reads the tailer's fields under its lock.
@@ -32,7 +33,7 @@ func (l *memLog) readCount() int {
 func TestTailerIdleReadsNoEvents(t *testing.T) {
 	h := newHarness(t, Config{RingSize: 64, BatchSize: 10})
 	for range 100 {
-		h.log.add(&Event{})
+		h.log.add(&hub.Event{})
 	}
 	waitFor(t, func() bool { return h.feed.tail.position() == 100 })
 	if n := h.log.readCount(); n != 0 {
@@ -46,7 +47,7 @@ func TestTailerIdleReadsNoEvents(t *testing.T) {
 	if got := seqOf(t, c.subscribe(EncodeCursor(90), nil)); got != 90 {
 		t.Fatalf("subscribed at %d, want 90", got)
 	}
-	h.log.add(&Event{})
+	h.log.add(&hub.Event{})
 	for want := int64(91); want <= 101; want++ {
 		if m := c.nextEvent(5 * time.Second); m.Op != "event" || seqOf(t, m.Cursor) != want {
 			t.Fatalf("got %+v, want event %d", m, want)
@@ -56,7 +57,7 @@ func TestTailerIdleReadsNoEvents(t *testing.T) {
 	// The last session gone, the ring is dropped at the next read.
 	_ = c.conn.Close()
 	waitFor(t, func() bool { _, _, _, users, _ := tailerState(h.feed); return users == 0 })
-	h.log.add(&Event{})
+	h.log.add(&hub.Event{})
 	waitFor(t, func() bool {
 		head, floor, ring, _, _ := tailerState(h.feed)
 		return head == 102 && floor == 102 && ring == 0
@@ -98,7 +99,7 @@ func TestTailerAttachWhileIdleNoGapNoDuplicate(t *testing.T) {
 						t.Fatalf("round %d: from %d got %+v, want event %d", round, start, m, want)
 					}
 				}
-				h.log.add(&Event{})
+				h.log.add(&hub.Event{})
 				if m := c.nextEvent(5 * time.Second); m.Op != "event" || seqOf(t, m.Cursor) != last+1 {
 					t.Fatalf("round %d: after %d got %+v, want event %d only", round, last, m, last+1)
 				}
@@ -146,7 +147,7 @@ func TestTailerFollowYieldsToArrivingSession(t *testing.T) {
 			tl := f.tail
 			ctx := context.Background()
 			for range 5 {
-				g.add(&Event{})
+				g.add(&hub.Event{})
 			}
 			tl.head, tl.floor = 5, 5 // as after an idle read; no goroutine runs yet
 
@@ -161,7 +162,7 @@ func TestTailerFollowYieldsToArrivingSession(t *testing.T) {
 			}()
 			<-g.entered // the head read is under way
 			for range 3 {
-				g.add(&Event{})
+				g.add(&hub.Event{})
 			}
 			sel, err := Filter{}.compile()
 			if err != nil {
@@ -213,7 +214,7 @@ func TestTailerRingWhileSessionsAttached(t *testing.T) {
 	a := h.dial("member-a")
 	a.subscribe("", nil)
 	for range 50 {
-		h.log.add(&Event{})
+		h.log.add(&hub.Event{})
 	}
 	waitFor(t, func() bool { return h.feed.tail.position() == 50 })
 	if _, floor, ring, _, _ := tailerState(h.feed); floor != 0 || ring != 50 {

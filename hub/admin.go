@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"time"
 
@@ -16,7 +14,7 @@ import (
 )
 
 // AdminStore is the participant registry and token revocation list the
-// admin routes manage. *postgres.DB implements it.
+// administration service manages. *postgres.DB implements it.
 type AdminStore interface {
 	CreateParticipant(ctx context.Context, p auth.Participant) error
 	Participants(ctx context.Context) ([]auth.Participant, error)
@@ -38,18 +36,25 @@ type TokenAuthority interface {
 
 var _ TokenAuthority = (*auth.Authority)(nil)
 
-// AdminDeps are the collaborators of the registry routes (/v1/admin/…,
-// /v1/participants…, /.well-known/jwks.json). Without them those routes
-// answer 503.
-type AdminDeps struct {
-	Store  AdminStore
-	Tokens TokenAuthority
+// AdminService manages the participant registry, keys and tokens. Callers
+// (channels) check the admin scope; the service checks the input. Without
+// a store or authority the methods that need them are ErrUnavailable.
+type AdminService struct {
+	store  AdminStore
+	tokens TokenAuthority
+	now    func() time.Time
 }
 
-// maxAdminBody bounds admin request bodies (a JWK, a few fields).
-const maxAdminBody = 64 << 10
+// NewAdminService returns the administration service; now nil means
+// time.Now.
+func NewAdminService(store AdminStore, tokens TokenAuthority, now func() time.Time) *AdminService {
+	if now == nil {
+		now = time.Now
+	}
+	return &AdminService{store: store, tokens: tokens, now: now}
+}
 
-// ParticipantRequest is the body of POST /v1/admin/participants.
+// ParticipantRequest is a participant to register.
 type ParticipantRequest struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
@@ -57,7 +62,7 @@ type ParticipantRequest struct {
 	Sector  string `json:"sector,omitempty"`
 }
 
-// TokenRequest is the body of POST /v1/admin/tokens.
+// TokenRequest is an access token to issue.
 type TokenRequest struct {
 	Subject string `json:"sub,omitempty"`
 	Org     string `json:"org"`
@@ -66,23 +71,22 @@ type TokenRequest struct {
 	TTL     string `json:"ttl"`   // Go duration, e.g. "1h"
 }
 
-// TokenResponse is the answer of POST /v1/admin/tokens.
+// TokenResponse is an issued token.
 type TokenResponse struct {
 	Token   string    `json:"token"`
 	JTI     string    `json:"jti"`
 	Expires time.Time `json:"expires"`
 }
 
-// TokenRevocation is the body of POST /v1/admin/tokens/revoke: a jti, or
-// the token itself.
+// TokenRevocation names a token to revoke: by jti, or the token itself.
 type TokenRevocation struct {
 	JTI   string `json:"jti,omitempty"`
 	Token string `json:"token,omitempty"`
 }
 
-// participantView is a participant as the API shows it: the identity
-// object the hub publishes and the participant's keys.
-type participantView struct {
+// ParticipantView is a participant as the hub publishes it: the identity
+// object and the participant's keys (JWKs with their registry metadata).
+type ParticipantView struct {
 	ID       string           `json:"id"`
 	Name     string           `json:"name"`
 	Country  string           `json:"country,omitempty"`
@@ -91,273 +95,200 @@ type participantView struct {
 	Keys     []map[string]any `json:"keys"`
 }
 
-func (s *Server) adminStore(w http.ResponseWriter, r *http.Request) (AdminStore, bool) {
-	if s.deps.Admin.Store == nil {
-		fail(w, r, fmt.Errorf("admin: %w: no registry configured", ErrUnavailable))
-		return nil, false
+func (s *AdminService) registry(op string) (AdminStore, error) {
+	if s.store == nil {
+		return nil, fmt.Errorf("%s: %w: no registry configured", op, ErrUnavailable)
 	}
-	return s.deps.Admin.Store, true
+	return s.store, nil
 }
 
-// handleCreateParticipant answers POST /v1/admin/participants.
-func (s *Server) handleCreateParticipant(w http.ResponseWriter, r *http.Request) {
-	store, ok := s.adminStore(w, r)
-	if !ok {
-		return
+func (s *AdminService) authority(op string) (TokenAuthority, error) {
+	if s.tokens == nil {
+		return nil, fmt.Errorf("%s: %w: no token authority configured", op, ErrUnavailable)
 	}
-	var req ParticipantRequest
-	if !decodeAdminBody(w, r, &req) {
-		return
-	}
-	p, err := auth.NewParticipant(req.ID, req.Name, req.Country, req.Sector, s.deps.Now())
-	if err != nil {
-		failAdmin(w, r, err)
-		return
-	}
-	if err := store.CreateParticipant(r.Context(), p); err != nil {
-		failAdmin(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, participantView{ID: p.ID, Name: p.Name, Country: p.Country, Sector: p.Sector, Identity: p.Identity, Keys: []map[string]any{}})
+	return s.tokens, nil
 }
 
-// handleListParticipants answers GET /v1/admin/participants and
-// GET /v1/participants: every participant with its keys.
-func (s *Server) handleListParticipants(w http.ResponseWriter, r *http.Request) {
-	store, ok := s.adminStore(w, r)
-	if !ok {
-		return
-	}
-	ps, err := store.Participants(r.Context())
+// CreateParticipant registers a participant (ErrConflict if it exists).
+func (s *AdminService) CreateParticipant(ctx context.Context, req ParticipantRequest) (ParticipantView, error) {
+	store, err := s.registry("create participant")
 	if err != nil {
-		fail(w, r, err)
-		return
+		return ParticipantView{}, err
 	}
-	keys, err := store.Keys(r.Context())
+	p, err := auth.NewParticipant(req.ID, req.Name, req.Country, req.Sector, s.now())
 	if err != nil {
-		fail(w, r, err)
-		return
+		return ParticipantView{}, adminError(err)
+	}
+	if err := store.CreateParticipant(ctx, p); err != nil {
+		return ParticipantView{}, adminError(err)
+	}
+	return ParticipantView{ID: p.ID, Name: p.Name, Country: p.Country, Sector: p.Sector, Identity: p.Identity, Keys: []map[string]any{}}, nil
+}
+
+// Participants returns every participant with its keys.
+func (s *AdminService) Participants(ctx context.Context) ([]ParticipantView, error) {
+	store, err := s.registry("list participants")
+	if err != nil {
+		return nil, err
+	}
+	ps, err := store.Participants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := store.Keys(ctx)
+	if err != nil {
+		return nil, err
 	}
 	byOwner := map[string][]map[string]any{}
 	for _, k := range keys {
 		doc, err := auth.KeyDocument(k)
 		if err != nil {
-			fail(w, r, err)
-			return
+			return nil, err
 		}
 		byOwner[k.Participant] = append(byOwner[k.Participant], doc)
 	}
-	views := make([]participantView, len(ps))
+	views := make([]ParticipantView, len(ps))
 	for i, p := range ps {
-		views[i] = participantView{ID: p.ID, Name: p.Name, Country: p.Country, Sector: p.Sector, Identity: p.Identity, Keys: byOwner[p.ID]}
+		views[i] = ParticipantView{ID: p.ID, Name: p.Name, Country: p.Country, Sector: p.Sector, Identity: p.Identity, Keys: byOwner[p.ID]}
 		if views[i].Keys == nil {
 			views[i].Keys = []map[string]any{}
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"participants": views})
+	return views, nil
 }
 
-// handleParticipantJWKS answers GET /v1/participants/{id}/jwks: the
-// participant's keys, revoked ones included with their revocation time.
-func (s *Server) handleParticipantJWKS(w http.ResponseWriter, r *http.Request) {
-	store, ok := s.adminStore(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("id")
-	if !storableText(id) {
-		fail(w, r, ErrNotFound)
-		return
-	}
-	if _, err := store.Participant(r.Context(), id); err != nil {
-		fail(w, r, err)
-		return
-	}
-	keys, err := store.ParticipantKeys(r.Context(), id)
+// ParticipantJWKS returns the JWK set of participant id's keys, revoked
+// ones included with their revocation time. Unknown is ErrNotFound.
+func (s *AdminService) ParticipantJWKS(ctx context.Context, id string) ([]byte, error) {
+	store, err := s.registry("participant jwks")
 	if err != nil {
-		fail(w, r, err)
-		return
+		return nil, err
 	}
-	doc, err := auth.MarshalJWKS(keys)
+	if !StorableText(id) {
+		return nil, ErrNotFound
+	}
+	if _, err := store.Participant(ctx, id); err != nil {
+		return nil, err
+	}
+	keys, err := store.ParticipantKeys(ctx, id)
 	if err != nil {
-		fail(w, r, err)
-		return
+		return nil, err
 	}
-	w.Header().Set("Content-Type", "application/jwk-set+json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(doc)
+	return auth.MarshalJWKS(keys)
 }
 
-// handleAddKey answers POST /v1/admin/participants/{id}/keys; the body is
-// the public JWK (with "alg" for RSA keys).
-func (s *Server) handleAddKey(w http.ResponseWriter, r *http.Request) {
-	store, ok := s.adminStore(w, r)
-	if !ok {
-		return
-	}
-	if !storableText(r.PathValue("id")) {
-		fail(w, r, ErrNotFound)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
+// AddKey registers the public JWK jwk (with "alg" for RSA keys) to
+// participant id and returns the key's document.
+func (s *AdminService) AddKey(ctx context.Context, id string, jwk []byte) (map[string]any, error) {
+	store, err := s.registry("add key")
 	if err != nil {
-		fail(w, r, err)
-		return
+		return nil, err
 	}
-	jwk, err := auth.ParseJWK(body)
+	if !StorableText(id) {
+		return nil, ErrNotFound
+	}
+	parsed, err := auth.ParseJWK(jwk)
 	if err != nil {
-		failAdmin(w, r, err)
-		return
+		return nil, adminError(err)
 	}
-	k, err := auth.NewKey(r.PathValue("id"), jwk, s.deps.Now())
+	k, err := auth.NewKey(id, parsed, s.now())
 	if err != nil {
-		failAdmin(w, r, err)
-		return
+		return nil, adminError(err)
 	}
-	if err := store.AddKey(r.Context(), k); err != nil {
-		failAdmin(w, r, err)
-		return
+	if err := store.AddKey(ctx, k); err != nil {
+		return nil, adminError(err)
 	}
-	writeKey(w, r, http.StatusCreated, k)
+	return auth.KeyDocument(k)
 }
 
-// handleRevokeKey answers POST /v1/admin/keys/{kid}/revoke.
-func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
-	store, ok := s.adminStore(w, r)
-	if !ok {
-		return
-	}
-	if !storableText(r.PathValue("kid")) {
-		fail(w, r, ErrNotFound)
-		return
-	}
-	k, err := store.RevokeKey(r.Context(), r.PathValue("kid"), s.deps.Now())
+// RevokeKey revokes key kid now and returns its document.
+func (s *AdminService) RevokeKey(ctx context.Context, kid string) (map[string]any, error) {
+	store, err := s.registry("revoke key")
 	if err != nil {
-		failAdmin(w, r, err)
-		return
+		return nil, err
 	}
-	writeKey(w, r, http.StatusOK, k)
+	if !StorableText(kid) {
+		return nil, ErrNotFound
+	}
+	k, err := store.RevokeKey(ctx, kid, s.now())
+	if err != nil {
+		return nil, adminError(err)
+	}
+	return auth.KeyDocument(k)
 }
 
-func writeKey(w http.ResponseWriter, r *http.Request, status int, k auth.Key) {
-	doc, err := auth.KeyDocument(k)
+// IssueToken issues an access token; its org, when given, must be a
+// registered participant.
+func (s *AdminService) IssueToken(ctx context.Context, req TokenRequest) (TokenResponse, error) {
+	tokens, err := s.authority("issue token")
 	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, status, doc)
-}
-
-// handleIssueToken answers POST /v1/admin/tokens.
-func (s *Server) handleIssueToken(w http.ResponseWriter, r *http.Request) {
-	if s.deps.Admin.Tokens == nil {
-		fail(w, r, fmt.Errorf("issue token: %w: no token authority configured", ErrUnavailable))
-		return
-	}
-	var req TokenRequest
-	if !decodeAdminBody(w, r, &req) {
-		return
+		return TokenResponse{}, err
 	}
 	ttl, err := time.ParseDuration(req.TTL)
 	if err != nil {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "ttl must be a duration such as 1h"))
-		return
+		return TokenResponse{}, Errorf(CodeBadRequest, "ttl must be a duration such as 1h")
 	}
 	c := auth.TokenClaims{Subject: req.Subject, Org: req.Org, Tier: req.Tier, Scopes: strings.Fields(req.Scope), TTL: ttl}
-	if c.Org != "" && s.deps.Admin.Store != nil {
-		if _, err := s.deps.Admin.Store.Participant(r.Context(), c.Org); err != nil {
-			failAdmin(w, r, fmt.Errorf("issue token for %s: %w", c.Org, err))
-			return
+	if c.Org != "" && s.store != nil {
+		if _, err := s.store.Participant(ctx, c.Org); err != nil {
+			return TokenResponse{}, adminError(fmt.Errorf("issue token for %s: %w", c.Org, err))
 		}
 	}
-	now := s.deps.Now()
-	token, jti, err := s.deps.Admin.Tokens.Issue(r.Context(), c)
+	now := s.now()
+	token, jti, err := tokens.Issue(ctx, c)
 	if err != nil {
-		failAdmin(w, r, err)
-		return
+		return TokenResponse{}, adminError(err)
 	}
-	writeJSON(w, http.StatusCreated, TokenResponse{Token: token, JTI: jti, Expires: now.Add(ttl).UTC().Truncate(time.Second)})
+	return TokenResponse{Token: token, JTI: jti, Expires: now.Add(ttl).UTC().Truncate(time.Second)}, nil
 }
 
-// handleRevokeToken answers POST /v1/admin/tokens/revoke. The entry is kept
-// until the token's exp, or for the maximum token lifetime when only the
-// jti is given.
-func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
-	store, ok := s.adminStore(w, r)
-	if !ok {
-		return
+// RevokeToken revokes a token. The entry is kept until the token's exp,
+// or for the maximum token lifetime when only the jti is given. It
+// returns the revoked jti.
+func (s *AdminService) RevokeToken(ctx context.Context, req TokenRevocation) (string, error) {
+	store, err := s.registry("revoke token")
+	if err != nil {
+		return "", err
 	}
-	if s.deps.Admin.Tokens == nil {
-		fail(w, r, fmt.Errorf("revoke token: %w: no token authority configured", ErrUnavailable))
-		return
+	tokens, err := s.authority("revoke token")
+	if err != nil {
+		return "", err
 	}
-	var req TokenRevocation
-	if !decodeAdminBody(w, r, &req) {
-		return
-	}
-	jti, expires := req.JTI, s.deps.Now().Add(s.deps.Admin.Tokens.MaxLifetime())
+	jti, expires := req.JTI, s.now().Add(tokens.MaxLifetime())
 	if req.Token != "" {
-		var err error
 		if jti, expires, err = auth.TokenExpiry(req.Token); err != nil {
-			fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "token is not a JWT with jti and exp"))
-			return
+			return "", Errorf(CodeBadRequest, "token is not a JWT with jti and exp")
 		}
 	}
 	if jti == "" {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "jti or token is required"))
-		return
+		return "", Errorf(CodeBadRequest, "jti or token is required")
 	}
-	if !storableText(jti) {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "jti must be text without NUL"))
-		return
+	if !StorableText(jti) {
+		return "", Errorf(CodeBadRequest, "jti must be text without NUL")
 	}
-	if err := store.RevokeToken(r.Context(), jti, expires); err != nil {
-		fail(w, r, err)
-		return
+	if err := store.RevokeToken(ctx, jti, expires); err != nil {
+		return "", err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"jti": jti, "revoked": true})
+	return jti, nil
 }
 
-// handleHubJWKS answers GET /.well-known/jwks.json: the public halves of
-// the hub's keys (tokens, receipts).
-func (s *Server) handleHubJWKS(w http.ResponseWriter, r *http.Request) {
-	if s.deps.Admin.Tokens == nil {
-		fail(w, r, fmt.Errorf("hub jwks: %w: no token authority configured", ErrUnavailable))
-		return
+// HubJWKS returns the public halves of the hub's keys (tokens, receipts).
+func (s *AdminService) HubJWKS() (jose.JSONWebKeySet, error) {
+	tokens, err := s.authority("hub jwks")
+	if err != nil {
+		return jose.JSONWebKeySet{}, err
 	}
-	w.Header().Set("Content-Type", "application/jwk-set+json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_ = json.NewEncoder(w).Encode(s.deps.Admin.Tokens.JWKS())
+	return tokens.JWKS(), nil
 }
 
-// decodeAdminBody decodes a small JSON body strictly into v.
-func decodeAdminBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if isMaxBytes(err) {
-			fail(w, r, err)
-			return false
-		}
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeInvalidJSON, "body must be one JSON object with the documented members"))
-		return false
-	}
-	if dec.More() {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeInvalidJSON, "trailing data after the JSON body"))
-		return false
-	}
-	return true
-}
-
-// failAdmin answers registry input errors with 400 and everything else as
-// fail does.
-func failAdmin(w http.ResponseWriter, r *http.Request, err error) {
+// adminError maps registry input errors to CodeBadRequest and unknown
+// participants or keys to ErrNotFound.
+func adminError(err error) error {
 	switch {
 	case errors.Is(err, auth.ErrInvalidParticipant), errors.Is(err, auth.ErrInvalidKey), errors.Is(err, auth.ErrTokenClaims):
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, err.Error()))
-	case errors.Is(err, ErrNotFound), errors.Is(err, auth.ErrKeyNotFound):
-		fail(w, r, NewProblem(http.StatusNotFound, CodeNotFound, ""))
-	default:
-		fail(w, r, err)
+		return &Error{Code: CodeBadRequest, Detail: err.Error()}
+	case errors.Is(err, auth.ErrKeyNotFound) && !errors.Is(err, ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
+	return err
 }

@@ -52,7 +52,7 @@ func ParseCursor(s string) (Cursor, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Cursor{}, fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
-	if w.V != cursorVersion || w.I == "" || w.M == "" || !storableText(w.I) || !storableText(w.M) {
+	if w.V != cursorVersion || w.I == "" || w.M == "" || !StorableText(w.I) || !StorableText(w.M) {
 		return Cursor{}, fmt.Errorf("%w: unknown version or missing key", ErrBadCursor)
 	}
 	r, err := time.Parse(time.RFC3339Nano, w.R)

@@ -1,116 +1,153 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"mime"
-	"net/http"
 	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/rs/zerolog/hlog"
-
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/stix"
 )
 
-// IngestStore is what POST /v1/bundles needs from storage: the participant
-// key registry and the submission store. *postgres.DB implements it.
-type IngestStore interface {
-	SubmissionStore
-	auth.KeySource
+// IngestConfig is the ingest behaviour operators choose.
+type IngestConfig struct {
+	// MaxBytes bounds a bundle (default 16 MiB); the decoder refuses a
+	// larger one with CodeTooLarge.
+	MaxBytes int64
+	// DefaultTLP applies to objects that carry no TLP marking (default amber).
+	DefaultTLP stix.TLP
 }
 
-// IngestDeps are the collaborators of the ingest routes (POST /v1/bundles,
-// GET /v1/submissions/{id}). Without a Store they answer 503.
-type IngestDeps struct {
-	Store    IngestStore
-	Receipts ReceiptSigner
+// IngestService runs the submission pipeline for every channel: decode →
+// validate → verify signatures → policy → store, then receipts.
+type IngestService struct {
+	cfg      IngestConfig
+	store    IngestStore
+	receipts ReceiptSigner
+	now      func() time.Time
+	metrics  IngestObserver
+}
+
+// IngestObserver receives what ingest measures (the metrics adapter
+// implements it; nil observes nothing). It is called once per Submit.
+type IngestObserver interface {
+	Submitted(IngestOutcome)
+}
+
+// IngestOutcome is what one Submit measured. It names nothing of the
+// bundle's content: counts, sizes, a duration and a stable code.
+type IngestOutcome struct {
+	// Code is "" for an accepted (or replayed) bundle, else the refusal's
+	// code (CodeUnavailable for outages, CodeInternal for failures).
+	Code string
+	// Objects is the number of objects decoded (0 when decoding failed).
+	Objects int
+	// Stored and Duplicates are the new and already stored versions of
+	// an accepted bundle; Replayed is set for an idempotent retry (then
+	// both are 0).
+	Stored, Duplicates int
+	Replayed           bool
+	// Bytes is the size of the body.
+	Bytes int
+	// Verify is the time spent verifying signatures (0 if not reached).
+	Verify time.Duration
+}
+
+// NewIngestService returns the ingest service over store, signing receipts
+// with receipts. now nil means time.Now; obs may be nil.
+func NewIngestService(cfg IngestConfig, store IngestStore, receipts ReceiptSigner, now func() time.Time, obs IngestObserver) *IngestService {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 16 << 20
+	}
+	if cfg.DefaultTLP == "" {
+		cfg.DefaultTLP = stix.TLPAmber
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &IngestService{cfg: cfg, store: store, receipts: receipts, now: now, metrics: obs}
 }
 
 // minVerifyBatch is the number of signatures below which verification
-// stays on the request goroutine: a goroutine per few objects costs more
+// stays on the calling goroutine: a goroutine per few objects costs more
 // than it saves.
 const minVerifyBatch = 64
 
-// handleSubmitBundle answers POST /v1/bundles (API.md section 3). The route
-// rule has already authenticated the caller (scope submit) before the body
-// is read; the global MaxBytesReader bounds the body.
+// Submit ingests one bundle for principal p (who was authenticated with
+// scope submit by the channel).
 //
-// Order of checks, each answered before the next starts: media type (415),
-// decoding (400 invalid_json, 413 too_large), STIX validation (422 with
-// every problem; code invalid_pattern when all of them are pattern
-// problems), signatures (400 invalid_signature, 403 signer_mismatch), the
-// policy (policy.go; 422 invalid_object), then one transaction (409
-// conflict, 403 forbidden, 503 unavailable). 201 when at least one version
-// was stored. 200 when nothing new was: a retry of an earlier submission
-// of the same org (same digest) is answered with that submission's record
-// (its receipt, time and counts); a bundle whose versions were all stored
-// by other submissions is recorded as a no-op submission (accepted 0)
-// whose receipt then answers its own retries.
-func (s *Server) handleSubmitBundle(w http.ResponseWriter, r *http.Request) {
-	res, err := s.submit(r)
-	if err != nil {
-		fail(w, r, err)
-		return
+// Order of checks, each answered before the next starts: the principal
+// names an org (CodeForbidden), decoding (CodeInvalidJSON, CodeTooLarge),
+// STIX validation (CodeInvalidObject listing every problem; CodeInvalidPattern
+// when all of them are pattern problems), signatures (CodeInvalidSignature,
+// then CodeSignerMismatch), the policy (policy.go; CodeInvalidObject), then
+// one transaction (CodeConflict, CodeForbidden, or ErrUnavailable).
+// StoreResult.Replayed is set when nothing new was stored because the same
+// org already submitted the same content: the result is that submission's
+// record. A bundle whose versions were all stored by other submissions is
+// recorded as a no-op submission (Accepted 0) whose receipt then answers
+// its own retries.
+func (s *IngestService) Submit(ctx context.Context, p *auth.Principal, body []byte) (StoreResult, error) {
+	out := IngestOutcome{Bytes: len(body)}
+	res, err := s.submit(ctx, p, body, &out)
+	if s.metrics == nil {
+		return res, err
 	}
-	status := http.StatusOK
-	if !res.Replayed && res.Submission.Accepted > 0 {
-		status = http.StatusCreated
+	switch {
+	case err == nil && res.Replayed:
+		out.Replayed = true
+	case err == nil:
+		out.Stored, out.Duplicates = res.Submission.Accepted, res.Submission.Duplicates
+	default:
+		out.Code = CodeInternal
+		var he *Error
+		switch {
+		case errors.As(err, &he):
+			out.Code = he.Code
+		case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			out.Code = CodeUnavailable
+		}
 	}
-	// Identifiers and counts only: never object content.
-	hlog.FromRequest(r).Info().Str("submission", res.Submission.ID).Str("org", res.Submission.Org).
-		Int("accepted", res.Submission.Accepted).Int("duplicates", res.Submission.Duplicates).
-		Bool("replayed", res.Replayed).Msg("bundle submitted")
-	writeJSON(w, status, viewOf(res.Submission))
+	s.metrics.Submitted(out)
+	return res, err
 }
 
-func (s *Server) submit(r *http.Request) (StoreResult, error) {
-	ctx := r.Context()
-	p, _ := auth.FromContext(ctx)
-	deps := s.deps.Ingest
-	if deps.Store == nil || deps.Receipts == nil {
+func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []byte, out *IngestOutcome) (StoreResult, error) {
+	if s.store == nil || s.receipts == nil {
 		return StoreResult{}, fmt.Errorf("submit bundle: ingest is not configured: %w", ErrUnavailable)
 	}
-	if !stixMediaType(r.Header.Get("Content-Type")) {
-		return StoreResult{}, NewProblem(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
-			"send application/stix+json;version=2.1 or application/json")
+	if p == nil || p.Org == "" {
+		return StoreResult{}, Errorf(CodeForbidden, "the token names no participant org")
 	}
-	if p.Org == "" {
-		return StoreResult{}, NewProblem(http.StatusForbidden, CodeForbidden, "the token names no participant org")
-	}
-	body, err := readBody(r, s.cfg.MaxBodyBytes)
+	bundle, err := stix.DecodeBundle(body, stix.Limits{MaxBytes: int(s.cfg.MaxBytes)})
 	if err != nil {
-		if isMaxBytes(err) {
-			return StoreResult{}, err
-		}
-		return StoreResult{}, NewProblem(http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
+		return StoreResult{}, decodeError(err)
 	}
-	bundle, err := stix.DecodeBundle(body, stix.Limits{MaxBytes: int(s.cfg.MaxBodyBytes)})
-	if err != nil {
-		return StoreResult{}, decodeProblem(err)
-	}
-	if probs := stix.Validate(bundle); len(probs) > 0 {
-		return StoreResult{}, validationProblem(probs)
+	out.Objects = len(bundle.Objects)
+	patterns, probs := stix.Validate(bundle)
+	if len(probs) > 0 {
+		return StoreResult{}, validationError(probs)
 	}
 	// Microseconds: what PostgreSQL keeps, so the receipt, this answer and
 	// every later read of the submission name the same instant.
-	received := s.deps.Now().UTC().Truncate(time.Microsecond)
+	received := s.now().UTC().Truncate(time.Microsecond)
 	skip := make([]bool, len(bundle.Objects))
 	for i, o := range bundle.Objects {
 		skip[i] = stix.IsPredefinedTLPMarking(o)
 	}
-	verified, err := s.verifyAll(ctx, deps.Store, p.Org, bundle, skip, received)
+	start := time.Now()
+	verified, err := verifyAll(ctx, s.store, p.Org, bundle, skip, received)
+	out.Verify = time.Since(start)
 	if err != nil {
 		return StoreResult{}, err
 	}
 	pol := &policy{org: p.Org, defaultTLP: s.cfg.DefaultTLP, received: received}
-	if pol.known, err = knownMarkings(ctx, deps.Store, Viewer{Org: p.Org, Tier: p.Tier}, bundle); err != nil {
+	if pol.known, err = knownMarkings(ctx, s.store, Viewer{Org: p.Org, Tier: p.Tier}, bundle); err != nil {
 		return StoreResult{}, err
 	}
 	ns := &NewSubmission{
@@ -120,12 +157,12 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 		Objects: make([]StoredObject, 0, len(bundle.Objects)),
 	}
 	seen := make(map[[2]string]bool, len(bundle.Objects))
-	var problems []ProblemItem
+	var problems []Item
 	for i, o := range bundle.Objects {
 		if skip[i] {
 			continue
 		}
-		so, probs := pol.storable(i, o, verified[i])
+		so, probs := pol.storable(i, o, patterns[i], verified[i])
 		problems = append(problems, probs...)
 		if k := [2]string{so.ID, so.Modified}; !seen[k] {
 			// Validation guarantees repeats within a bundle are identical.
@@ -134,89 +171,74 @@ func (s *Server) submit(r *http.Request) (StoreResult, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return StoreResult{}, policyProblem(problems)
+		return StoreResult{}, &Error{Code: CodeInvalidObject, Detail: "the bundle breaks the submission policy", Items: problems}
 	}
 	if len(ns.Objects) == 0 {
-		return StoreResult{}, NewProblem(http.StatusUnprocessableEntity, CodeInvalidObject,
+		return StoreResult{}, Errorf(CodeInvalidObject,
 			"the bundle holds no object to store (predefined TLP marking definitions are never stored)")
 	}
 	if ns.ID, err = newSubmissionID(); err != nil {
 		return StoreResult{}, err
 	}
 	ns.Digest = submissionDigest(ns.Objects)
-	if ns.Receipt, err = signReceipt(deps.Receipts, newReceiptPayload(&ns.Submission, ns.Objects)); err != nil {
+	if ns.Receipt, err = signReceipt(s.receipts, newReceiptPayload(&ns.Submission, ns.Objects)); err != nil {
 		return StoreResult{}, err
 	}
-	res, err := deps.Store.StoreSubmission(ctx, ns)
+	res, err := s.store.StoreSubmission(ctx, ns)
 	if err != nil {
-		return StoreResult{}, storeProblem(err, bundle)
+		return StoreResult{}, storeError(err, bundle)
 	}
 	return res, nil
 }
 
-// readBody reads the whole body into one buffer sized by Content-Length
-// (capped at limit; the MaxBytesReader enforces the limit itself).
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	size := min(max(r.ContentLength, 0), limit) + bytes.MinRead
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	_, err := buf.ReadFrom(r.Body)
-	return buf.Bytes(), err
+// Submission returns the submission id of p's own org (its receipt). A
+// submission of another org is answered exactly like a missing one
+// (ErrNotFound). p needs scope submit or read.
+func (s *IngestService) Submission(ctx context.Context, p *auth.Principal, id string) (Submission, error) {
+	if !p.HasScope(auth.ScopeSubmit) && !p.HasScope(auth.ScopeRead) {
+		return Submission{}, Errorf(CodeForbidden, "the token lacks scope submit or read")
+	}
+	switch {
+	case s.store == nil:
+		return Submission{}, fmt.Errorf("get submission: no store configured: %w", ErrUnavailable)
+	case p.Org == "", !StorableText(id):
+		return Submission{}, ErrNotFound // a token without an org has no submissions; no id holds such bytes
+	}
+	return s.store.Submission(ctx, p.Org, id)
 }
 
-// stixMediaType accepts application/stix+json (with version 2.1 when a
-// version is given) and application/json.
-func stixMediaType(ct string) bool {
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	switch mt {
-	case "application/json":
-		return true
-	case "application/stix+json":
-		v, ok := params["version"]
-		return !ok || v == "2.1"
-	}
-	return false
-}
-
-// decodeProblem maps a *stix.DecodeError to 400 invalid_json or 413.
-func decodeProblem(err error) *Problem {
+// decodeError maps a *stix.DecodeError to CodeInvalidJSON or CodeTooLarge.
+func decodeError(err error) *Error {
 	var de *stix.DecodeError
 	if !errors.As(err, &de) {
-		return NewProblem(http.StatusBadRequest, CodeInvalidJSON, "the body is not a JSON bundle")
+		return Errorf(CodeInvalidJSON, "the body is not a JSON bundle")
 	}
 	if de.TooLarge {
-		p := NewProblem(http.StatusRequestEntityTooLarge, CodeTooLarge, de.Msg)
-		p.Errors = []ProblemItem{{Pointer: de.Pointer, Message: de.Msg}}
-		return p
+		return &Error{Code: CodeTooLarge, Detail: de.Msg, Items: []Item{{Pointer: de.Pointer, Message: de.Msg}}}
 	}
-	p := NewProblem(http.StatusBadRequest, CodeInvalidJSON, de.Msg)
-	p.Errors = []ProblemItem{{Pointer: de.Pointer, Message: de.Msg + " (offset " + strconv.Itoa(de.Offset) + ")"}}
-	return p
+	return &Error{Code: CodeInvalidJSON, Detail: de.Msg,
+		Items: []Item{{Pointer: de.Pointer, Message: de.Msg + " (offset " + strconv.Itoa(de.Offset) + ")"}}}
 }
 
-// validationProblem is the 422 answer listing every validation problem.
-func validationProblem(probs []stix.Problem) *Problem {
+// validationError lists every validation problem.
+func validationError(probs []stix.Problem) *Error {
 	code := CodeInvalidPattern
-	items := make([]ProblemItem, len(probs))
+	items := make([]Item, len(probs))
 	for i, pr := range probs {
-		items[i] = ProblemItem{Object: pr.Object, Pointer: pr.Pointer, Message: pr.Message}
+		items[i] = Item{Object: pr.Object, Pointer: pr.Pointer, Message: pr.Message}
 		if pr.Code != stix.CodeInvalidPattern {
 			code = CodeInvalidObject
 		}
 	}
-	p := NewProblem(http.StatusUnprocessableEntity, code, strconv.Itoa(len(probs))+" problem(s) in the bundle")
-	p.Errors = items
-	return p
+	return &Error{Code: code, Detail: strconv.Itoa(len(probs)) + " problem(s) in the bundle", Items: items}
 }
 
 // verifyAll checks the signature of every object not skipped with the
 // org's keys as they are now (loaded once for the request), spreading the
-// work over GOMAXPROCS goroutines. Any bad signature makes the answer 400
-// invalid_signature listing every failing object; otherwise any signer
-// mismatch makes it 403 signer_mismatch. A store failure is returned as is.
-func (s *Server) verifyAll(ctx context.Context, keys auth.KeySource, org string, b *stix.Bundle, skip []bool, at time.Time) ([]auth.Verified, error) {
+// work over GOMAXPROCS goroutines. Any bad signature is CodeInvalidSignature
+// listing every failing object; otherwise any signer mismatch is
+// CodeSignerMismatch. A store failure is returned as is.
+func verifyAll(ctx context.Context, keys auth.KeySource, org string, b *stix.Bundle, skip []bool, at time.Time) ([]auth.Verified, error) {
 	v, err := auth.NewVerifier(ctx, keys, org, at)
 	if err != nil {
 		return nil, err
@@ -244,12 +266,12 @@ func (s *Server) verifyAll(ctx context.Context, keys auth.KeySource, org string,
 	}
 	work()
 	wg.Wait()
-	var invalid, mismatch []ProblemItem
+	var invalid, mismatch []Item
 	for i, err := range errs {
 		if err == nil {
 			continue
 		}
-		item := ProblemItem{Object: b.Objects[i].ID, Pointer: "/objects/" + strconv.Itoa(i), Message: err.Error()}
+		item := Item{Object: b.Objects[i].ID, Pointer: "/objects/" + strconv.Itoa(i), Message: err.Error()}
 		switch {
 		case errors.Is(err, auth.ErrInvalidSignature):
 			item.Pointer += "/extensions/" + auth.ExtensionID + "/signature"
@@ -263,20 +285,18 @@ func (s *Server) verifyAll(ctx context.Context, keys auth.KeySource, org string,
 	}
 	switch {
 	case len(invalid) > 0:
-		p := NewProblem(http.StatusBadRequest, CodeInvalidSignature, strconv.Itoa(len(invalid))+" object(s) without a valid signature by a key of "+org)
-		p.Errors = invalid
-		return nil, p
+		return nil, &Error{Code: CodeInvalidSignature, Items: invalid,
+			Detail: strconv.Itoa(len(invalid)) + " object(s) without a valid signature by a key of " + org}
 	case len(mismatch) > 0:
-		p := NewProblem(http.StatusForbidden, CodeSignerMismatch, strconv.Itoa(len(mismatch))+" object(s) not signed as "+org)
-		p.Errors = mismatch
-		return nil, p
+		return nil, &Error{Code: CodeSignerMismatch, Items: mismatch,
+			Detail: strconv.Itoa(len(mismatch)) + " object(s) not signed as " + org}
 	}
 	return out, nil
 }
 
 // knownMarkings returns the marking-definition ids an object of b may
 // reference without counting as unknown: those defined in b and those
-// already stored.
+// already stored that v may see.
 func knownMarkings(ctx context.Context, store SubmissionStore, v Viewer, b *stix.Bundle) (map[string]bool, error) {
 	known := map[string]bool{}
 	for _, o := range b.Objects {
@@ -287,7 +307,7 @@ func knownMarkings(ctx context.Context, store SubmissionStore, v Viewer, b *stix
 	var ask []string
 	asked := map[string]bool{}
 	for _, o := range b.Objects {
-		for _, ref := range o.MarkingRefs {
+		for _, ref := range stix.AllMarkingRefs(o) {
 			if _, tlp := stix.MarkingTLP(ref); tlp || known[ref] || asked[ref] {
 				continue
 			}
@@ -308,28 +328,24 @@ func knownMarkings(ctx context.Context, store SubmissionStore, v Viewer, b *stix
 	return known, nil
 }
 
-// storeProblem maps a store refusal to its answer, naming the object.
-func storeProblem(err error, b *stix.Bundle) error {
+// storeError maps a store refusal to its typed error, naming the object.
+func storeError(err error, b *stix.Bundle) error {
 	var ve *VersionError
 	if !errors.As(err, &ve) {
 		return err
 	}
-	item := ProblemItem{Object: ve.ID, Message: ve.Error()}
+	item := Item{Object: ve.ID, Message: ve.Error()}
 	for i, o := range b.Objects {
 		if o.ID == ve.ID {
 			item.Pointer = "/objects/" + strconv.Itoa(i)
 			break
 		}
 	}
-	var p *Problem
 	switch {
 	case errors.Is(err, ErrConflict):
-		p = NewProblem(http.StatusConflict, CodeConflict, "a stored version has the same id and modified but different content")
+		return &Error{Code: CodeConflict, Detail: "a stored version has the same id and modified but different content", Items: []Item{item}}
 	case errors.Is(err, ErrNotCreator):
-		p = NewProblem(http.StatusForbidden, CodeForbidden, "only the creating org may add versions of an object")
-	default:
-		return err
+		return &Error{Code: CodeForbidden, Detail: "only the creating org may add versions of an object", Items: []Item{item}}
 	}
-	p.Errors = []ProblemItem{item}
-	return p
+	return err
 }

@@ -1,10 +1,8 @@
 package hub
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/jag-hub/jag/stix/pattern"
 )
@@ -12,9 +10,9 @@ import (
 // MaxLookupValues bounds the values of one POST /v1/lookup.
 const MaxLookupValues = 10000
 
-// maxLookupMatches bounds the matches one lookup request returns in total;
+// MaxLookupMatches bounds the matches one lookup request returns in total;
 // beyond it the answer says "truncated" rather than growing without bound.
-const maxLookupMatches = 100000
+const MaxLookupMatches = 100000
 
 // Probe is one lookup value, classified and normalised as pattern
 // extraction normalises indexed observables, and expanded into what the
@@ -37,9 +35,9 @@ type Probe struct {
 
 // NewProbe classifies value (pattern.Classify) and expands it; false when
 // it is not an IP address, CIDR, domain, URL, e-mail address or hash, or
-// not text the database can hold (see storableText).
+// not text the database can hold (see StorableText).
 func NewProbe(value string) (Probe, bool) {
-	if !storableText(value) {
+	if !StorableText(value) {
 		return Probe{}, false // no stored observable can equal it
 	}
 	o, ok := pattern.Classify(value)
@@ -77,156 +75,65 @@ type LookupHit struct {
 	Object     ObjectVersion
 }
 
-// lookupMatch is one match of a lookup answer (the object is spliced in
-// as its original bytes).
-type lookupMatch struct {
-	Match      string          `json:"match"`
-	Observable matchObservable `json:"observable"`
-	ID         string          `json:"id"`
-	Modified   string          `json:"modified"`
-	Type       string          `json:"type"`
-	CreatedBy  string          `json:"created_by"`
-	Received   string          `json:"received"`
-	Revoked    bool            `json:"revoked"`
+// ErrUnrecognised is the per-value error of a value NewProbe refuses.
+const ErrUnrecognised = "not an IP address, CIDR, domain, URL, e-mail address or hash"
+
+// LookupMatch is one object that matches a looked-up value, and how.
+type LookupMatch struct {
+	How        string // pattern.MatchExact, pattern.MatchCIDR or pattern.MatchParentDomain
+	Observable pattern.Observable
+	Object     ObjectVersion
 }
 
-// matchObservable is the indexed observable that matched.
-type matchObservable struct {
-	Kind  string `json:"kind"`
-	Value string `json:"value"`
-	Path  string `json:"path"`
-	Op    string `json:"op"`
+// LookupResult is the answer for one value: its kind, or Error when it is
+// not recognised, and one match per object (the best way it matches).
+type LookupResult struct {
+	Value   string
+	Kind    string
+	Error   string
+	Matches []LookupMatch
 }
 
-// lookupResult is the answer for one value.
-type lookupResult struct {
-	Value   string `json:"value"`
-	Kind    string `json:"kind,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Count   int    `json:"count"`
-	matches [][]byte
-}
-
-// errUnrecognised is the per-value error of a value NewProbe refuses.
-const errUnrecognised = "not an IP address, CIDR, domain, URL, e-mail address or hash"
-
-// handleLookup answers GET /v1/lookup?value=V.
-func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := onlyParams(q, "value"); err != nil {
-		fail(w, r, err)
-		return
+// Lookup answers values for v: one result per value, in order. A value
+// NewProbe refuses gets Error rather than failing the batch. truncated
+// reports that more than MaxLookupMatches matches were found and the rest
+// dropped. At most MaxLookupValues values (CodeTooLarge).
+func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string) (results []LookupResult, truncated bool, err error) {
+	if len(values) > MaxLookupValues {
+		return nil, false, Errorf(CodeTooLarge, "at most %d values per lookup", MaxLookupValues)
 	}
-	values := q["value"]
-	if len(values) != 1 || strings.TrimSpace(values[0]) == "" {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "give exactly one value parameter"))
-		return
-	}
-	p, ok := NewProbe(values[0])
-	if !ok {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("value %q is %s", values[0], errUnrecognised)))
-		return
-	}
-	results, truncated, err := s.lookup(r, []string{values[0]}, []Probe{p}, []bool{true})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeRawJSON(w, http.StatusOK, encodeLookupResult(results[0], truncated))
-}
-
-// lookupRequest is the body of POST /v1/lookup.
-type lookupRequest struct {
-	Values []string `json:"values"`
-}
-
-// handleLookupBatch answers POST /v1/lookup {"values":[…]}: one result per
-// value, in the order given. A value that is not recognised gets an error
-// in its result rather than failing the whole batch.
-func (s *Server) handleLookupBatch(w http.ResponseWriter, r *http.Request) {
-	var req lookupRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		if isMaxBytes(err) {
-			fail(w, r, err)
-			return
-		}
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeInvalidJSON, "body must be {\"values\":[\"…\"]}"))
-		return
-	}
-	if dec.More() {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeInvalidJSON, "trailing data after the JSON body"))
-		return
-	}
-	if len(req.Values) == 0 {
-		fail(w, r, NewProblem(http.StatusBadRequest, CodeBadRequest, "values is empty"))
-		return
-	}
-	if len(req.Values) > MaxLookupValues {
-		fail(w, r, NewProblem(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("at most %d values per lookup", MaxLookupValues)))
-		return
-	}
-	probes := make([]Probe, len(req.Values))
-	ok := make([]bool, len(req.Values))
-	for i, v := range req.Values {
-		probes[i], ok[i] = NewProbe(v)
-	}
-	results, truncated, err := s.lookup(r, req.Values, probes, ok)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	var b []byte
-	b = append(b, `{"results":[`...)
-	for i := range results {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, encodeLookupResult(results[i], false)...)
-	}
-	b = append(b, ']')
-	if truncated {
-		b = append(b, `,"truncated":true`...)
-	}
-	b = append(b, "}\n"...)
-	writeRawJSON(w, http.StatusOK, b)
-}
-
-// lookup asks the store for the recognised probes and groups the hits by
-// value, one match per (value, object): the best way it matches wins
-// (exact before cidr before parent_domain).
-func (s *Server) lookup(r *http.Request, values []string, probes []Probe, ok []bool) ([]lookupResult, bool, error) {
-	if s.deps.Queries == nil {
+	if s.store == nil {
 		return nil, false, fmt.Errorf("lookup: %w: no query store configured", ErrUnavailable)
 	}
+	probes := make([]Probe, len(values))
+	ok := make([]bool, len(values))
 	var asked []Probe
 	var index []int // asked[i] is probes[index[i]]
-	for i, p := range probes {
+	for i, val := range values {
+		probes[i], ok[i] = NewProbe(val)
 		if ok[i] {
-			asked = append(asked, p)
+			asked = append(asked, probes[i])
 			index = append(index, i)
 		}
 	}
 	var hits []LookupHit
 	if len(asked) > 0 {
-		var err error
-		hits, err = s.deps.Queries.Lookup(r.Context(), viewerOf(r), asked, maxLookupMatches+1)
+		hits, err = s.store.Lookup(ctx, v, asked, MaxLookupMatches+1)
 		if err != nil {
 			return nil, false, fmt.Errorf("lookup: %w", err)
 		}
 	}
-	truncated := len(hits) > maxLookupMatches
+	truncated = len(hits) > MaxLookupMatches
 	if truncated {
-		hits = hits[:maxLookupMatches]
+		hits = hits[:MaxLookupMatches]
 	}
-	results := make([]lookupResult, len(values))
-	for i, v := range values {
-		results[i].Value = v
+	results = make([]LookupResult, len(values))
+	for i, val := range values {
+		results[i].Value = val
 		if ok[i] {
 			results[i].Kind = probes[i].Kind
 		} else {
-			results[i].Error = errUnrecognised
+			results[i].Error = ErrUnrecognised
 		}
 	}
 	type key struct {
@@ -238,79 +145,21 @@ func (s *Server) lookup(r *http.Request, values []string, probes []Probe, ok []b
 	ranks := map[key]int{}
 	for _, h := range hits {
 		pi := index[h.Probe]
-		p := probes[pi]
-		how, matched := p.Match(h.Observable)
+		how, matched := probes[pi].Match(h.Observable)
 		if !matched {
 			// the store's candidates are a superset at most; the rule decides
 			continue
 		}
-		m, err := encodeMatch(how, h)
-		if err != nil {
-			return nil, false, err
-		}
+		m := LookupMatch{How: how, Observable: h.Observable, Object: h.Object}
 		k := key{pi, h.Object.ID}
 		if at, seen := best[k]; seen {
 			if rank[how] < ranks[k] {
-				results[pi].matches[at], ranks[k] = m, rank[how]
+				results[pi].Matches[at], ranks[k] = m, rank[how]
 			}
 			continue
 		}
-		best[k], ranks[k] = len(results[pi].matches), rank[how]
-		results[pi].matches = append(results[pi].matches, m)
-	}
-	for i := range results {
-		results[i].Count = len(results[i].matches)
+		best[k], ranks[k] = len(results[pi].Matches), rank[how]
+		results[pi].Matches = append(results[pi].Matches, m)
 	}
 	return results, truncated, nil
-}
-
-// encodeMatch renders one match with the object's original bytes.
-func encodeMatch(how string, h LookupHit) ([]byte, error) {
-	meta := lookupMatch{
-		Match:      how,
-		Observable: matchObservable{Kind: h.Observable.Kind, Value: h.Observable.Value, Path: h.Observable.Path, Op: h.Observable.Op},
-		ID:         h.Object.ID,
-		Modified:   h.Object.Modified,
-		Type:       h.Object.Type,
-		CreatedBy:  h.Object.CreatedBy,
-		Received:   formatTime(h.Object.Received),
-		Revoked:    h.Object.Revoked,
-	}
-	return withRaw(meta, "object", h.Object.Raw)
-}
-
-// encodeLookupResult renders one value's result.
-func encodeLookupResult(res lookupResult, truncated bool) []byte {
-	head, _ := marshalNoEscape(res)
-	b := head[:len(head)-1] // drop the closing brace
-	b = append(b, `,"matches":[`...)
-	for i, m := range res.matches {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, m...)
-	}
-	b = append(b, ']')
-	if truncated {
-		b = append(b, `,"truncated":true`...)
-	}
-	return append(b, '}')
-}
-
-// onlyParams refuses query parameters other than allowed, so a misspelt
-// filter is an error rather than silently ignored.
-func onlyParams(q map[string][]string, allowed ...string) error {
-	for name := range q {
-		known := false
-		for _, a := range allowed {
-			if name == a {
-				known = true
-				break
-			}
-		}
-		if !known {
-			return NewProblem(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("unknown query parameter %q", name))
-		}
-	}
-	return nil
 }

@@ -3,7 +3,6 @@ package hub
 import (
 	"encoding/json"
 	"maps"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,7 +21,7 @@ import (
 //     (auth.Verifier enforces both);
 //   - only the creating org adds versions of an object (the store enforces
 //     it race-free, ErrNotCreator);
-//   - an object's TLP is the most restrictive of its TLP markings; a
+//   - an object's TLP is the most restrictive of its TLP markings, object-level and granular; a
 //     marking that is neither a TLP marking nor a marking definition in the
 //     bundle or already stored is unknown and counts as RED; no TLP marking
 //     at all gives the configured default;
@@ -44,9 +43,9 @@ type policy struct {
 	known      map[string]bool // marking-definition ids in the bundle or stored
 }
 
-// storable builds the stored version of bundle object i, or reports why the
-// policy refuses it.
-func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObject, []ProblemItem) {
+// storable builds the stored version of bundle object i, whose STIX pattern
+// validation parsed as pat, or reports why the policy refuses it.
+func (pol *policy) storable(i int, o *stix.Object, pat *pattern.Pattern, v auth.Verified) (StoredObject, []Item) {
 	modified, modifiedAt, createdAt := objectVersion(o, pol.received)
 	so := StoredObject{
 		ID:          o.ID,
@@ -55,7 +54,7 @@ func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObjec
 		Type:        o.Type,
 		CreatedAt:   createdAt,
 		CreatedBy:   pol.org,
-		TLP:         stix.ObjectTLP(o.MarkingRefs, func(id string) bool { return pol.known[id] }, pol.defaultTLP),
+		TLP:         stix.EffectiveTLP(o, func(id string) bool { return pol.known[id] }, pol.defaultTLP),
 		Recipients:  v.Recipients,
 		Revoked:     o.Revoked,
 		ValidFrom:   o.ValidFrom,
@@ -68,17 +67,17 @@ func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObjec
 		SHA256:      v.Digest,
 		Signature:   v.Signature,
 		KID:         v.KID,
-		Observables: observablesOf(o),
+		Observables: observablesOf(o, pat),
 	}
-	var problems []ProblemItem
+	var problems []Item
 	recipientsPtr := "/objects/" + strconv.Itoa(i) + "/extensions/" + auth.ExtensionID + "/recipients"
 	if so.TLP == stix.TLPRed && len(so.Recipients) == 0 {
-		problems = append(problems, ProblemItem{Object: o.ID, Pointer: recipientsPtr,
+		problems = append(problems, Item{Object: o.ID, Pointer: recipientsPtr,
 			Message: "a TLP:RED object (or one with an unknown marking) must name its recipients"})
 	}
 	for j, r := range so.Recipients {
 		if typ, _, err := stix.ParseIdentifier(r); err != nil || typ != "identity" {
-			problems = append(problems, ProblemItem{Object: o.ID, Pointer: recipientsPtr + "/" + strconv.Itoa(j),
+			problems = append(problems, Item{Object: o.ID, Pointer: recipientsPtr + "/" + strconv.Itoa(j),
 				Message: "a recipient must be an identity id"})
 		}
 	}
@@ -105,12 +104,12 @@ func objectVersion(o *stix.Object, received time.Time) (modified string, modifie
 }
 
 // observablesOf extracts the typed index rows of o: the values an
-// indicator's STIX pattern references positively (pattern.Observables), or
-// the value and hashes of a cyber-observable object.
-func observablesOf(o *stix.Object) []Observable {
+// indicator's STIX pattern p (as stix.Validate parsed it) references
+// positively (pattern.Observables), or the value and hashes of a
+// cyber-observable object.
+func observablesOf(o *stix.Object, p *pattern.Pattern) []Observable {
 	if o.Type == "indicator" {
-		p, ok := o.ParsedPattern()
-		if !ok {
+		if p == nil {
 			return nil // not a STIX pattern; a bad one was refused by validation
 		}
 		obs := p.Observables()
@@ -151,11 +150,4 @@ var scoValueKinds = map[string]string{
 	"domain-name": "domain",
 	"url":         "url",
 	"email-addr":  "email",
-}
-
-// policyProblem is the 422 answer for policy findings.
-func policyProblem(items []ProblemItem) *Problem {
-	p := NewProblem(http.StatusUnprocessableEntity, CodeInvalidObject, "the bundle breaks the submission policy")
-	p.Errors = items
-	return p
 }

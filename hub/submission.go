@@ -2,33 +2,11 @@ package hub
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/stix"
 )
-
-// ErrNotCreator: a submission adds a version of an object that another org
-// created; only the creating org may version an object (403 forbidden).
-var ErrNotCreator = errors.New("object was created by another org")
-
-// VersionError names the object version a store refusal is about. Err is
-// ErrConflict (same id and modified, different content) or ErrNotCreator.
-type VersionError struct {
-	Err      error
-	ID       string
-	Modified string
-}
-
-func (e *VersionError) Error() string {
-	return fmt.Sprintf("%s (modified %s): %v", e.ID, e.Modified, e.Err)
-}
-
-// Unwrap returns the sentinel.
-func (e *VersionError) Unwrap() error { return e.Err }
 
 // Submission is one accepted POST /v1/bundles as it is recorded.
 type Submission struct {
@@ -117,51 +95,9 @@ type SubmissionStore interface {
 	KnownMarkings(ctx context.Context, v Viewer, ids []string) ([]string, error)
 }
 
-// submissionView is the JSON answer of POST /v1/bundles and
-// GET /v1/submissions/{id}.
-type submissionView struct {
-	Submission string `json:"submission"`
-	Received   string `json:"received"`
-	Accepted   int    `json:"accepted"`
-	Duplicates int    `json:"duplicates"`
-	Receipt    string `json:"receipt"`
-	// Log names each stored version's transparency-log entry index.
-	Log []logPositionView `json:"log,omitempty"`
-}
-
-func viewOf(s Submission) submissionView {
-	return submissionView{
-		Submission: s.ID,
-		Received:   s.Received.UTC().Format(time.RFC3339Nano),
-		Accepted:   s.Accepted,
-		Duplicates: s.Duplicates,
-		Receipt:    s.Receipt,
-		Log:        logPositionViews(s.Log),
-	}
-}
-
-// handleGetSubmission answers GET /v1/submissions/{id}: the receipt of an
-// earlier submission of the caller's own org. A submission of another org
-// is answered exactly like a missing one.
-func (s *Server) handleGetSubmission(w http.ResponseWriter, r *http.Request) {
-	p, _ := auth.FromContext(r.Context())
-	if !p.HasScope(auth.ScopeSubmit) && !p.HasScope(auth.ScopeRead) {
-		writeProblem(w, NewProblem(http.StatusForbidden, CodeForbidden, "the token lacks scope submit or read"))
-		return
-	}
-	store := s.deps.Ingest.Store
-	switch {
-	case store == nil:
-		fail(w, r, fmt.Errorf("get submission: no store configured: %w", ErrUnavailable))
-		return
-	case p.Org == "", !storableText(r.PathValue("id")):
-		fail(w, r, ErrNotFound) // a token without an org has no submissions; no id holds such bytes
-		return
-	}
-	sub, err := store.Submission(r.Context(), p.Org, r.PathValue("id"))
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, viewOf(sub))
+// IngestStore is what ingest needs from storage: the participant key
+// registry and the submission store. *postgres.DB implements it.
+type IngestStore interface {
+	SubmissionStore
+	auth.KeySource
 }

@@ -1,5 +1,31 @@
 // Package migrations holds the JAG schema as numbered, forward-only SQL files
-// embedded in the binary, and applies them.
+// embedded in the binary, applies them, and decides whether a binary can
+// serve a database's schema.
+//
+// # Compatibility and rolling deploys
+//
+// A binary is built for the schema version of its newest migration
+// (Latest). Each migration may declare, in a line of its own,
+//
+//	-- compat: N
+//
+// the oldest schema version a binary may be built for and still serve the
+// schema once this migration is applied: an additive change (a new table,
+// a nullable column, an index) keeps older binaries working and names the
+// version they were built for; a change they cannot live with (a dropped
+// or renamed column, a new NOT NULL column they would not fill) omits the
+// line and defaults to its own version. Apply records the value beside
+// the version in schema_migrations, so a binary judges migrations newer
+// than itself without knowing them.
+//
+// Check (readiness, and the gate of every subcommand) accepts a database
+// that has every migration of the binary and whose applied migrations all
+// declare a compat level at or below the binary's version. So in a
+// rolling deploy the new binary migrates first (jag migrate, or jag serve)
+// and the old replicas stay ready as long as the new migrations are
+// compatible with them; a database behind the binary is refused
+// (ErrBehind) and one whose newer migrations exclude the binary too
+// (ErrIncompatible). Only jag migrate and jag serve apply migrations.
 //
 // Apply is safe to call from any number of processes at once: it takes a
 // session-level advisory lock on a dedicated connection, so concurrent
@@ -16,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,19 +60,52 @@ type Migration struct {
 	Version int
 	Name    string
 	SQL     string
+	// Compat is the oldest binary schema version still compatible with
+	// the schema once this migration is applied (its "-- compat: N" line,
+	// else Version).
+	Compat int
 }
 
-// ErrNotCurrent reports a database whose schema is behind (or ahead of) the binary.
-var ErrNotCurrent = errors.New("schema not current")
+// Errors of Check. Both wrap ErrNotCurrent.
+var (
+	// ErrNotCurrent reports a database whose schema this binary cannot
+	// serve.
+	ErrNotCurrent = errors.New("schema not current")
+	// ErrBehind: the database lacks migrations of this binary; run
+	// jag migrate (or jag serve) with it.
+	ErrBehind = fmt.Errorf("%w: database behind the binary", ErrNotCurrent)
+	// ErrIncompatible: the database has newer migrations that this binary
+	// cannot serve; run a newer binary.
+	ErrIncompatible = fmt.Errorf("%w: database newer than the binary and not compatible with it", ErrNotCurrent)
+)
+
+// extra are migration sets compiled in by build tags (tests of rolling
+// deploys build a "newer" binary with one more migration).
+var extra []fs.FS
+
+// compatLine matches the compat declaration of a migration.
+var compatLine = regexp.MustCompile(`(?m)^-- compat: ([0-9]+)[ \t]*$`)
 
 // All returns the embedded migrations in version order.
 func All() ([]Migration, error) {
+	var out []Migration
+	seen := map[int]string{}
+	for _, fsys := range append([]fs.FS{files}, extra...) {
+		var err error
+		if out, err = load(fsys, out, seen); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// load appends the *.sql files of fsys to out.
+func load(files fs.FS, out []Migration, seen map[int]string) ([]Migration, error) {
 	names, err := fs.Glob(files, "*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
-	out := make([]Migration, 0, len(names))
-	seen := map[int]string{}
 	for _, name := range names {
 		num, _, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
@@ -56,13 +116,18 @@ func All() ([]Migration, error) {
 			return nil, fmt.Errorf("migrations %q and %q share version %d", prev, name, v)
 		}
 		seen[v] = name
-		body, err := files.ReadFile(name)
+		body, err := fs.ReadFile(files, name)
 		if err != nil {
 			return nil, fmt.Errorf("read migration %q: %w", name, err)
 		}
-		out = append(out, Migration{Version: v, Name: name, SQL: string(body)})
+		m := Migration{Version: v, Name: name, SQL: string(body), Compat: v}
+		if c := compatLine.FindStringSubmatch(m.SQL); c != nil {
+			if m.Compat, err = strconv.Atoi(c[1]); err != nil || m.Compat < 1 || m.Compat > v {
+				return nil, fmt.Errorf("migration %q: compat must be between 1 and %d", name, v)
+			}
+		}
+		out = append(out, m)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
 }
 
@@ -75,27 +140,33 @@ func Latest() int {
 	return all[len(all)-1].Version
 }
 
-// Apply brings db up to the latest embedded version and reports how many
-// migrations it applied itself.
-func Apply(ctx context.Context, db *sql.DB) (int, error) {
+// Apply brings db up to the latest embedded version and returns the
+// migrations it applied itself, in order (none when another process did).
+// It refuses (ErrIncompatible) a database whose newer migrations exclude
+// this binary, and applies nothing then.
+func Apply(ctx context.Context, db *sql.DB) ([]Migration, error) {
 	all, err := All()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	return apply(ctx, db, all)
+}
+
+func apply(ctx context.Context, db *sql.DB, all []Migration) ([]Migration, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("connect for migrations: %w", err)
+		return nil, fmt.Errorf("connect for migrations: %w", err)
 	}
 	defer conn.Close()
 	// Waiting for another replica's migrations, or a long index build, must
 	// not be cut off by the pool's statement timeout; RESET restores the
 	// connection's own setting before it goes back to the pool.
 	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
-		return 0, fmt.Errorf("prepare migration connection: %w", err)
+		return nil, fmt.Errorf("prepare migration connection: %w", err)
 	}
 	defer conn.ExecContext(context.Background(), `RESET statement_timeout`) //nolint:errcheck
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
-		return 0, fmt.Errorf("take migration lock: %w", err)
+		return nil, fmt.Errorf("take migration lock: %w", err)
 	}
 	// Unlock with a fresh context so a cancelled ctx still releases the lock
 	// (closing the connection would release it too).
@@ -107,37 +178,87 @@ func Apply(ctx context.Context, db *sql.DB) (int, error) {
 			name       text        NOT NULL,
 			applied_at timestamptz NOT NULL DEFAULT now()
 		)`); err != nil {
-		return 0, fmt.Errorf("create schema_migrations: %w", err)
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	// compat: the oldest binary schema version still compatible (package
+	// doc); NULL in rows written before it existed means the version.
+	if _, err := conn.ExecContext(ctx, `ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS compat integer`); err != nil {
+		return nil, fmt.Errorf("extend schema_migrations: %w", err)
+	}
+	st, err := readState(ctx, conn)
 	if err != nil {
-		return 0, fmt.Errorf("read schema_migrations: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("scan schema_migrations: %w", err)
-		}
-		applied[v] = true
+	if latest := all[len(all)-1].Version; st.compat > latest {
+		return nil, fmt.Errorf("%w: the database needs a binary built for schema %d or later, this one is built for %d", ErrIncompatible, st.compat, latest)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("read schema_migrations: %w", err)
-	}
-
-	n := 0
+	var done []Migration
 	for _, m := range all {
-		if applied[m.Version] {
+		if st.applied[m.Version] {
 			continue
 		}
 		if err := applyOne(ctx, conn, m); err != nil {
-			return n, err
+			return done, err
 		}
-		n++
+		done = append(done, m)
 	}
-	return n, nil
+	return done, nil
+}
+
+// state is what schema_migrations says.
+type state struct {
+	applied map[int]bool
+	max     int // highest applied version (0 for none)
+	compat  int // highest compat level of the applied migrations
+}
+
+// querier is a *sql.DB or *sql.Conn.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// readState reads schema_migrations, which may lack the compat column
+// (written by an older binary) or not exist at all (an empty database).
+func readState(ctx context.Context, q querier) (state, error) {
+	st := state{applied: map[int]bool{}}
+	rows, err := q.QueryContext(ctx, `
+		SELECT version, coalesce((to_jsonb(m) ->> 'compat')::integer, version)
+		FROM schema_migrations m`)
+	if err != nil {
+		var missing bool
+		if rerr := queryRow(ctx, q, `SELECT to_regclass('schema_migrations') IS NULL`, &missing); rerr == nil && missing {
+			return st, nil
+		}
+		return st, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v, c int
+		if err := rows.Scan(&v, &c); err != nil {
+			return st, fmt.Errorf("scan schema_migrations: %w", err)
+		}
+		st.applied[v] = true
+		st.max, st.compat = max(st.max, v), max(st.compat, c)
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return st, nil
+}
+
+func queryRow(ctx context.Context, q querier, query string, dst any) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dst); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 func applyOne(ctx context.Context, conn *sql.Conn, m Migration) error {
@@ -149,7 +270,7 @@ func applyOne(ctx context.Context, conn *sql.Conn, m Migration) error {
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("apply migration %s: %w", m.Name, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, compat) VALUES ($1, $2, $3)`, m.Version, m.Name, m.Compat); err != nil {
 		return fmt.Errorf("record migration %s: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -158,16 +279,34 @@ func applyOne(ctx context.Context, conn *sql.Conn, m Migration) error {
 	return nil
 }
 
-// Check returns nil when db has exactly the embedded migrations applied,
-// ErrNotCurrent when it is behind or ahead, or the database error.
+// Check returns nil when this binary can serve db's schema: every embedded
+// migration is applied and no applied migration requires a newer binary.
+// Otherwise it returns an error wrapping ErrBehind or ErrIncompatible
+// (both ErrNotCurrent) with a message an operator can act on, or the
+// database error.
 func Check(ctx context.Context, db *sql.DB) error {
-	var have int
-	err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have)
+	all, err := All()
+	if err != nil {
+		return err
+	}
+	return check(ctx, db, all)
+}
+
+func check(ctx context.Context, db *sql.DB, all []Migration) error {
+	st, err := readState(ctx, db)
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if want := Latest(); have != want {
-		return fmt.Errorf("%w: database at %d, binary at %d", ErrNotCurrent, have, want)
+	latest := all[len(all)-1].Version
+	for _, m := range all {
+		if !st.applied[m.Version] {
+			return fmt.Errorf("%w: the database schema is at version %d, this binary needs %d (missing %s); run `jag migrate` with this binary first",
+				ErrBehind, st.max, latest, m.Name)
+		}
+	}
+	if st.compat > latest {
+		return fmt.Errorf("%w: the database schema is at version %d and needs a binary built for schema %d or later; this one is built for %d",
+			ErrIncompatible, st.max, st.compat, latest)
 	}
 	return nil
 }

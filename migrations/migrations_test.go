@@ -17,6 +17,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func TestAll(t *testing.T) {
+	t.Parallel()
 	all, err := migrations.All()
 	if err != nil {
 		t.Fatal(err)
@@ -37,15 +38,16 @@ func TestAll(t *testing.T) {
 // The template database pgtest hands out is already migrated: applying
 // again must be a no-op and Check must pass.
 func TestApplyIdempotent(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("postgres", pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ctx := context.Background()
-	n, err := migrations.Apply(ctx, db)
-	if err != nil || n != 0 {
-		t.Fatalf("Apply on migrated db = %d, %v; want 0, nil", n, err)
+	done, err := migrations.Apply(ctx, db)
+	if err != nil || len(done) != 0 {
+		t.Fatalf("Apply on migrated db = %v, %v; want none, nil", done, err)
 	}
 	if err := migrations.Check(ctx, db); err != nil {
 		t.Fatalf("Check: %v", err)
@@ -55,6 +57,7 @@ func TestApplyIdempotent(t *testing.T) {
 // Replicas starting together against one empty database must serialise on
 // the advisory lock: every migration is applied exactly once in total.
 func TestApplyConcurrent(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	setup, err := sql.Open("postgres", url)
@@ -84,7 +87,9 @@ func TestApplyConcurrent(t *testing.T) {
 				return
 			}
 			defer db.Close()
-			applied[i], errs[i] = migrations.Apply(ctx, db)
+			var done []migrations.Migration
+			done, errs[i] = migrations.Apply(ctx, db)
+			applied[i] = len(done)
 		}()
 	}
 	wg.Wait()
@@ -112,6 +117,7 @@ func TestApplyConcurrent(t *testing.T) {
 }
 
 func TestCheckBehind(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("postgres", pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +127,7 @@ func TestCheckBehind(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = $1`, migrations.Latest()); err != nil {
 		t.Fatal(err)
 	}
-	if err := migrations.Check(ctx, db); !errors.Is(err, migrations.ErrNotCurrent) {
-		t.Fatalf("Check = %v, want ErrNotCurrent", err)
+	if err := migrations.Check(ctx, db); !errors.Is(err, migrations.ErrNotCurrent) || !errors.Is(err, migrations.ErrBehind) {
+		t.Fatalf("Check = %v, want ErrNotCurrent (ErrBehind)", err)
 	}
 }

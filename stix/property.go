@@ -31,6 +31,7 @@ const (
 	kHex                        // hexadecimal string
 	kBinary                     // base64 string
 	kObjects                    // non-empty list of objects checked by item
+	kObject                     // one object checked by item
 )
 
 // Reference target classes usable in prop.refs besides concrete type names.
@@ -49,7 +50,8 @@ type prop struct {
 	min, max int64
 	fmin     float64
 	fmax     float64
-	item     func(v *validator, n *node) // checks one element of a kObjects list
+	item     func(v *validator, n *node) // checks one element of a kObjects list, or a kObject
+	form     func(s string) error        // the string form of a kString, when it has one
 }
 
 func tString() prop              { return prop{kind: kString} }
@@ -74,6 +76,11 @@ func tBinary() prop              { return prop{kind: kBinary} }
 func tObjects(item func(v *validator, n *node)) prop {
 	return prop{kind: kObjects, item: item}
 }
+func tObject(item func(v *validator, n *node)) prop { return prop{kind: kObject, item: item} }
+
+// tForm is a string whose form f checks (f returns a message for the
+// Problem).
+func tForm(f func(s string) error) prop { return prop{kind: kString, form: f} }
 
 const maxInt = 1<<53 - 1 // largest integer every JSON consumer represents exactly
 
@@ -81,7 +88,15 @@ const maxInt = 1<<53 - 1 // largest integer every JSON consumer represents exact
 func (v *validator) check(pr prop, n *node) {
 	switch pr.kind {
 	case kString, kOpen:
-		v.wantKind(n, kindString)
+		if v.wantKind(n, kindString) && pr.form != nil {
+			if err := pr.form(n.str); err != nil {
+				v.add(err.Error())
+			}
+		}
+	case kObject:
+		if v.wantKind(n, kindObject) {
+			pr.item(v, n)
+		}
 	case kBool:
 		v.wantKind(n, kindBool)
 	case kInt:

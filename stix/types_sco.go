@@ -5,7 +5,9 @@ import "strings"
 // scoTypes defines the STIX 2.1 Cyber-observable Objects (§6).
 func scoTypes() map[string]*typeDef {
 	addrRefs := tRefs("ipv4-addr", "ipv6-addr", "domain-name")
-	ipProps := map[string]prop{"value": tString(), "resolves_to_refs": tRefs("mac-addr"), "belongs_to_refs": tRefs("autonomous-system")}
+	ipProps := func(typ string) map[string]prop {
+		return map[string]prop{"value": scoValue(typ, "value"), "resolves_to_refs": tRefs("mac-addr"), "belongs_to_refs": tRefs("autonomous-system")}
+	}
 	return map[string]*typeDef{
 		"artifact": sco(map[string]prop{
 			"mime_type": tString(), "payload_bin": tBinary(), "url": tString(), "hashes": tHashes(),
@@ -16,14 +18,14 @@ func scoTypes() map[string]*typeDef {
 			"number": tInt(0, 4294967295), "name": tString(), "rir": tString(),
 		}, []string{"number"}, nil),
 		"directory": sco(map[string]prop{
-			"path": tString(), "path_enc": tString(), "ctime": tTime(), "mtime": tTime(), "atime": tTime(),
+			"path": tString(), "path_enc": tForm(checkCharset), "ctime": tTime(), "mtime": tTime(), "atime": tTime(),
 			"contains_refs": tRefs("file", "directory"),
 		}, []string{"path"}, nil),
 		"domain-name": sco(map[string]prop{
 			"value": tString(), "resolves_to_refs": addrRefs,
 		}, []string{"value"}, nil),
 		"email-addr": sco(map[string]prop{
-			"value": tString(), "display_name": tString(), "belongs_to_ref": tRef("user-account"),
+			"value": scoValue("email-addr", "value"), "display_name": tString(), "belongs_to_ref": tRef("user-account"),
 		}, []string{"value"}, nil),
 		"email-message": sco(map[string]prop{
 			"is_multipart": tBool(), "date": tTime(), "content_type": tString(), "from_ref": tRef("email-addr"),
@@ -33,15 +35,15 @@ func scoTypes() map[string]*typeDef {
 			"body_multipart": tObjects(mimePart), "raw_email_ref": tRef("artifact"),
 		}, []string{"is_multipart"}, checkEmailMessage),
 		"file": sco(map[string]prop{
-			"hashes": tHashes(), "size": tInt(0, maxInt), "name": tString(), "name_enc": tString(),
+			"hashes": tHashes(), "size": tInt(0, maxInt), "name": tString(), "name_enc": tForm(checkCharset),
 			"magic_number_hex": tHex(), "mime_type": tString(), "ctime": tTime(), "mtime": tTime(), "atime": tTime(),
 			"parent_directory_ref": tRef("directory"), "contains_refs": tRefs(refSCO), "content_ref": tRef("artifact"),
 		}, nil, atLeastOne("hashes", "name")),
-		"ipv4-addr": sco(ipProps, []string{"value"}, nil),
-		"ipv6-addr": sco(ipProps, []string{"value"}, nil),
+		"ipv4-addr": sco(ipProps("ipv4-addr"), []string{"value"}, nil),
+		"ipv6-addr": sco(ipProps("ipv6-addr"), []string{"value"}, nil),
 		"mac-addr":  sco(map[string]prop{"value": tString()}, []string{"value"}, nil),
 		"mutex":     sco(map[string]prop{"name": tString()}, []string{"name"}, nil),
-		"url":       sco(map[string]prop{"value": tString()}, []string{"value"}, nil),
+		"url":       sco(map[string]prop{"value": scoValue("url", "value")}, []string{"value"}, nil),
 		"network-traffic": sco(map[string]prop{
 			"start": tTime(), "end": tTime(), "is_active": tBool(), "src_ref": tRef("ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"),
 			"dst_ref": tRef("ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"), "src_port": tInt(0, 65535),
@@ -57,7 +59,7 @@ func scoTypes() map[string]*typeDef {
 			"image_ref": tRef("file"), "parent_ref": tRef("process"), "child_refs": tRefs("process"),
 		}, nil, atLeastOneProperty),
 		"software": sco(map[string]prop{
-			"name": tString(), "cpe": tString(), "swid": tString(), "languages": tStrings(),
+			"name": tString(), "cpe": tForm(checkCPE), "swid": tString(), "languages": tStrings(),
 			"vendor": tString(), "version": tString(),
 		}, []string{"name"}, nil),
 		"user-account": sco(map[string]prop{
@@ -68,7 +70,7 @@ func scoTypes() map[string]*typeDef {
 			"account_last_login": tTime(),
 		}, nil, atLeastOneProperty),
 		"windows-registry-key": sco(map[string]prop{
-			"key": tString(), "values": tObjects(registryValue), "modified_time": tTime(),
+			"key": scoValue("windows-registry-key", "key"), "values": tObjects(registryValue), "modified_time": tTime(),
 			"creator_user_ref": tRef("user-account"), "number_of_subkeys": tInt(0, maxInt),
 		}, nil, atLeastOneProperty),
 		"x509-certificate": sco(map[string]prop{
@@ -76,7 +78,7 @@ func scoTypes() map[string]*typeDef {
 			"signature_algorithm": tString(), "issuer": tString(), "validity_not_before": tTime(),
 			"validity_not_after": tTime(), "subject": tString(), "subject_public_key_algorithm": tString(),
 			"subject_public_key_modulus": tString(), "subject_public_key_exponent": tInt(0, maxInt),
-			"x509_v3_extensions": tDict(),
+			"x509_v3_extensions": tObject(x509V3Extensions),
 		}, nil, atLeastOneProperty),
 	}
 }

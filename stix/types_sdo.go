@@ -75,7 +75,7 @@ func sdoTypes() map[string]*typeDef {
 		}, []string{"content", "object_refs"}, nil),
 		"observed-data": sdo(map[string]prop{
 			"first_observed": tTime(), "last_observed": tTime(), "number_observed": tInt(1, 999_999_999),
-			"objects": tDict(), "object_refs": tRefs(refSCO, refSRO),
+			"objects": tObject(observedObjects), "object_refs": tRefs(refSCO, refSRO),
 		}, []string{"first_observed", "last_observed", "number_observed"}, checkObservedData),
 		"opinion": sdo(map[string]prop{
 			"explanation": tString(), "authors": tStrings(),
@@ -116,9 +116,7 @@ func checkIndicator(v *validator, n *node) {
 		v.back(mark)
 		return
 	}
-	if v.cur != nil && v.cur.Pattern == src {
-		v.cur.parsed = p
-	}
+	v.keepPattern(p)
 }
 
 // checkLocation: at least one of region, country or latitude+longitude;

@@ -64,7 +64,28 @@ func checkMarkingDefinition(v *validator, n *node) {
 			if !isPredefinedContent(n, id, m) {
 				v.add(id + " is the predefined " + m.level.String() + " marking: its content must be exactly the OASIS definition")
 			}
+		} else {
+			v.counterfeitTLP(n, dt)
 		}
+	}
+}
+
+// counterfeitTLP refuses a TLP marking definition that is not one of the
+// predefined ones: STIX 2.1 §7.2.1.4 makes the four published TLP 1.0
+// objects the only TLP marking definitions that may be used or created,
+// and the TLP 2.0 extension
+// (extension-definition--60a3c5c5-…) likewise publishes exactly five.
+// A fresh id claiming a TLP level would be displayed as TLP by every
+// consumer while JAG, which trusts only the predefined ids, would store
+// it under another marking.
+func (v *validator) counterfeitTLP(n *node, definitionType string) {
+	if definitionType == "tlp" {
+		v.addAt("definition_type", `only the predefined TLP marking definitions may have definition_type "tlp": reference the OASIS TLP marking ids instead`)
+	}
+	if ext := n.get("extensions"); ext != nil && ext.kind == kindObject && ext.get(TLP2ExtensionID) != nil {
+		mark := v.at("extensions")
+		v.addAt(TLP2ExtensionID, "only the predefined TLP 2.0 marking definitions may use the TLP 2.0 extension: reference the OASIS TLP 2.0 marking ids instead")
+		v.back(mark)
 	}
 }
 

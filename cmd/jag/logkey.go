@@ -17,11 +17,29 @@ import (
 // move to the new one (jag log verify --log-key NEW re-pins when the
 // checkpoint carries both signatures); `retire OLD` then stops the old
 // key signing at the next restart.
+var logKeyGroup = commandGroup{
+	name: "log key",
+	about: "List, rotate and retire the transparency log's signing keys, directly on the database\n" +
+		"(rotation keeps the origin and the tree; see README \"Transparency log\").",
+	subs: []subcommandSpec{
+		{"list", "every log key, retired ones too", logKeyRunner("list")},
+		{"rotate", "add a successor key of the same name (every replica signs with both after a restart)", logKeyRunner("rotate")},
+		{"retire", "stop a key signing at the next restart: VKEY", logKeyRunner("retire")},
+	},
+	example: `  jag log key list
+  jag log key rotate
+  jag log key retire VKEY`,
+}
+
 func cmdLogKey(ctx context.Context, e *env, args []string) error {
-	sub, rest, err := subcommand(args, "list", "rotate", "retire")
-	if err != nil {
-		return err
-	}
+	return logKeyGroup.dispatch(ctx, e, args)
+}
+
+func logKeyRunner(sub string) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, rest []string) error { return logKey(ctx, e, sub, rest) }
+}
+
+func logKey(ctx context.Context, e *env, sub string, rest []string) error {
 	fs := newFlagSet(e, "log key "+sub, "[flags]"+map[string]string{"retire": " VKEY"}[sub])
 	var dbf dbFlags
 	dbf.register(fs, e)

@@ -116,6 +116,11 @@ func tryStartServe(t testing.TB, addr, dbURL string, args ...string) (*serveProc
 	if err != nil {
 		return nil, err
 	}
+	return tryStartBinary(t, bin, addr, dbURL, args...)
+}
+
+// tryStartBinary is tryStartServe with a given jag binary.
+func tryStartBinary(t testing.TB, bin, addr, dbURL string, args ...string) (*serveProc, error) {
 	full := append([]string{"serve", "--addr", addr, "--database-url", dbURL, "--log-level", "debug"}, args...)
 	cmd := exec.Command(bin, full...)
 	cmd.Env = append(os.Environ(), "JAG_DATABASE_URL=", "JAG_DATA_DIR=")

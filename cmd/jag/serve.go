@@ -17,7 +17,11 @@ import (
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/metrics"
 	"github.com/jag-hub/jag/hub/postgres"
+	"github.com/jag-hub/jag/hub/problem"
+	"github.com/jag-hub/jag/hub/rest"
+	"github.com/jag-hub/jag/hub/tlogapi"
 	"github.com/jag-hub/jag/stix"
 )
 
@@ -27,13 +31,15 @@ type serveConfig struct {
 	logLevel  string
 	logFormat string
 	db        dbFlags
-	hub       hub.Config
+	api       rest.Config
+	ingest    hub.IngestConfig
 	shutdown  time.Duration
 	// statementTimeout bounds every SQL statement of the API's pool.
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
 	log              logConfig
+	taxii            taxiiConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -41,20 +47,21 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	fs.StringVar(&c.addr, "addr", envOr(e, "JAG_ADDR", "127.0.0.1:8080"), "listen address (env JAG_ADDR)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(e, "JAG_LOG_LEVEL", "info"), "debug, info, warn or error (env JAG_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(e, "JAG_LOG_FORMAT", "json"), "json or console (env JAG_LOG_FORMAT)")
-	fs.BoolVar(&c.hub.PublicAccess, "public-access", false, "let anonymous requests read TLP:CLEAR objects (env JAG_PUBLIC_ACCESS)")
+	fs.BoolVar(&c.api.PublicAccess, "public-access", false, "let anonymous requests read TLP:CLEAR objects (env JAG_PUBLIC_ACCESS)")
 	fs.Func("default-tlp", "TLP of objects without a TLP marking: clear, green, amber, amber+strict or red (env JAG_DEFAULT_TLP) (default amber)", func(v string) error {
 		t, err := stix.ParseTLP(v)
-		c.hub.DefaultTLP = t
+		c.ingest.DefaultTLP = t
 		return err
 	})
-	fs.Int64Var(&c.hub.MaxBodyBytes, "max-body-bytes", 16<<20, "largest accepted request body (env JAG_MAX_BODY_BYTES)")
-	fs.DurationVar(&c.hub.RequestTimeout, "request-timeout", 30*time.Second, "time limit of one API request's work; the websocket feed is exempt (env JAG_REQUEST_TIMEOUT)")
+	fs.Int64Var(&c.api.MaxBodyBytes, "max-body-bytes", 16<<20, "largest accepted request body (env JAG_MAX_BODY_BYTES)")
+	fs.DurationVar(&c.api.RequestTimeout, "request-timeout", 30*time.Second, "time limit of one API request's work; the websocket feed is exempt (env JAG_REQUEST_TIMEOUT)")
 	fs.DurationVar(&c.statementTimeout, "statement-timeout", 15*time.Second, "server-side limit of one SQL statement; 0 keeps the server's (env JAG_STATEMENT_TIMEOUT)")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM (env JAG_SHUTDOWN_TIMEOUT)")
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
 	c.log.register(fs, e)
+	c.taxii.register(fs, e)
 	return fs
 }
 
@@ -71,15 +78,16 @@ var serveEnv = map[string]string{
 
 // parse parses serve's flags and then its typed environment defaults.
 func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
+	guardFlags(fs, serveRules) // limits and formats: config.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, logEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, logEnv, taxiiEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
 	}
-	return nil
+	return c.checkServe(fs)
 }
 
 // Main is the running hub: configuration in, a serving process out. The
@@ -112,8 +120,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{StatementTimeout: m.cfg.statementTimeout, NoTransparencyLog: !m.cfg.log.enabled}); err != nil {
+	if m.db, err = m.cfg.db.openServe(ctx, m.env, log, postgres.Options{StatementTimeout: m.cfg.statementTimeout, NoTransparencyLog: !m.cfg.log.enabled}); err != nil {
 		return err
+	}
+	for _, mg := range m.db.applied {
+		log.Info().Str("migration", mg.Name).Msg("migration applied")
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -126,33 +137,37 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg); err != nil {
 		return fmt.Errorf("start feed: %w", err)
 	}
-	deps := hub.Deps{}
+	queries := hub.NewQueryService(m.db.DB, nil)
+	var mounts []rest.Mount
 	if m.cfg.log.enabled {
 		if m.tlog, err = startLog(ctx, m.cfg.log, m.db.DB, m.db.dsn(m.cfg.db), log); err != nil {
 			return fmt.Errorf("start transparency log: %w", err)
 		}
-		deps.TransparencyLog, deps.LogProver = m.tlog.handler, m.tlog.prover
+		queries.WithLog(m.tlog.prover)
+		mounts = append(mounts, rest.Mount{Pattern: tlogapi.Prefix, Handler: m.tlog.handler})
 	}
-	authn := auth.Authenticate(authority, hub.WriteError)
-	srv := hub.New(m.cfg.hub, hub.Deps{
+	authn := auth.Authenticate(authority, problem.Write)
+	ingestCfg := m.cfg.ingest
+	ingestCfg.MaxBytes = m.cfg.api.MaxBodyBytes
+	ingest := hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg))
+	srv := rest.New(m.cfg.api, rest.Deps{
 		Log:          log,
 		Registry:     reg,
 		Ready:        m.db.DB,
 		Authenticate: authn,
-		Ingest:       hub.IngestDeps{Store: m.db.DB, Receipts: authority},
-		Queries:      m.db.DB,
-		Admin:        hub.AdminDeps{Store: m.db.DB, Tokens: authority},
+		Ingest:       ingest,
+		Queries:      queries,
+		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
+		Collections:  hub.NewCollectionService(m.db.DB, nil),
 		Feed:         m.feed.feed,
-
-		TransparencyLog: deps.TransparencyLog,
-		LogProver:       deps.LogProver,
+		Mounts:       mounts,
 	})
 
 	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
 	}
 	m.http = &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.api, ingest, m.db.DB, authority, log, reg)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -166,6 +181,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hkCtx, cancel := context.WithCancel(context.Background())
 	m.stopHousekeeping = cancel
 	go housekeeping(hkCtx, m.db.DB, m.cfg.auth.leeway, log)
+	go purgeTAXIIStatuses(hkCtx, m.db.DB, log)
 
 	log.Info().Str("addr", m.ln.Addr().String()).Bool("embedded_db", m.db.cluster != nil).Msg("jag serving")
 	return nil

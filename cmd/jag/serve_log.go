@@ -83,7 +83,7 @@ func startLog(ctx context.Context, c logConfig, db *postgres.DB, dsn string, log
 	sctx, cancel := context.WithCancel(context.Background())
 	r := &logRunner{
 		listener: listener,
-		handler:  tlogapi.New(l, hub.WriteError),
+		handler:  tlogapi.New(l),
 		prover:   logProver{db: db, log: l},
 		cancel:   cancel,
 		done:     make(chan struct{}),

@@ -30,21 +30,13 @@ import (
 	"github.com/jag-hub/jag/migrations"
 )
 
-// ErrUnavailable means the database could not be reached or could not
-// answer in time; the operation may be retried. It is hub.ErrUnavailable,
-// so the service maps it to 503 without knowing the database.
-var ErrUnavailable = hub.ErrUnavailable
-
-// ErrNotFound means the requested row does not exist (hub.ErrNotFound).
-var ErrNotFound = hub.ErrNotFound
-
 // Options tune the connection pool; zero values take the defaults.
 type Options struct {
 	MaxOpenConns int           // default 32
 	MaxIdleConns int           // default 16
 	ConnLifetime time.Duration // default 30m
 	// StatementTimeout bounds every statement on the server side (0: the
-	// server's setting). A statement cut off answers ErrUnavailable, so a
+	// server's setting). A statement cut off answers hub.ErrUnavailable, so a
 	// stuck query becomes a fast 503 instead of a held connection.
 	StatementTimeout time.Duration
 	// NoTransparencyLog stops appending entries to the transparency log
@@ -122,17 +114,26 @@ func (db *DB) SQLX() *sqlx.DB { return db.db }
 // SetClock replaces the clock (tests).
 func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
-// Migrate applies the embedded migrations under the advisory lock.
-func (db *DB) Migrate(ctx context.Context) (int, error) {
-	n, err := migrations.Apply(ctx, db.db.DB)
+// Migrate applies the embedded migrations under the advisory lock and
+// returns those it applied (migrations.Apply).
+func (db *DB) Migrate(ctx context.Context) ([]migrations.Migration, error) {
+	done, err := migrations.Apply(ctx, db.db.DB)
 	if err != nil {
-		return n, mapError(err)
+		return done, mapError(err)
 	}
-	return n, nil
+	return done, nil
 }
 
-// Ready returns nil when the database answers and its schema matches the
-// binary's migrations.
+// CheckSchema returns nil when this binary can serve the database's schema
+// (migrations.Check): every migration of the binary applied, and newer
+// ones, if any, compatible with it.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	return mapError(migrations.Check(ctx, db.db.DB))
+}
+
+// Ready returns nil when the database answers and this binary can serve
+// its schema (CheckSchema): a newer but compatible schema is ready, so the
+// old replicas of a rolling deploy keep serving while a new one migrates.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.db.PingContext(ctx); err != nil {
 		return mapError(err)
@@ -147,21 +148,21 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, hub.ErrUnavailable) || errors.Is(err, hub.ErrNotFound) {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+		return fmt.Errorf("%w: %w", hub.ErrNotFound, err)
 	}
 	if IsUnavailable(err) {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", hub.ErrUnavailable, err)
 	}
 	return err
 }
 
 // IsUnavailable reports whether err means the database cannot answer now.
 func IsUnavailable(err error) bool {
-	if errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, hub.ErrUnavailable) {
 		return true
 	}
 	var pqErr *pq.Error

@@ -11,7 +11,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/rs/zerolog"
 
-	"github.com/jag-hub/jag/feeds"
+	"github.com/jag-hub/jag/hub"
 )
 
 // feedAppendLock is the transaction-level advisory lock under which every
@@ -34,8 +34,8 @@ const feedAppendLock = 7364361
 const eventsChannel = "jag_events"
 
 var (
-	_ feeds.Source = (*DB)(nil)
-	_ feeds.Wakeup = (*EventListener)(nil)
+	_ hub.EventSource = (*DB)(nil)
+	_ hub.Wakeup      = (*EventListener)(nil)
 )
 
 // eventRow is one event joined with its object version.
@@ -57,12 +57,12 @@ type eventRow struct {
 	PurgedThrough int64          `db:"purged_through"`
 }
 
-// EventsAfter implements feeds.Source. The purge watermark and the events
+// EventsAfter implements hub.EventSource. The purge watermark and the events
 // are read by one statement, so they belong to one snapshot: one query per
 // batch, each object version's bytes read once, by primary key. The
 // batch is put in seq order here rather than by an outer ORDER BY, which
 // would make PostgreSQL sort the wide rows (object bytes included) again.
-func (db *DB) EventsAfter(ctx context.Context, after int64, limit int) (feeds.Page, error) {
+func (db *DB) EventsAfter(ctx context.Context, after int64, limit int) (hub.Page, error) {
 	const q = `
 SELECT r.purged_through, e.seq, e.kind, e.object_id, e.modified, e.org, e.received,
        e.raw, e.type, e.created_by, e.tlp, e.recipients, e.revoked, e.confidence, e.labels
@@ -78,15 +78,15 @@ LEFT JOIN LATERAL (
 ) e ON true`
 	var rows []eventRow
 	if err := sqlx.SelectContext(ctx, db.db, &rows, q, after, limit); err != nil {
-		return feeds.Page{}, fmt.Errorf("read events: %w", mapError(err))
+		return hub.Page{}, fmt.Errorf("read events: %w", mapError(err))
 	}
-	p := feeds.Page{Events: make([]*feeds.Event, 0, len(rows))}
+	p := hub.Page{Events: make([]*hub.Event, 0, len(rows))}
 	for _, r := range rows {
 		p.PurgedThrough = r.PurgedThrough
 		if r.Seq == nil {
 			continue // the LEFT JOIN's empty side: no events
 		}
-		ev := &feeds.Event{
+		ev := &hub.Event{
 			Seq: *r.Seq, Kind: *r.Kind, ObjectID: *r.ObjectID, Modified: *r.Modified,
 			Org: *r.Org, Received: *r.Received, Object: r.Raw, Type: *r.Type,
 			CreatedBy: *r.CreatedBy, TLP: *r.TLP, Revoked: *r.Revoked,
@@ -99,11 +99,11 @@ LEFT JOIN LATERAL (
 	}
 	// Usually already in order (the join keeps the inner order), which
 	// the sort detects in one pass.
-	slices.SortFunc(p.Events, func(a, b *feeds.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(p.Events, func(a, b *hub.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	return p, nil
 }
 
-// EventHead implements feeds.Source.
+// EventHead implements hub.EventSource.
 func (db *DB) EventHead(ctx context.Context) (head, purgedThrough int64, err error) {
 	const q = `SELECT coalesce((SELECT max(seq) FROM events), 0), purged_through FROM feed_retention`
 	if err := db.db.QueryRowContext(ctx, q).Scan(&head, &purgedThrough); err != nil {
@@ -112,22 +112,22 @@ func (db *DB) EventHead(ctx context.Context) (head, purgedThrough int64, err err
 	return head, purgedThrough, nil
 }
 
-// EventStats implements feeds.Source. The oldest write transaction is
+// EventStats implements hub.EventSource. The oldest write transaction is
 // taken from pg_stat_activity (transactions that hold an xid have
 // written); it includes this database's sessions of every role the
 // connecting role may observe.
-func (db *DB) EventStats(ctx context.Context) (feeds.Stats, error) {
+func (db *DB) EventStats(ctx context.Context) (hub.Stats, error) {
 	const q = `
 SELECT coalesce((SELECT max(seq) FROM events), 0),
        coalesce((SELECT extract(epoch FROM clock_timestamp() - min(xact_start))
                  FROM pg_stat_activity
                  WHERE backend_xid IS NOT NULL AND datname = current_database()), 0)`
 	var (
-		s   feeds.Stats
+		s   hub.Stats
 		age float64
 	)
 	if err := db.db.QueryRowContext(ctx, q).Scan(&s.MaxSeq, &age); err != nil {
-		return feeds.Stats{}, fmt.Errorf("read event stats: %w", mapError(err))
+		return hub.Stats{}, fmt.Errorf("read event stats: %w", mapError(err))
 	}
 	s.OldestWriteXact = time.Duration(age * float64(time.Second))
 	return s, nil
@@ -136,7 +136,7 @@ SELECT coalesce((SELECT max(seq) FROM events), 0),
 // purgeBatch bounds the rows one purge statement deletes.
 const purgeBatch = 10000
 
-// PurgeEvents implements feeds.Source: it deletes, in batches from the
+// PurgeEvents implements hub.EventSource: it deletes, in batches from the
 // oldest, the longest prefix of the log whose events were all received
 // before cutoff, and advances the purge watermark with each batch in the
 // same transaction. Deleting a prefix only (never a younger event below an
@@ -217,7 +217,7 @@ func (el *EventListener) forward() {
 	}
 }
 
-// Wakeups implements feeds.Wakeup. The channel has a buffer of one:
+// Wakeups implements hub.Wakeup. The channel has a buffer of one:
 // several notifications in a row coalesce into one wake-up.
 func (el *EventListener) Wakeups() <-chan struct{} { return el.wake }
 

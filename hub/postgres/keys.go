@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 var _ auth.KeySource = (*DB)(nil)
@@ -142,7 +143,7 @@ func (db *DB) Keys(ctx context.Context) ([]auth.Key, error) {
 
 // keyNotFound adds auth.ErrKeyNotFound to a not-found error.
 func keyNotFound(err error) error {
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, hub.ErrNotFound) {
 		return fmt.Errorf("%w: %w", auth.ErrKeyNotFound, err)
 	}
 	return err

@@ -11,7 +11,7 @@ import (
 	"github.com/jag-hub/jag/hub"
 )
 
-var _ hub.Queries = (*DB)(nil)
+var _ hub.QueryStore = (*DB)(nil)
 
 // objectColumns are the columns every read path returns, in the order
 // objectRow scans them.

@@ -8,12 +8,12 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/feeds"
+	"github.com/jag-hub/jag/hub"
 )
 
 var (
 	_ auth.RevocationChecker = (*DB)(nil)
-	_ feeds.RevocationFeed   = (*DB)(nil)
+	_ hub.RevocationFeed     = (*DB)(nil)
 )
 
 // revocationOverlap is how far behind the database clock the watermark of
@@ -47,7 +47,7 @@ func (db *DB) TokenRevoked(ctx context.Context, jti string) (bool, error) {
 	return revoked, nil
 }
 
-// TokensRevokedSince implements feeds.RevocationFeed: it returns the ids
+// TokensRevokedSince implements hub.RevocationFeed: it returns the ids
 // of the tokens revoked after since (revoked_at > since) and through, the
 // value to pass as since on the next call. through is the database clock
 // read in the same statement minus revocationOverlap, so consecutive

@@ -7,9 +7,11 @@
 //	GET  /v1/log/tile/entries/<N>[.p/<W>]   an entry bundle
 //	POST /v1/log/cosignatures               a witness's cosignature of a published checkpoint
 //
-// The Handler expects to be mounted behind the hub's authentication and an
-// access rule that admits any valid token: it reads the principal only to
-// attribute a cosignature to its participant. Responses are bounded: a
+// The Handler is mounted beside the REST API (rest.Deps.Mounts, pattern
+// Prefix) behind the hub's authentication, and enforces its own access
+// rule: any valid token (401 without one), and a participant's token to
+// post a cosignature (attributed to that participant). Errors are the one
+// problem+json shape (hub/problem). Responses are bounded: a
 // tile is at most 8 KiB, a bundle at most 256 entries of at most 64 KiB,
 // a cosignature body at most 64 KiB. Safe for concurrent use.
 package tlogapi
@@ -24,6 +26,7 @@ import (
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
+	"github.com/jag-hub/jag/hub/problem"
 	"github.com/jag-hub/jag/hub/translog"
 )
 
@@ -50,26 +53,55 @@ type CosignatureResponse struct {
 // Handler serves the log.
 type Handler struct {
 	log *translog.Log
-	// writeError answers an error as the hub does (hub.WriteError).
-	writeError func(http.ResponseWriter, *http.Request, error)
-	mux        *http.ServeMux
+	mux *http.ServeMux
 }
 
-// New returns the handler of log; writeError is the hub's error writer.
-func New(log *translog.Log, writeError func(http.ResponseWriter, *http.Request, error)) *Handler {
-	h := &Handler{log: log, writeError: writeError, mux: http.NewServeMux()}
+// New returns the handler of log.
+func New(log *translog.Log) *Handler {
+	h := &Handler{log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET "+Prefix+"checkpoint", h.checkpoint)
 	h.mux.HandleFunc("GET "+Prefix+"key", h.key)
 	h.mux.HandleFunc("GET "+Prefix+"tile/", h.tile)
 	h.mux.HandleFunc("POST "+Prefix+"cosignatures", h.cosign)
-	h.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
-		h.writeError(w, r, hub.ErrNotFound)
-	})
+	h.mux.HandleFunc(Prefix, h.notFound)
 	return h
 }
 
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// notFound answers what no log route matches: 405 with Allow when the
+// path is a route under another method, else 404.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != Prefix && m != r.Method {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		problem.Write(w, r, hub.Errorf(hub.CodeMethodNotAllowed, "%s is not allowed here; use %s", r.Method, strings.Join(allow, " or ")))
+		return
+	}
+	problem.Write(w, r, hub.ErrNotFound)
+}
+
+// ServeHTTP implements http.Handler: any valid token, then the log's
+// routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, ok := auth.FromContext(r.Context()); !ok {
+		problem.Write(w, r, hub.Errorf(hub.CodeUnauthorized, "a valid bearer token is required"))
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// Handler returns the log route that serves r and its pattern, so the
+// hub's request metrics count each route under its own pattern.
+func (h *Handler) Handler(r *http.Request) (http.Handler, string) {
+	_, pattern := h.mux.Handler(r)
+	return h, pattern
+}
 
 func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request) {
 	msg, err := h.log.Checkpoint(r.Context())
@@ -77,7 +109,7 @@ func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("%w: %w", hub.ErrUnavailable, err)
 	}
 	if err != nil {
-		h.writeError(w, r, err)
+		problem.Write(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -97,7 +129,7 @@ func (h *Handler) tile(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("%w: %w", hub.ErrNotFound, err)
 	}
 	if err != nil {
-		h.writeError(w, r, err)
+		problem.Write(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
@@ -114,7 +146,7 @@ func (h *Handler) tile(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) cosign(w http.ResponseWriter, r *http.Request) {
 	p, ok := auth.FromContext(r.Context())
 	if !ok || p.Org == "" {
-		h.writeError(w, r, hub.NewProblem(http.StatusForbidden, hub.CodeForbidden, "only a participant's token may submit a cosignature"))
+		problem.Write(w, r, hub.Errorf(hub.CodeForbidden, "only a participant's token may submit a cosignature"))
 		return
 	}
 	var req CosignatureRequest
@@ -123,22 +155,22 @@ func (h *Handler) cosign(w http.ResponseWriter, r *http.Request) {
 	if err := dec.Decode(&req); err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			h.writeError(w, r, err)
+			problem.Write(w, r, err)
 			return
 		}
-		h.writeError(w, r, hub.NewProblem(http.StatusBadRequest, hub.CodeInvalidJSON, "the body is not a cosignature request"))
+		problem.Write(w, r, hub.Errorf(hub.CodeInvalidJSON, "the body is not a cosignature request"))
 		return
 	}
 	if dec.More() {
-		h.writeError(w, r, hub.NewProblem(http.StatusBadRequest, hub.CodeInvalidJSON, "trailing data after the request"))
+		problem.Write(w, r, hub.Errorf(hub.CodeInvalidJSON, "trailing data after the request"))
 		return
 	}
 	c, err := h.log.AddCosignature(r.Context(), p.Org, req.Key, []byte(req.Checkpoint))
 	if errors.Is(err, translog.ErrCosignature) {
-		err = hub.NewProblem(http.StatusUnprocessableEntity, hub.CodeInvalidSignature, err.Error())
+		err = hub.Errorf(hub.CodeInvalidSignature, "%s", err.Error())
 	}
 	if err != nil {
-		h.writeError(w, r, err)
+		problem.Write(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/hub/translog"
 )
 
@@ -88,7 +87,7 @@ func TestHandler(t *testing.T) {
 	signer, _ := note.NewSigner(skey)
 	verifier, _ := note.NewVerifier(vkey)
 	store := newFakeStore(t, 3, signer)
-	h := New(&translog.Log{Store: store, Keys: []note.Verifier{verifier}, VerifierKeys: []string{vkey}}, hub.WriteError)
+	h := New(&translog.Log{Store: store, Keys: []note.Verifier{verifier}, VerifierKeys: []string{vkey}})
 	do := func(method, path, body, org string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		if org != "-" {
@@ -115,6 +114,27 @@ func TestHandler(t *testing.T) {
 		es, err := translog.DecodeBundle(rec.Body.Bytes(), 2)
 		if rec.Code != 200 || err != nil || string(es[1]) != string(store.entries[1]) {
 			t.Fatalf("bundle: %d %v", rec.Code, err)
+		}
+	})
+
+	t.Run("ErrUnauthorized", func(t *testing.T) {
+		for _, p := range []string{"/v1/log/checkpoint", "/v1/log/key", "/v1/log/tile/0/000.p/3", "/v1/log/nothing"} {
+			if rec := do("GET", p, "", "-"); rec.Code != 401 || rec.Header().Get("Content-Type") != "application/problem+json" {
+				t.Errorf("anonymous GET %s = %d %s", p, rec.Code, rec.Body)
+			}
+		}
+	})
+
+	t.Run("ErrMethodNotAllowed", func(t *testing.T) {
+		for _, tc := range []struct{ method, path, allow string }{
+			{"DELETE", "/v1/log/checkpoint", "GET"},
+			{"POST", "/v1/log/tile/0/000.p/3", "GET"},
+			{"GET", "/v1/log/cosignatures", "POST"},
+		} {
+			rec := do(tc.method, tc.path, "", "")
+			if rec.Code != 405 || rec.Header().Get("Allow") != tc.allow || rec.Header().Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s = %d Allow %q, want 405 Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.allow)
+			}
 		}
 	})
 
@@ -149,18 +169,24 @@ func TestHandler(t *testing.T) {
 			name, body, org string
 			status          int
 		}{
-			{"anonymous", body(wvkey, string(store.note)+line), "-", 403},
+			{"anonymous", body(wvkey, string(store.note)+line), "-", 401},
 			{"no org", body(wvkey, string(store.note)+line), "", 403},
 			{"not JSON", "{", "identity--x", 400},
 			{"unknown field", `{"key":"k","checkpoint":"c","x":1}`, "identity--x", 400},
 			{"trailing", body(wvkey, string(store.note)+line) + "{}", "identity--x", 400},
 			{"too large", `{"key":"` + strings.Repeat("a", maxCosignatureBody) + `"}`, "identity--x", 413},
-			{"bad key", body("nope", string(store.note)+line), "identity--x", 422},
-			{"no cosignature", body(wvkey, string(store.note)), "identity--x", 422},
-			{"not the log's", body(wvkey, string(forged)+line), "identity--x", 422},
+			{"bad key", body("nope", string(store.note)+line), "identity--x", 400},
+			{"no cosignature", body(wvkey, string(store.note)), "identity--x", 400},
+			{"not the log's", body(wvkey, string(forged)+line), "identity--x", 400},
 		} {
-			if rec := do("POST", "/v1/log/cosignatures", tc.body, tc.org); rec.Code != tc.status {
+			rec := do("POST", "/v1/log/cosignatures", tc.body, tc.org)
+			if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/problem+json" {
 				t.Errorf("%s: %d %s, want %d", tc.name, rec.Code, rec.Body, tc.status)
+			}
+			if tc.name == "bad key" || tc.name == "no cosignature" || tc.name == "not the log's" {
+				if !strings.Contains(rec.Body.String(), `"code":"invalid_signature"`) {
+					t.Errorf("%s: %s, want code invalid_signature", tc.name, rec.Body)
+				}
 			}
 		}
 		if len(store.cosigs) != 0 {

@@ -58,8 +58,12 @@ func checkKey(t token, first bool) *Error {
 	return nil
 }
 
-// checkPropTest validates the literal against the operator.
+// checkPropTest validates the literal against the operator and, for the
+// properties CheckValue constrains, against the property.
 func checkPropTest(t *PropTest) *Error {
+	if t.Op == OpIn {
+		return checkSet(t)
+	}
 	v := t.Value
 	switch t.Op {
 	case OpMatches:
@@ -84,7 +88,7 @@ func checkPropTest(t *PropTest) *Error {
 			return newError(v.Position, "%s needs an IP address or CIDR, not %s", t.Op, snippet(v.Raw))
 		}
 	}
-	return nil
+	return checkValueOf(t.Path, t.Op, v)
 }
 
 // parseNet parses an IP address or CIDR.
@@ -104,4 +108,41 @@ func parseNet(s string) (netip.Prefix, bool) {
 func decodeHex(v string) []byte {
 	b, _ := hex.DecodeString(v)
 	return b
+}
+
+// checkSet checks an IN set: its members share one type (integers and
+// floats are both numbers) and each is a valid value of the property.
+func checkSet(t *PropTest) *Error {
+	for _, v := range t.Set {
+		if !sameType(v.Kind, t.Set[0].Kind) {
+			return newError(v.Position, "the members of an IN set must all have one type: %s is of type %s, the first member of type %s",
+				snippet(v.Raw), v.Kind, t.Set[0].Kind)
+		}
+		if err := checkValueOf(t.Path, t.Op, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameType(a, b LiteralKind) bool {
+	number := func(k LiteralKind) bool { return k == KindInt || k == KindFloat }
+	return a == b || number(a) && number(b)
+}
+
+// checkValueOf applies CheckValue to a string literal compared for
+// equality or membership with a top-level property of an SCO type.
+func checkValueOf(path *ObjectPath, op Operator, v *Literal) *Error {
+	switch op {
+	case OpEqual, OpNotEqual, OpIn, OpIsSubset, OpIsSuperset:
+	default:
+		return nil
+	}
+	if v.Kind != KindString || len(path.Steps) != 1 || path.Steps[0].Kind != StepKey {
+		return nil
+	}
+	if err := CheckValue(path.ObjectType, path.Steps[0].Key, v.Str); err != nil {
+		return newError(v.Position, "%s %s", path, err.Error())
+	}
+	return nil
 }

@@ -18,7 +18,17 @@
 //   - integers outside int64, list indexes outside int;
 //   - MATCHES regular expressions that Go's regexp does not compile;
 //   - ISSUBSET / ISSUPERSET with a string that is not an IP or CIDR;
-//   - WITHIN and REPEATS with a zero count, START not before STOP.
+//   - WITHIN and REPEATS with a zero count, STOP before START (START
+//     equal to STOP, an empty window, is accepted: the specification
+//     does not forbid it);
+//   - a qualifier type applied twice to one observation expression
+//     without parentheses (section 9.5.1);
+//   - IN sets whose members do not share one type (integers and floats
+//     are both numbers);
+//   - values of ipv4-addr:value, ipv6-addr:value, url:value,
+//     email-addr:value and windows-registry-key:key, compared with "=",
+//     "!=", IN, ISSUBSET or ISSUPERSET, that no object could hold
+//     (CheckValue, the rule the stix package applies to objects).
 //
 // Where this package follows the specification over the grammar, the
 // code says so in a comment.

@@ -23,7 +23,7 @@ func TestObservables(t *testing.T) {
 			[]Observable{{Kind: "ipv6", Value: "2001:db8:dead:beef::1", Path: "ipv6-addr:value", Op: "="}}},
 		{"ipv6 prefix", "[ipv6-addr:value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']",
 			[]Observable{{Kind: "ipv6", Value: "2001:db8:dead:beef::/64", Path: "ipv6-addr:value", Op: "ISSUBSET"}}},
-		{"IN set", "[ipv4-addr:value IN ('10.0.0.1', '10.0.0.2', 5)]", []Observable{
+		{"IN set", "[ipv4-addr:value IN ('10.0.0.1', '10.0.0.2')]", []Observable{
 			{Kind: "ipv4", Value: "10.0.0.1", Path: "ipv4-addr:value", Op: "IN"},
 			{Kind: "ipv4", Value: "10.0.0.2", Path: "ipv4-addr:value", Op: "IN"},
 		}},
@@ -76,12 +76,13 @@ func TestObservables(t *testing.T) {
 		{"type is not value", "[network-traffic:dst_ref.type = 'ipv4-addr']", nil},
 		{"not a domain", "[domain-name:value = 'domain autuo.xicp.net']", nil},
 		{"domain that is an IP", "[domain-name:value = '10.0.0.1']", nil},
-		{"not an IP", "[ipv4-addr:value = 'example.com']", nil},
-		{"zoned IP", "[ipv6-addr:value = 'fe80::1%eth0']", nil},
+		// Top-level ipv4-addr, ipv6-addr, url and email-addr values of the
+		// wrong shape no longer parse (TestValueRules); by reference they
+		// still do, and are skipped.
+		{"zoned IP by reference", "[network-traffic:dst_ref.value = 'fe80::1%eth0']", nil},
+		{"bad email by reference", "[email-message:from_ref.value = 'a b@@example.com']", nil},
 		{"md5 of wrong length", "[file:hashes.MD5 = 'abc']", nil},
 		{"md5 not hex", "[file:hashes.MD5 = 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz']", nil},
-		{"url without scheme", "[url:value = 'example.com/a']", nil},
-		{"bad email", "[email-addr:value = 'no at sign']", nil},
 		{"non-string value", "[ipv4-addr:value = 167772161]", nil},
 		{"ISSUBSET on a domain path", "[network-traffic:dst_ref.value ISSUBSET '10.0.0.0/8' AND domain-name:value ISSUBSET '10.0.0.1']", []Observable{
 			{Kind: "ipv4", Value: "10.0.0.0/8", Path: "network-traffic:dst_ref.value", Op: "ISSUBSET"},

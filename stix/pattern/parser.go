@@ -192,12 +192,18 @@ func (p *parser) parseObsPrimary() (Expr, *Error) {
 	default:
 		return nil, p.unexpected("'[' or '('")
 	}
+	// Spec over grammar: the grammar lets qualifiers repeat, but STIX 2.1
+	// section 9.5.1 allows each qualifier type at most once on one
+	// observation expression; "[a] WITHIN 5 SECONDS WITHIN 6 SECONDS" must
+	// be written "([a] WITHIN 5 SECONDS) WITHIN 6 SECONDS".
+	var seen [tokTimes]bool // indexed by tokWithin, tokRepeats, tokStart
 	for {
 		var (
 			q   Qualifier
 			err *Error
 		)
-		switch p.tok.kind {
+		kind, at := p.tok.kind, p.tok.pos
+		switch kind {
 		case tokWithin:
 			q, err = p.parseWithin()
 		case tokRepeats:
@@ -210,6 +216,10 @@ func (p *parser) parseObsPrimary() (Expr, *Error) {
 		if err != nil {
 			return nil, err
 		}
+		if seen[kind] {
+			return nil, newError(at, "a %s qualifier already applies to this observation expression: parenthesise it to qualify it again", kind)
+		}
+		seen[kind] = true
 		x = &QualifiedExpr{Position: x.Pos(), X: x, Qualifier: q}
 	}
 }

@@ -83,10 +83,49 @@ func writeExpr(b *strings.Builder, e Expr, min Combinator) {
 			b.WriteByte(')')
 		}
 	case *QualifiedExpr:
+		// A qualifier type may apply once per observation expression
+		// (section 9.5.1): qualifying again needs parentheses.
+		paren := qualifiedBy(e.X, e.Qualifier)
+		if paren {
+			b.WriteByte('(')
+		}
 		writeExpr(b, e.X, qualifiedPrec)
+		if paren {
+			b.WriteByte(')')
+		}
 		b.WriteByte(' ')
 		b.WriteString(e.Qualifier.String())
 	}
+}
+
+// qualifiedBy reports whether x, printed without parentheses, already ends
+// in a qualifier of q's type.
+func qualifiedBy(x Expr, q Qualifier) bool {
+	for {
+		qe, ok := x.(*QualifiedExpr)
+		if !ok {
+			return false
+		}
+		if sameQualifier(qe.Qualifier, q) {
+			return true
+		}
+		x = qe.X
+	}
+}
+
+func sameQualifier(a, b Qualifier) bool {
+	switch a.(type) {
+	case *Within:
+		_, ok := b.(*Within)
+		return ok
+	case *Repeats:
+		_, ok := b.(*Repeats)
+		return ok
+	case *StartStop:
+		_, ok := b.(*StartStop)
+		return ok
+	}
+	return false
 }
 
 // writeComparison writes c; min is as for writeExpr.

@@ -70,10 +70,12 @@ func (p *parser) parseStartStop() (Qualifier, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	// Spec over grammar: the grammar accepts any two timestamps, the
-	// specification requires STOP to be later than START.
-	if !stop.Time.After(start.Time) {
-		return nil, newError(stop.Position, "STOP %s is not later than START %s", stop.Raw, start.Raw)
+	// START is inclusive and STOP exclusive (STIX 2.1 section 9.5). The
+	// specification does not forbid an empty window (START = STOP, which
+	// matches nothing), so it is accepted; a STOP before START describes
+	// no interval at all and is refused.
+	if stop.Time.Before(start.Time) {
+		return nil, newError(stop.Position, "STOP %s is before START %s", stop.Raw, start.Raw)
 	}
 	return &StartStop{Position: at, Start: start, Stop: stop}, nil
 }
