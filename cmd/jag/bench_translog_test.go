@@ -61,6 +61,7 @@ func BenchmarkIngestTransparencyLog(b *testing.B) {
 		b.Fatal(err)
 	}
 	const chunk = 2
+	var waited time.Duration // of the log side's time: waiting for the sequencer after the chunk's last answer
 	b.ResetTimer()
 	for i, round := 0, 0; i < b.N; i, round = i+chunk, round+1 {
 		for k := range sides {
@@ -70,9 +71,11 @@ func BenchmarkIngestTransparencyLog(b *testing.B) {
 				b.Fatalf("%s: %v", s.name, err)
 			}
 			if s.logged {
+				w := time.Now()
 				if err := awaitHashed(s.w); err != nil {
 					b.Fatal(err)
 				}
+				waited += time.Since(w)
 			}
 			s.elapsed += time.Since(start)
 		}
@@ -82,6 +85,7 @@ func BenchmarkIngestTransparencyLog(b *testing.B) {
 	b.ReportMetric(rate(sides[0]), "indicators/s")
 	b.ReportMetric(rate(sides[1]), "nolog-indicators/s")
 	b.ReportMetric(rate(sides[0])/rate(sides[1]), "ratio")
+	b.ReportMetric(waited.Seconds()/sides[0].elapsed.Seconds(), "seq-wait-share")
 	var logged int64
 	if err := sides[0].w.db.SQLX().Get(&logged, `SELECT coalesce(sum(count), 0) FROM log_batches`); err != nil {
 		b.Fatal(err)

@@ -50,6 +50,9 @@ type DB struct {
 	db    *sqlx.DB
 	now   func() time.Time
 	noLog bool // Options.NoTransparencyLog
+	// leaves holds the leaf hashes of the log batches this process
+	// committed, until its sequencer has hashed them (translog_leaves.go).
+	leaves leafCache
 }
 
 // Open connects to dsn (a lib/pq URL or key=value string) and checks that

@@ -67,10 +67,14 @@ func (db *DB) StoreSubmission(ctx context.Context, s *hub.NewSubmission) (hub.St
 	var res hub.StoreResult
 	var lastSeq int64
 	var err error
+	var leaves *batchLeaves
+	if !db.noLog {
+		leaves = &batchLeaves{}
+	}
 	for range storeAttempts {
 		err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 			var err error
-			res, lastSeq, err = storeSubmission(ctx, tx, s, !db.noLog)
+			res, lastSeq, err = storeSubmission(ctx, tx, s, leaves)
 			return err
 		})
 		if !isUniqueViolation(err) {
@@ -79,6 +83,9 @@ func (db *DB) StoreSubmission(ctx context.Context, s *hub.NewSubmission) (hub.St
 	}
 	if err != nil {
 		return hub.StoreResult{}, fmt.Errorf("store submission: %w", err)
+	}
+	if leaves != nil && leaves.hashes != nil {
+		db.leaves.put(leaves.first, leaves.hashes) // committed: the sequencer may use them
 	}
 	if lastSeq > 0 {
 		// A wake-up only: a tailer that misses it still polls.
@@ -106,7 +113,14 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return mapError(tx.Commit())
 }
 
-func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, logged bool) (hub.StoreResult, int64, error) {
+// storeSubmission runs the ingest transaction. leaves is nil when the log
+// is off; otherwise it receives the leaf hashes and first index of the
+// batch the transaction logged (none: nil hashes).
+func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, leaves *batchLeaves) (hub.StoreResult, int64, error) {
+	logged := leaves != nil
+	if logged {
+		*leaves = batchLeaves{} // a retried attempt starts afresh
+	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, submissionLockKey(s.Org, s.Digest)); err != nil {
 		return hub.StoreResult{}, 0, fmt.Errorf("lock submission: %w", err)
 	}
@@ -169,6 +183,7 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, log
 		if err != nil {
 			return hub.StoreResult{}, 0, err
 		}
+		leaves.first, leaves.hashes = first, recordHashes(logEntries)
 		sub.Log = make([]hub.LogPosition, 0, len(logEntries))
 		for i := range s.Objects {
 			if o := &s.Objects[i]; fresh[versionKey{o.ID, o.Modified}] {

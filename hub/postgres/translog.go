@@ -360,19 +360,19 @@ func (db *DB) SequenceRound(ctx context.Context, fn func(ctx context.Context, r 
 		if !ran {
 			return nil
 		}
-		return fn(ctx, round{tx})
+		return fn(ctx, round{tx: tx, leaves: &db.leaves})
 	})
 	return ran, err
 }
 
-// round is one sequencing round's transaction.
-type round struct{ tx *sqlx.Tx }
+// round is one sequencing round's transaction, with the leaf hashes of
+// the batches this process committed.
+type round struct {
+	tx     *sqlx.Tx
+	leaves *leafCache
+}
 
 func (r round) TreeSize(ctx context.Context) (int64, error) { return treeSize(ctx, r.tx) }
-
-func (r round) Entries(ctx context.Context, start int64, limit int) ([][]byte, error) {
-	return entries(ctx, r.tx, start, limit)
-}
 
 func (r round) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
 	return readHashes(ctx, r.tx, indexes)

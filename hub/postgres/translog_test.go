@@ -218,6 +218,52 @@ func TestTransparencyLog(t *testing.T) {
 		}
 	})
 
+	// Two replicas write; one sequences. Its own batches' leaf hashes come
+	// from its memory, the other's from the stored bundles, and rounds
+	// that end inside a batch resume in it: the tree is the one tlog
+	// computes from the stored entries.
+	t.Run("Replicas", func(t *testing.T) {
+		url := pgtest.URL(t)
+		var dbs [2]*postgres.DB
+		for i := range dbs {
+			db, err := postgres.Open(ctx, url, postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			dbs[i] = db
+		}
+		if _, err := dbs[0].SQLX().Exec(`INSERT INTO participants (id, name, identity) VALUES ($1, 'x', '{}')`, submitter); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		for i := range n {
+			if _, err := dbs[i%2].StoreSubmission(ctx, newSubmission(submitter,
+				version(fmt.Sprintf("indicator--0c000000-0000-4000-8000-%012d", 2*i), t1, "x"),
+				version(fmt.Sprintf("indicator--0c000000-0000-4000-8000-%012d", 2*i+1), t1, "y"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys, err := translog.EnsureKeys(ctx, dbs[0], "test.example/log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := &translog.Sequencer{Store: dbs[0], Origin: keys.Origin, Signers: keys.Signers, Interval: time.Millisecond, Batch: 3}
+		sequenceAll(t, seq, dbs[0], 2*n)
+		entries, err := dbs[0].Entries(ctx, 0, 2*n)
+		if err != nil || len(entries) != 2*n {
+			t.Fatalf("Entries: %d, %v", len(entries), err)
+		}
+		msg, _, _, err := dbs[1].LatestCheckpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := translog.OpenCheckpoint(msg, keys.Verifiers[0])
+		if err != nil || cp.Hash != memoryTree(t, entries) {
+			t.Fatalf("checkpoint %+v (%v), want the in-memory root of the stored entries", cp, err)
+		}
+	})
+
 	t.Run("Off", func(t *testing.T) {
 		url := pgtest.URL(t)
 		db, err := postgres.Open(ctx, url, postgres.Options{NoTransparencyLog: true})

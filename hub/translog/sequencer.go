@@ -15,9 +15,11 @@ import (
 type Round interface {
 	// TreeSize is the number of entries already hashed.
 	TreeSize(ctx context.Context) (int64, error)
-	// Entries returns up to limit entries from index start on, without
-	// gaps (fewer when fewer are committed).
-	Entries(ctx context.Context, start int64, limit int) ([][]byte, error)
+	// RecordHashes returns the RFC 6962 leaf hashes (tlog.RecordHash) of
+	// up to limit entries from index start on, without gaps (fewer when
+	// fewer are committed). A store may hash entries as it reads them or
+	// keep the hashes of entries it wrote itself.
+	RecordHashes(ctx context.Context, start int64, limit int) ([]tlog.Hash, error)
 	// ReadHashes returns the stored hashes at the given stored-hash
 	// indexes (tlog.StoredHashIndex).
 	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
@@ -86,25 +88,25 @@ func (s *Sequencer) round(ctx context.Context, r Round) (RoundResult, error) {
 	if err != nil {
 		return RoundResult{}, err
 	}
-	entries, err := r.Entries(ctx, n, batch)
+	leaves, err := r.RecordHashes(ctx, n, batch)
 	if err != nil {
 		return RoundResult{}, err
 	}
 	hr := &roundHashes{ctx: ctx, r: r, base: tlog.StoredHashIndex(0, n)}
-	for i, e := range entries {
-		hs, err := tlog.StoredHashes(n+int64(i), e, hr)
+	for i, leaf := range leaves {
+		hs, err := tlog.StoredHashesForRecordHash(n+int64(i), leaf, hr)
 		if err != nil {
 			return RoundResult{}, fmt.Errorf("hash entry %d: %w", n+int64(i), err)
 		}
 		hr.fresh = append(hr.fresh, hs...)
 	}
-	size := n + int64(len(entries))
-	if len(entries) > 0 {
+	size := n + int64(len(leaves))
+	if len(leaves) > 0 {
 		if err := r.AppendHashes(ctx, hr.base, hr.fresh, size); err != nil {
 			return RoundResult{}, err
 		}
 	}
-	res := RoundResult{Hashed: len(entries), Size: size}
+	res := RoundResult{Hashed: len(leaves), Size: size}
 	last, age, ok, err := r.LastCheckpoint(ctx)
 	if err != nil {
 		return RoundResult{}, err
