@@ -335,6 +335,17 @@ func TestTransparencyLogIndependentVerifier(t *testing.T) {
 	if grew < 2 {
 		t.Fatalf("only %d growing checkpoints seen among %d", grew, len(seen))
 	}
+	// Every replica's metrics show the shared log: all entries, and the
+	// newest checkpoint covering them.
+	for _, r := range replicas {
+		m := scrape(t, r.URL)
+		if m["jag_log_size"] != float64(final.N) || m["jag_log_checkpoint_size"] != float64(final.N) {
+			t.Errorf("replica %s: jag_log_size %v, jag_log_checkpoint_size %v, want %d", r.URL, m["jag_log_size"], m["jag_log_checkpoint_size"], final.N)
+		}
+		if age, ok := m["jag_log_checkpoint_age_seconds"]; !ok || age < 0 || age > 60 {
+			t.Errorf("replica %s: jag_log_checkpoint_age_seconds %v (present %v)", r.URL, age, ok)
+		}
+	}
 	// The same tree from every replica.
 	for _, r := range replicas[1:] {
 		other := (&indepVerifier{t: t, base: r.URL, token: token, logKey: lk}).checkpoint()

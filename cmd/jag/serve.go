@@ -144,6 +144,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("start transparency log: %w", err)
 		}
 		queries.WithLog(m.tlog.prover)
+		metrics.NewLog(reg, m.db.DB)
 		mounts = append(mounts, rest.Mount{Pattern: tlogapi.Prefix, Handler: m.tlog.handler})
 	}
 	authn := auth.Authenticate(authority, problem.Write)

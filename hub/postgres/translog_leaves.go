@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/mod/sumdb/tlog"
@@ -134,4 +135,29 @@ func (r round) RecordHashes(ctx context.Context, start int64, limit int) ([]tlog
 		}
 	}
 	return out, nil
+}
+
+var _ translog.StatusReader = (*DB)(nil)
+
+// LogStatus implements translog.StatusReader: two index probes.
+func (db *DB) LogStatus(ctx context.Context) (translog.Status, error) {
+	var st struct {
+		Entries int64    `db:"entries"`
+		Size    *int64   `db:"size"`
+		Age     *float64 `db:"age"`
+	}
+	err := db.db.GetContext(ctx, &st, `
+		SELECT coalesce((SELECT first_idx + count FROM log_batches ORDER BY first_idx DESC LIMIT 1), 0) AS entries,
+		       c.size, extract(epoch FROM now() - c.created_at)::float8 AS age
+		FROM (SELECT 1) one
+		LEFT JOIN LATERAL (SELECT size, created_at FROM log_checkpoints ORDER BY size DESC LIMIT 1) c ON true`)
+	if err != nil {
+		return translog.Status{}, fmt.Errorf("read log status: %w", mapError(err))
+	}
+	s := translog.Status{Entries: st.Entries}
+	if st.Size != nil && st.Age != nil {
+		s.HasCheckpoint, s.CheckpointSize = true, *st.Size
+		s.CheckpointAge = time.Duration(*st.Age * float64(time.Second))
+	}
+	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -204,4 +205,20 @@ func Cosign(s Signed, signer note.Signer) (string, error) {
 		return "", errors.New("cosign checkpoint: malformed note")
 	}
 	return string(sigs), nil
+}
+
+// Status is what the log's metrics show: how many entries are committed
+// to the log, and the size and age of the newest checkpoint. Entries
+// beyond the checkpoint's size for long mean the sequencer is stuck.
+type Status struct {
+	Entries        int64         // entries committed (hashed or not)
+	CheckpointSize int64         // 0 with no checkpoint
+	CheckpointAge  time.Duration // by the database's clock; 0 with no checkpoint
+	HasCheckpoint  bool
+}
+
+// StatusReader reads the log's Status; the metrics adapter (hub/metrics)
+// asks it at each scrape.
+type StatusReader interface {
+	LogStatus(ctx context.Context) (Status, error)
 }
