@@ -96,6 +96,7 @@ type QueryStore interface {
 type QueryService struct {
 	store QueryStore
 	now   func() time.Time
+	log   LogProver // nil: provenance without the transparency log (translog.go)
 }
 
 // NewQueryService returns the read service over store (nil answers

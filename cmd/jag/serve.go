@@ -21,6 +21,7 @@ import (
 	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/problem"
 	"github.com/jag-hub/jag/hub/rest"
+	"github.com/jag-hub/jag/hub/tlogapi"
 	"github.com/jag-hub/jag/stix"
 )
 
@@ -37,6 +38,7 @@ type serveConfig struct {
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
+	log              logConfig
 	taxii            taxiiConfig
 }
 
@@ -58,6 +60,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
+	c.log.register(fs, e)
 	c.taxii.register(fs, e)
 	return fs
 }
@@ -79,7 +82,7 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, taxiiEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, logEnv, taxiiEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
@@ -98,6 +101,7 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	feed *feedRunner
+	tlog *logRunner // nil with the log switched off
 	done chan error
 
 	stopHousekeeping context.CancelFunc
@@ -116,7 +120,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	if m.db, err = m.cfg.db.openServe(ctx, m.env, log, postgres.Options{StatementTimeout: m.cfg.statementTimeout}); err != nil {
+	if m.db, err = m.cfg.db.openServe(ctx, m.env, log, postgres.Options{StatementTimeout: m.cfg.statementTimeout, NoTransparencyLog: !m.cfg.log.enabled}); err != nil {
 		return err
 	}
 	for _, mg := range m.db.applied {
@@ -133,6 +137,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg); err != nil {
 		return fmt.Errorf("start feed: %w", err)
 	}
+	queries := hub.NewQueryService(m.db.DB, nil)
+	var mounts []rest.Mount
+	if m.cfg.log.enabled {
+		if m.tlog, err = startLog(ctx, m.cfg.log, m.db.DB, m.db.dsn(m.cfg.db), log); err != nil {
+			return fmt.Errorf("start transparency log: %w", err)
+		}
+		queries.WithLog(m.tlog.prover)
+		metrics.NewLog(reg, m.db.DB)
+		mounts = append(mounts, rest.Mount{Pattern: tlogapi.Prefix, Handler: m.tlog.handler})
+	}
 	authn := auth.Authenticate(authority, problem.Write)
 	ingestCfg := m.cfg.ingest
 	ingestCfg.MaxBytes = m.cfg.api.MaxBodyBytes
@@ -143,11 +157,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Ready:        m.db.DB,
 		Authenticate: authn,
 		Ingest:       ingest,
-		Queries:      hub.NewQueryService(m.db.DB, nil),
+		Queries:      queries,
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
 		Collections:  hub.NewCollectionService(m.db.DB, nil),
 		Feed:         m.feed.feed,
 		Exports:      hub.NewExportService(m.db.DB, nil, ""),
+		Mounts:       mounts,
 	})
 
 	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
@@ -222,6 +237,9 @@ func (m *Main) Close() error {
 		if err := m.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
+	}
+	if m.tlog != nil {
+		m.tlog.stop()
 	}
 	if m.feed != nil {
 		if err := m.feed.stop(); err != nil {
