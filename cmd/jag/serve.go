@@ -37,6 +37,7 @@ type serveConfig struct {
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
+	limits           limitsConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -57,6 +58,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
+	c.limits.register(fs, e, &c.api)
 	return fs
 }
 
@@ -76,12 +78,12 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, limitsEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
 	}
-	return nil
+	return c.limits.validate(c.api)
 }
 
 // Main is the running hub: configuration in, a serving process out. The
@@ -95,6 +97,10 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	feed *feedRunner
+	// metrics is the unauthenticated /metrics listener (--metrics-addr);
+	// nil when none.
+	metrics   *http.Server
+	metricsLn net.Listener
 	done chan error
 
 	stopHousekeeping context.CancelFunc
@@ -144,17 +150,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Feed:         m.feed.feed,
 	})
 
-	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
-		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
+	if m.ln, err = m.cfg.limits.listenAPI(m.cfg.addr); err != nil {
+		return err
+	}
+	if m.metrics, m.metricsLn, err = m.cfg.limits.serveMetrics(srv.MetricsHandler()); err != nil {
+		_ = m.ln.Close()
+		return err
 	}
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: m.cfg.limits.readHeaderTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          newStdLogger(log),
-		// No WriteTimeout: it would cut long-lived websocket feeds; request
-		// work is bounded by hub.Config.RequestTimeout instead.
+		// No ReadTimeout or WriteTimeout: they would cut long-lived
+		// websocket feeds. Bodies are bounded per request (rest.BodyTiming),
+		// answers by twice the request timeout, request work by
+		// rest.Config.RequestTimeout.
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.http.Serve(m.ln) }()
@@ -210,6 +222,9 @@ func (m *Main) Close() error {
 		if err := m.feed.drain(ctx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if m.metrics != nil {
+		_ = m.metrics.Close()
 	}
 	if m.http != nil {
 		if err := m.http.Shutdown(ctx); err != nil {

@@ -20,8 +20,17 @@ type Config struct {
 	// MaxBodyBytes bounds every request body (default 16 MiB).
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work of one non-streaming request
-	// (default 30 s).
+	// (default 30 s); writing its answer must end within twice that.
 	RequestTimeout time.Duration
+	// Body bounds the reading of request bodies in time.
+	Body BodyTiming
+	// Ingest bounds the bundles ingested at once in bytes.
+	Ingest IngestBudget
+	// MaxResponseBytes is the byte budget of one answer of objects
+	// (lookups, search pages, version lists; default 8 MiB): a page
+	// stops adding objects when it is reached, and always holds at least
+	// one.
+	MaxResponseBytes int64
 }
 
 // Deps are the collaborators a Server is built from; cmd/jag wires them.
@@ -59,6 +68,8 @@ type Server struct {
 	authn   func(http.Handler) http.Handler
 	handler http.Handler
 	mux     *http.ServeMux
+
+	ingestBudget *byteBudget
 	methods []string // every method of the route table, for Allow
 }
 
@@ -69,6 +80,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = 8 << 20
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
@@ -84,6 +98,7 @@ func New(cfg Config, d Deps) *Server {
 	}
 	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate}
 	s.metrics = newHTTPMetrics(d.Registry)
+	s.ingestBudget = newByteBudget(cfg.Ingest)
 	s.handler = s.buildHandler()
 	return s
 }
@@ -110,7 +125,18 @@ func (s *Server) buildHandler() http.Handler {
 	}
 	h = s.metrics.instrument(s.routeOf, h)
 	h = limitBody(s.cfg.MaxBodyBytes, h)
-	return s.logRequests(h)
+	return writeDeadline(2*s.cfg.RequestTimeout, bodyDeadline(s.cfg.Body, s.logRequests(h)))
+}
+
+// writeDeadline bounds the writing of every answer to d after its request
+// arrived: a client that reads slowly loses its connection rather than
+// holding it. The websocket upgrade clears the deadline (gorilla), and
+// the feed then sets one per message.
+func writeDeadline(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		h.ServeHTTP(w, r)
+	})
 }
 
 // withTimeout bounds the work of a request: its context ends after d, so
