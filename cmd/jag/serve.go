@@ -101,7 +101,7 @@ type Main struct {
 	// nil when none.
 	metrics   *http.Server
 	metricsLn net.Listener
-	done chan error
+	done      chan error
 
 	stopHousekeeping context.CancelFunc
 }

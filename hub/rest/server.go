@@ -70,7 +70,7 @@ type Server struct {
 	mux     *http.ServeMux
 
 	ingestBudget *byteBudget
-	methods []string // every method of the route table, for Allow
+	methods      []string // every method of the route table, for Allow
 }
 
 // New builds a Server.
