@@ -145,7 +145,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Ready:        m.db.DB,
 		Authenticate: authn,
 		Ingest:       hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg)),
-		Queries:      hub.NewQueryService(m.db.DB, nil),
+		Queries:      hub.NewQueryService(m.db.DB, nil).WithResponseBudget(m.cfg.limits.maxResponseBytes),
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
 		Feed:         m.feed.feed,
 	})

@@ -17,6 +17,7 @@ type limitsConfig struct {
 	conns             rest.ConnLimits
 	readHeaderTimeout time.Duration
 	metricsAddr       string
+	maxResponseBytes  int64
 }
 
 func (c *limitsConfig) register(fs *flag.FlagSet, e *env, api *rest.Config) {
@@ -27,7 +28,7 @@ func (c *limitsConfig) register(fs *flag.FlagSet, e *env, api *rest.Config) {
 	fs.Int64Var(&api.Body.MinRate, "body-min-rate", 64<<10, "slowest accepted request body upload in bytes/s after --body-grace (env JAG_BODY_MIN_RATE)")
 	fs.Int64Var(&api.Ingest.Bytes, "ingest-budget-bytes", 64<<20, "body bytes of the bundles ingested at once; at least --max-body-bytes (env JAG_INGEST_BUDGET_BYTES)")
 	fs.DurationVar(&api.Ingest.Wait, "ingest-wait", 10*time.Second, "how long a bundle waits for ingest budget before a 503 with Retry-After (env JAG_INGEST_WAIT)")
-	fs.Int64Var(&api.MaxResponseBytes, "max-response-bytes", 8<<20, "byte budget of one answer of objects (lookup, search page, versions); more comes by cursor (env JAG_MAX_RESPONSE_BYTES)")
+	fs.Int64Var(&c.maxResponseBytes, "max-response-bytes", 8<<20, "byte budget of one answer of objects (lookup, search page, versions); more comes by cursor (env JAG_MAX_RESPONSE_BYTES)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", envOr(e, "JAG_METRICS_ADDR", ""), "listen address of an unauthenticated /metrics for the operator's network, e.g. 127.0.0.1:9464; empty: none (the API's /metrics needs an admin token) (env JAG_METRICS_ADDR)")
 }
 
@@ -65,7 +66,7 @@ func (c *limitsConfig) validate(api rest.Config) error {
 	if api.Ingest.Bytes < api.MaxBodyBytes {
 		errs = append(errs, errors.New("--ingest-budget-bytes must be at least --max-body-bytes"))
 	}
-	if api.MaxResponseBytes < 64<<10 {
+	if c.maxResponseBytes < 64<<10 {
 		errs = append(errs, errors.New("--max-response-bytes must be at least 65536"))
 	}
 	if err := errors.Join(errs...); err != nil {

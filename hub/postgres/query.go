@@ -28,6 +28,18 @@ type objectRow struct {
 	Raw       []byte    `db:"raw"`
 }
 
+// budgetedColumns are objectColumns with the raw bytes only while the
+// raws of the rows before stay under the byte budget $param, in the
+// order of window w (which the query defines). octet_length reads a
+// stored value's size without fetching it, so rows beyond the budget cost
+// their metadata only: the page the service cuts at the first raw-less
+// row is bounded in bytes whatever the objects' sizes.
+func budgetedColumns(param string) string {
+	return `o.id, o.modified, o.type, o.created_by, o.received, o.revoked,
+		CASE WHEN coalesce(sum(octet_length(o.raw)) OVER w, 0) - octet_length(o.raw) < ` + param + `
+		     THEN o.raw END AS raw`
+}
+
 func (r objectRow) version() hub.ObjectVersion {
 	return hub.ObjectVersion{ID: r.ID, Modified: r.Modified, Type: r.Type, CreatedBy: r.CreatedBy,
 		Received: r.Received, Revoked: r.Revoked, Raw: r.Raw}
@@ -58,14 +70,22 @@ func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hu
 	return r.version(), nil
 }
 
-// ObjectVersions returns every visible version of id, oldest first.
-func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string) ([]hub.ObjectVersion, error) {
-	const q = `SELECT ` + objectColumns + `
+// ObjectVersions returns up to limit visible versions of id, oldest
+// first, after the visible version afterModified ("" from the first);
+// raws only within maxBytes (budgetedColumns). A cursor naming a missing
+// or hidden version returns nothing, like the end of the list.
+func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id, afterModified string, limit int, maxBytes int64) ([]hub.ObjectVersion, error) {
+	q := `SELECT ` + budgetedColumns("$6") + `
 		FROM objects o
 		WHERE o.id = $1 AND jag_visible(o.tlp, o.recipients, o.created_by, $2, $3)
-		ORDER BY o.modified_at, o.modified`
+		  AND ($4 = '' OR (o.modified_at, o.modified) > (
+		        SELECT c.modified_at, c.modified FROM objects c
+		        WHERE c.id = $1 AND c.modified = $4 AND jag_visible(c.tlp, c.recipients, c.created_by, $2, $3)))
+		WINDOW w AS (ORDER BY o.modified_at, o.modified ROWS UNBOUNDED PRECEDING)
+		ORDER BY o.modified_at, o.modified
+		LIMIT $5`
 	var rows []objectRow
-	if err := db.db.SelectContext(ctx, &rows, q, id, v.Org, v.Tier); err != nil {
+	if err := db.db.SelectContext(ctx, &rows, q, id, v.Org, v.Tier, afterModified, limit, maxBytes); err != nil {
 		return nil, fmt.Errorf("list object versions: %w", mapError(err))
 	}
 	return versions(rows), nil
@@ -89,9 +109,10 @@ const searchFilters = `jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 
 // searchAll pages through objects in the order of the objects_received
 // index: a page costs an index range scan.
-const searchAll = `SELECT ` + objectColumns + `
+var searchAll = `SELECT ` + budgetedColumns("$16") + `
 		FROM objects o
 		WHERE ` + searchFilters + `
+		WINDOW w AS (ORDER BY o.received, o.id, o.modified ROWS UNBOUNDED PRECEDING)
 		ORDER BY o.received, o.id, o.modified
 		LIMIT $15`
 
@@ -100,25 +121,27 @@ const searchAll = `SELECT ` + objectColumns + `
 // addresses inside networks) and sorts them. Materialising that set keeps
 // the planner from walking the whole received index in order in the hope
 // of meeting a rare match early.
-const searchObservable = `WITH matched AS MATERIALIZED (
-		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.kind = ANY ($16) AND ob.value = ANY ($17)
+var searchObservable = `WITH matched AS MATERIALIZED (
+		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.kind = ANY ($17) AND ob.value = ANY ($18)
 		  UNION
-		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.net >>= $18::inet
+		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.net >>= $19::inet
 		)
-		SELECT ` + objectColumns + `
+		SELECT ` + budgetedColumns("$16") + `
 		FROM matched m
 		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified
 		WHERE ` + searchFilters + `
+		WINDOW w AS (ORDER BY o.received, o.id, o.modified ROWS UNBOUNDED PRECEDING)
 		ORDER BY o.received, o.id, o.modified
 		LIMIT $15`
 
 // SearchObjects is the history search: visible versions matching f, in
-// (received, id, modified) order strictly after the cursor.
-func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilter, after *hub.Cursor, limit int) ([]hub.ObjectVersion, error) {
+// (received, id, modified) order strictly after the cursor; raws only
+// within maxBytes (budgetedColumns).
+func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilter, after *hub.Cursor, limit int, maxBytes int64) ([]hub.ObjectVersion, error) {
 	args := []any{v.Org, v.Tier,
 		nullString(f.Type), nullString(f.CreatedBy), nullString(f.Label),
 		nullTime(f.AddedAfter), nullTime(f.AddedBefore), nullTime(f.ModifiedAfter), nullTime(f.ValidAt),
-		f.Revoked, nil, nil, nil, nil, limit}
+		f.Revoked, nil, nil, nil, nil, limit, maxBytes}
 	if f.Text != "" {
 		args[10] = "%" + escapeLike(f.Text) + "%"
 	}

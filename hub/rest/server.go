@@ -26,11 +26,6 @@ type Config struct {
 	Body BodyTiming
 	// Ingest bounds the bundles ingested at once in bytes.
 	Ingest IngestBudget
-	// MaxResponseBytes is the byte budget of one answer of objects
-	// (lookups, search pages, version lists; default 8 MiB): a page
-	// stops adding objects when it is reached, and always holds at least
-	// one.
-	MaxResponseBytes int64
 }
 
 // Deps are the collaborators a Server is built from; cmd/jag wires them.
@@ -80,9 +75,6 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
-	}
-	if cfg.MaxResponseBytes <= 0 {
-		cfg.MaxResponseBytes = 8 << 20
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
