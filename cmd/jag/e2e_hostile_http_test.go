@@ -256,3 +256,79 @@ func TestServeLimitFlagsValidated(t *testing.T) {
 		t.Errorf("environment not applied: %v %+v", err, c.api)
 	}
 }
+
+// /metrics is not anonymous: on the API it needs an admin token; the
+// operator may serve it on a listener of its own (--metrics-addr). The
+// anonymous health answers say nothing but their status.
+func TestMetricsNotAnonymous(t *testing.T) {
+	w := newIngestWorld(t, pgtest.URL(t))
+	metricsAddr := freeAddr(t)
+	p := startServe(t, w.dbURL, "--metrics-addr", metricsAddr)
+	w.submit(p.URL, e2eOrgA, w.signedIndicator(e2eOrgA, "counted.example"))
+
+	if a := hubGet(t, p.URL+"/metrics", ""); a.Status != 401 || strings.Contains(string(a.Raw), "jag_") {
+		t.Fatalf("anonymous /metrics: %d %.200s", a.Status, a.Raw)
+	}
+	if a := hubGet(t, p.URL+"/metrics", w.token(e2eOrgA, auth.TierMember, auth.ScopeRead, auth.ScopeSubmit)); a.Status != 403 || strings.Contains(string(a.Raw), "jag_") {
+		t.Fatalf("/metrics with a read+submit token: %d", a.Status)
+	}
+	if m := scrape(t, p.URL, w.token(e2eOrgA, auth.TierMember, auth.ScopeAdmin)); m[`jag_ingest_bundles_total{code="accepted"}`] != 1 {
+		t.Fatalf("admin /metrics lacks the ingest counter")
+	}
+	if m := scrape(t, "http://"+metricsAddr, ""); m[`jag_ingest_bundles_total{code="accepted"}`] != 1 {
+		t.Fatalf("metrics listener lacks the ingest counter")
+	}
+	if a := hubGet(t, "http://"+metricsAddr+"/v1/objects", ""); a.Status != 404 || a.code() != "not_found" {
+		t.Fatalf("the metrics listener serves more than /metrics: %d", a.Status)
+	}
+	for path, want := range map[string]string{"/healthz": `{"status":"ok"}` + "\n", "/readyz": `{"status":"ready"}` + "\n"} {
+		if a := hubGet(t, p.URL+path, ""); a.Status != 200 || string(a.Raw) != want {
+			t.Fatalf("%s = %d %q, want exactly %q", path, a.Status, a.Raw, want)
+		}
+	}
+}
+
+// No token reaches the access log, wherever the client puts it: a path
+// parameter, a path segment, the query string or a header.
+func TestAccessLogNeverHoldsTokens(t *testing.T) {
+	w := newIngestWorld(t, pgtest.URL(t))
+	p := startServe(t, w.dbURL)
+	token := w.token(e2eOrgA, auth.TierMember, auth.ScopeRead)
+	sig := token[strings.LastIndexByte(token, '.')+1:]
+	paths := []string{
+		"/v1/objects;access_token=" + token,
+		"/v1/objects;ACCESS_TOKEN=" + token + ";x=1",
+		"/v1/objects/" + token,
+		"/v1/lookup/bearer:" + token,
+		"/v1/objects?access_token=" + token,
+		"/v1/participants/" + token + "/jwks",
+		"/nope/" + strings.ReplaceAll(token, ".", "%2E"),
+	}
+	for _, path := range paths {
+		req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("X-Forwarded-Authorization", token)
+		resp, err := e2eClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// The access lines are written after the answers; wait for all.
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(p.Logs(), `"message":"request"`) < len(paths)+1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	logs := p.Logs()
+	if n := strings.Count(logs, `"message":"request"`); n < len(paths) {
+		t.Fatalf("%d access lines, want at least %d:\n%s", n, len(paths), logs)
+	}
+	for _, secret := range []string{token, sig, sig[:16], token[:strings.IndexByte(token, '.')]} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("the log holds (part of) a token %q:\n%s", secret[:8], logs)
+		}
+	}
+	if !strings.Contains(logs, `access_token=[redacted]`) {
+		t.Fatalf("the redacted path is not logged:\n%s", logs)
+	}
+}
