@@ -159,12 +159,13 @@ type LookupAnswer struct {
 // MaxLookupMatches ends it. A value NewProbe refuses gets Error rather
 // than failing the batch. At most MaxLookupValues values (CodeTooLarge).
 //
-// The page's size is the match metadata plus each matched object's raw
-// bytes once: it stops before the match that would take it past the
-// budget (a page always holds at least one match), so a page's memory
-// and size are bounded whatever the objects' sizes and however many
-// values name the same object.
-func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, after *LookupAfter) (LookupAnswer, error) {
+// The page's size is the match metadata plus, when objects is set, each
+// matched object's raw bytes once: it stops before the match that would
+// take it past the budget (a page always holds at least one match), so a
+// page's memory and size are bounded whatever the objects' sizes and
+// however many values name the same object. Without objects no raw bytes
+// are read at all and a page holds tens of thousands of matches.
+func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, after *LookupAfter, objects bool) (LookupAnswer, error) {
 	if len(values) > MaxLookupValues {
 		return LookupAnswer{}, Errorf(CodeTooLarge, "at most %d values per lookup", MaxLookupValues)
 	}
@@ -199,7 +200,11 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, af
 	var hits []LookupHit
 	if len(asked) > 0 {
 		var err error
-		hits, err = s.store.Lookup(ctx, v, asked, LookupAfter{Value: storeAfter.Value, ID: storeAfter.ID}.store(), MaxLookupMatches+1, s.maxBytes)
+		rawBytes := s.maxBytes
+		if !objects {
+			rawBytes = 0 // no row carries its raw
+		}
+		hits, err = s.store.Lookup(ctx, v, asked, storeAfter.store(), MaxLookupMatches+1, rawBytes)
 		if err != nil {
 			return LookupAnswer{}, fmt.Errorf("lookup: %w", err)
 		}
@@ -237,14 +242,14 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, af
 			continue
 		}
 		cost := matchSize(m)
-		if !seen[h.Object.ID] {
+		if objects && !seen[h.Object.ID] {
 			cost += int64(len(h.Object.Raw))
 		}
-		if pairs > 0 && (size+cost > s.maxBytes || (h.Object.Raw == nil && !seen[h.Object.ID])) {
+		if pairs > 0 && (size+cost > s.maxBytes || (objects && h.Object.Raw == nil && !seen[h.Object.ID])) {
 			more = true
 			break
 		}
-		if !seen[h.Object.ID] {
+		if objects && !seen[h.Object.ID] {
 			seen[h.Object.ID] = true
 			ans.Objects = append(ans.Objects, h.Object)
 		}

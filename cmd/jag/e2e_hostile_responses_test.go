@@ -69,6 +69,14 @@ func TestLookupNamesEachObjectOnce(t *testing.T) {
 			t.Fatalf("result %+v", r)
 		}
 	}
+	// Matches only: no object bytes at all.
+	body, _ = json.Marshal(map[string]any{"values": values, "objects": false})
+	a = hubDo(t, http.MethodPost, p.URL+"/v1/lookup", w.tokens["a-read"], "application/json", string(body))
+	ans = lookupPage{}
+	if err := json.Unmarshal(a.Raw, &ans); err != nil || a.Status != 200 || len(ans.Results) != 1000 || len(ans.Objects) != 0 ||
+		ans.Results[999].Count != 1 || len(a.Raw) > 1000*500 {
+		t.Fatalf("objects false: %d, %d results, %d objects, %d bytes", a.Status, len(ans.Results), len(ans.Objects), len(a.Raw))
+	}
 }
 
 // With a 64 KiB budget, twelve 20 KB objects come a few per page, each

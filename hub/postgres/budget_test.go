@@ -25,7 +25,7 @@ func TestPagesBoundedInBytes(t *testing.T) {
 	}
 	db := seedDB(t, objs...)
 	ctx := context.Background()
-	rawSize := int64(len(`{"type": "indicator", "id": "`+uid("indicator", 1)+`", "modified": "2026-01-01T00:00:00Z", "note": "<&>"}`))
+	rawSize := int64(len(`{"type": "indicator", "id": "` + uid("indicator", 1) + `", "modified": "2026-01-01T00:00:00Z", "note": "<&>"}`))
 
 	t.Run("store", func(t *testing.T) {
 		rows, err := db.SearchObjects(ctx, memberB, hub.ObjectFilter{Type: "indicator"}, nil, 100, 2*rawSize)
@@ -96,44 +96,46 @@ func TestPagesBoundedInBytes(t *testing.T) {
 				t.Fatalf("budget %d: versions %v", budget, got)
 			}
 		})
-		t.Run("lookup", func(t *testing.T) {
-			values := []string{"198.51.100.7", "example.org", "198.51.100.0/24", "198.51.100.7"}
-			seen := map[int][]string{}
-			var after *hub.LookupAfter
-			for pages := 0; ; pages++ {
-				ans, err := q.Lookup(ctx, memberB, values, after)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(ans.Objects) == 0 && ans.Next != nil || pages > 40 {
-					t.Fatalf("budget %d: page without objects: %+v", budget, ans)
-				}
-				for i, r := range ans.Results {
-					for _, m := range r.Matches {
-						seen[ans.First+i] = append(seen[ans.First+i], m.Object.ID)
+		for _, withObjects := range []bool{true, false} {
+			t.Run("lookup", func(t *testing.T) {
+				values := []string{"198.51.100.7", "example.org", "198.51.100.0/24", "198.51.100.7"}
+				seen := map[int][]string{}
+				var after *hub.LookupAfter
+				for pages := 0; ; pages++ {
+					ans, err := q.Lookup(ctx, memberB, values, after, withObjects)
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				objects := map[string]bool{}
-				for _, o := range ans.Objects {
-					if objects[o.ID] || o.Raw == nil {
-						t.Fatalf("object %s twice or without its bytes", o.ID)
+					if withObjects && len(ans.Objects) == 0 && ans.Next != nil || !withObjects && len(ans.Objects) > 0 || pages > 40 {
+						t.Fatalf("budget %d: page without objects: %+v", budget, ans)
 					}
-					objects[o.ID] = true
+					for i, r := range ans.Results {
+						for _, m := range r.Matches {
+							seen[ans.First+i] = append(seen[ans.First+i], m.Object.ID)
+						}
+					}
+					objects := map[string]bool{}
+					for _, o := range ans.Objects {
+						if objects[o.ID] || o.Raw == nil {
+							t.Fatalf("object %s twice or without its bytes", o.ID)
+						}
+						objects[o.ID] = true
+					}
+					if ans.Next == nil {
+						break
+					}
+					after = ans.Next
 				}
-				if ans.Next == nil {
-					break
+				var want []string
+				for i := 1; i <= 7; i++ {
+					want = append(want, uid("indicator", i))
 				}
-				after = ans.Next
-			}
-			var want []string
-			for i := 1; i <= 7; i++ {
-				want = append(want, uid("indicator", i))
-			}
-			// the latest version of indicator 1 names no observable
-			want = want[1:]
-			if !slices.Equal(seen[0], want) || len(seen[1]) != 0 || len(seen[2]) != 0 || !slices.Equal(seen[3], want) {
-				t.Fatalf("budget %d: matches %v", budget, seen)
-			}
-		})
+				// the latest version of indicator 1 names no observable
+				want = want[1:]
+				if !slices.Equal(seen[0], want) || len(seen[1]) != 0 || len(seen[2]) != 0 || !slices.Equal(seen[3], want) {
+					t.Fatalf("budget %d: matches %v", budget, seen)
+				}
+			})
+		}
 	}
 }

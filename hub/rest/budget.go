@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -67,9 +68,13 @@ func (b *byteBudget) acquire(ctx context.Context, n int64) (release func(), err 
 	return func() { b.sem.Release(n) }, nil
 }
 
-// writeBusy answers 503 with a Retry-After of the budget's wait.
+// writeBusy answers 503 with a Retry-After of the budget's wait. The body
+// is read and discarded first (no memory; its time is bounded like any
+// body's): a client still sending a large body when the hub answers and
+// closes would get a connection reset instead of the answer.
 func (b *byteBudget) writeBusy(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errBusy) {
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(b.wait/time.Second))))
 	}
 	problem.Write(w, r, err)

@@ -30,8 +30,10 @@ func (t BodyTiming) withDefaults() BodyTiming {
 // bodyDeadline bounds the reading of every request body, on every route
 // (the unknown-path one included) and before authentication: the
 // connection's read deadline is set Grace ahead when the request has a
-// body, and moves on as bytes arrive, to Grace + bytes/MinRate after the
-// body started. A client that trickles its body (slowloris) hits it: the
+// body (this bounds net/http's discarding of a body the handler did not
+// read), set Grace ahead again when the handler starts reading it (a
+// handler may wait first, for ingest budget), and moves on as bytes
+// arrive, to Grace + bytes/MinRate after the reading started. A client that trickles its body (slowloris) hits it: the
 // read fails, the handler answers or gives up, and the connection closes.
 // When the body ends the deadline is cleared, so a long handler after a
 // complete body is not cut (net/http then watches the connection for the
@@ -64,13 +66,18 @@ type deadlineBody struct {
 	rc    *http.ResponseController
 	start time.Time
 	t     BodyTiming
-	read  int64
-	done  bool
+	read    int64
+	started bool
+	done    bool
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
 	if b.done {
 		return 0, io.EOF
+	}
+	if !b.started {
+		b.started, b.start = true, time.Now()
+		_ = b.rc.SetReadDeadline(b.start.Add(b.t.Grace))
 	}
 	n, err := b.ReadCloser.Read(p)
 	b.read += int64(n)

@@ -42,12 +42,13 @@ type lookupResult struct {
 	Matches []lookupMatch `json:"matches"`
 }
 
-// handleLookup answers GET /v1/lookup?value=V[&next=C]: V's result with
-// "objects" (each matched object once, by id) and, when the byte budget
-// cut it, "truncated": true and "next".
+// handleLookup answers GET /v1/lookup?value=V[&next=C][&objects=false]:
+// V's result with "objects" (each matched object once, by id; none with
+// objects=false) and, when the byte budget cut it, "truncated": true and
+// "next".
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := onlyParams(q, "value", "next"); err != nil {
+	if err := onlyParams(q, "value", "next", "objects"); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -65,7 +66,16 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	ans, err := s.deps.Queries.Lookup(r.Context(), viewerOf(r), values, after)
+	objects := true
+	switch o := q["objects"]; {
+	case len(o) == 0:
+	case len(o) == 1 && (o[0] == "true" || o[0] == "false"):
+		objects = o[0] == "true"
+	default:
+		fail(w, r, badParam("objects", "must be true or false"))
+		return
+	}
+	ans, err := s.deps.Queries.Lookup(r.Context(), viewerOf(r), values, after, objects)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -103,6 +113,8 @@ func lookupCursor(next []string) (*hub.LookupAfter, error) {
 type lookupRequest struct {
 	Values []string `json:"values"`
 	Next   string   `json:"next,omitempty"`
+	// Objects false leaves the objects out (default true).
+	Objects *bool `json:"objects,omitempty"`
 }
 
 // handleLookupBatch answers POST /v1/lookup {"values":[…]}: one result per
@@ -118,7 +130,7 @@ func (s *Server) handleLookupBatch(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, err)
 			return
 		}
-		refuse(w, r, hub.CodeInvalidJSON, "body must be {\"values\":[\"…\"]} (and \"next\" to continue)")
+		refuse(w, r, hub.CodeInvalidJSON, "body must be {\"values\":[\"…\"]} (optionally \"next\" and \"objects\")")
 		return
 	}
 	if dec.More() {
@@ -138,7 +150,7 @@ func (s *Server) handleLookupBatch(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	ans, err := s.deps.Queries.Lookup(r.Context(), viewerOf(r), req.Values, after)
+	ans, err := s.deps.Queries.Lookup(r.Context(), viewerOf(r), req.Values, after, req.Objects == nil || *req.Objects)
 	if err != nil {
 		fail(w, r, err)
 		return
