@@ -63,9 +63,9 @@ func bodyDeadline(t BodyTiming, h http.Handler) http.Handler {
 // deadlineBody moves the read deadline on as the body arrives.
 type deadlineBody struct {
 	io.ReadCloser
-	rc    *http.ResponseController
-	start time.Time
-	t     BodyTiming
+	rc      *http.ResponseController
+	start   time.Time
+	t       BodyTiming
 	read    int64
 	started bool
 	done    bool
