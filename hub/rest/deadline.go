@@ -36,8 +36,8 @@ func (t BodyTiming) withDefaults() BodyTiming {
 // arrive, to Grace + bytes/MinRate after the reading started. A client that trickles its body (slowloris) hits it: the
 // read fails, the handler answers or gives up, and the connection closes.
 // When the body ends the deadline is cleared, so a long handler after a
-// complete body is not cut (net/http then watches the connection for the
-// client going away). Requests without a body (GET, and the websocket
+// complete body is not cut (net/http, which then watches the connection
+// for the client going away, clears it too). Requests without a body (GET, and the websocket
 // upgrade, which gorilla clears of deadlines anyway) get no deadline.
 //
 // It must wrap the server's own ResponseWriter (it sets deadlines through
