@@ -150,6 +150,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Feed:         m.feed.feed,
 	})
 
+	m.cfg.limits.checkFileLimit(log)
 	if m.ln, err = m.cfg.limits.listenAPI(m.cfg.addr); err != nil {
 		return err
 	}
