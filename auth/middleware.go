@@ -81,28 +81,6 @@ func Authenticate(v TokenVerifier, fail ErrorWriter) func(http.Handler) http.Han
 	}
 }
 
-// Require returns middleware that lets a request through only when its
-// principal has scope (ErrForbidden otherwise), or, for scope "", any
-// principal at all. A request without a principal gets ErrUnauthorized.
-func Require(scope string, fail ErrorWriter) func(http.Handler) http.Handler {
-	if fail == nil {
-		fail = WriteError
-	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, ok := FromContext(r.Context())
-			switch {
-			case !ok:
-				fail(w, r, fmt.Errorf("%w: no access token", ErrUnauthorized))
-			case scope != "" && !p.HasScope(scope):
-				fail(w, r, fmt.Errorf("%w: scope %q required", ErrForbidden, scope))
-			default:
-				next.ServeHTTP(w, r)
-			}
-		})
-	}
-}
-
 // WriteError is a minimal problem+json ErrorWriter in the hub's format:
 // 401 unauthorized for ErrUnauthorized, 403 forbidden for ErrForbidden,
 // and 503 unavailable (Retry-After: 2) for anything else, which can only be

@@ -1,88 +1,101 @@
 package auth
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+
+	"github.com/jag-hub/jag/stix/jsontext"
 )
 
-// The helpers below read members out of JSON that package jcs has already
-// canonicalised: well-formed, no whitespace, names written in their unique
-// canonical form. That makes exact, allocation-free lookups possible
-// without decoding the whole object (encoding/json would also match names
-// case-insensitively, which a signature check must never do).
+// The helpers below find members in JSON that package jcs has already
+// canonicalised (so well-formed and free of duplicate names) without
+// decoding the whole object. They read it with stix/jsontext, the reader
+// jcs and the STIX decoder use, and take every offset from it. Names match
+// exactly: encoding/json would match them case-insensitively, which a
+// signature check must never do.
+
+// span locates one member of a document: doc[start:end] is the member from
+// its name's opening quote to the end of its value, doc[valStart:end] the
+// value.
+type span struct {
+	start, valStart, end int
+}
+
+// locate finds the member at path, member names from the top-level object
+// down (each but the last naming an object), in the JSON document doc.
+func locate(doc []byte, path ...string) (span, bool) {
+	r := jsontext.NewReader(doc, jsontext.Limits{})
+	var m span
+	for _, name := range path {
+		if t, err := r.ReadToken(); err != nil || t.Kind != jsontext.BeginObject {
+			return span{}, false
+		}
+		for {
+			more, err := r.More()
+			if err != nil || !more {
+				return span{}, false
+			}
+			t, err := r.ReadToken()
+			if err != nil {
+				return span{}, false
+			}
+			if string(t.Text) == name {
+				m.start = t.Start
+				break
+			}
+			if _, _, err := r.SkipValue(); err != nil {
+				return span{}, false
+			}
+		}
+	}
+	var err error
+	if m.valStart, m.end, err = r.SkipValue(); err != nil {
+		return span{}, false
+	}
+	return m, true
+}
 
 // member returns the raw value of the member name of the canonical object
-// obj, and whether it is present. name must need no escaping.
+// obj, and whether it is present.
 func member(obj []byte, name string) ([]byte, bool) {
-	if len(obj) < 2 || obj[0] != '{' {
+	m, ok := locate(obj, name)
+	if !ok {
 		return nil, false
 	}
-	i := 1
-	for i < len(obj) && obj[i] == '"' {
-		nameEnd := skipString(obj, i)
-		valStart := nameEnd + 1 // past ':'
-		valEnd := skipValue(obj, valStart)
-		if string(obj[i+1:nameEnd-1]) == name {
-			return obj[valStart:valEnd], true
-		}
-		i = valEnd + 1 // past ',' or '}'
-	}
-	return nil, false
+	return obj[m.valStart:m.end:m.end], true
 }
 
-// memberNames returns the names of the canonical object obj (undecoded).
+// memberNames returns the decoded member names of the canonical object
+// obj, nil when obj is not an object.
 func memberNames(obj []byte) []string {
-	var names []string
-	if len(obj) < 2 || obj[0] != '{' {
+	r := jsontext.NewReader(obj, jsontext.Limits{})
+	if t, err := r.ReadToken(); err != nil || t.Kind != jsontext.BeginObject {
 		return nil
 	}
-	i := 1
-	for i < len(obj) && obj[i] == '"' {
-		nameEnd := skipString(obj, i)
-		names = append(names, string(obj[i+1:nameEnd-1]))
-		i = skipValue(obj, nameEnd+1) + 1
+	var names []string
+	for {
+		more, err := r.More()
+		if err != nil || !more {
+			return names
+		}
+		t, err := r.ReadToken()
+		if err != nil {
+			return names
+		}
+		names = append(names, string(t.Text))
+		if _, _, err := r.SkipValue(); err != nil {
+			return names
+		}
 	}
-	return names
 }
 
-// skipString returns the index just past the string starting at s[i].
-func skipString(s []byte, i int) int {
-	for i++; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
+// stringValue decodes raw, which must be exactly one JSON string.
+func stringValue(raw []byte) (string, bool) {
+	r := jsontext.NewReader(raw, jsontext.Limits{})
+	t, err := r.ReadToken()
+	if err != nil || t.Kind != jsontext.String || r.Finish() != nil {
+		return "", false
 	}
-	return len(s)
-}
-
-// skipValue returns the index just past the value starting at s[i].
-func skipValue(s []byte, i int) int {
-	depth := 0
-	for ; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			i = skipString(s, i) - 1
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return i
-			}
-			depth--
-		case ',':
-			if depth == 0 {
-				return i
-			}
-		}
-		if depth == 0 && (s[i] == '}' || s[i] == ']' || s[i] == '"') {
-			return i + 1
-		}
-	}
-	return len(s)
+	return string(t.Text), true
 }
 
 // stringMember returns the string value of the member name, "" and false
@@ -92,33 +105,54 @@ func stringMember(obj []byte, name string) (string, bool, error) {
 	if !ok {
 		return "", false, nil
 	}
-	if len(raw) == 0 || raw[0] != '"' {
+	s, ok := stringValue(raw)
+	if !ok {
 		return "", true, fmt.Errorf("member %q is not a string", name)
-	}
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1]), true, nil // canonical: no escapes, nothing to decode
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", true, fmt.Errorf("member %q: %w", name, err)
 	}
 	return s, true, nil
 }
 
-// withoutMember returns the canonical object obj without the member whose
-// value is the sub-slice val of obj (as returned by member), comma
-// included. Removing one member from a canonical object leaves the
-// canonical form of the rest, so no second canonicalisation is needed.
-func withoutMember(obj, val []byte, name string) []byte {
-	end := cap(obj) - cap(val) + len(val)        // just past the value
-	start := cap(obj) - cap(val) - len(name) - 3 // the opening quote of the name
+// stringArray decodes raw, which must be exactly one JSON array of
+// strings (possibly empty: the result is then non-nil and empty).
+func stringArray(raw []byte) ([]string, bool) {
+	r := jsontext.NewReader(raw, jsontext.Limits{})
+	if t, err := r.ReadToken(); err != nil || t.Kind != jsontext.BeginArray {
+		return nil, false
+	}
+	out := []string{}
+	for {
+		more, err := r.More()
+		if err != nil {
+			return nil, false
+		}
+		if !more {
+			break
+		}
+		t, err := r.ReadToken()
+		if err != nil || t.Kind != jsontext.String {
+			return nil, false
+		}
+		out = append(out, string(t.Text))
+	}
+	if r.Finish() != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// without returns the canonical document doc without the member m, and
+// without the comma that separated it from a neighbour. Removing one
+// member from a canonical object leaves the canonical form of the rest, so
+// no second canonicalisation is needed.
+func without(doc []byte, m span) []byte {
+	start, end := m.start, m.end
 	switch {
-	case obj[start-1] == ',':
+	case doc[start-1] == ',':
 		start--
-	case obj[end] == ',':
+	case doc[end] == ',':
 		end++
 	}
-	out := make([]byte, 0, len(obj)-(end-start))
-	out = append(out, obj[:start]...)
-	return append(out, obj[end:]...)
+	out := make([]byte, 0, len(doc)-(end-start))
+	out = append(out, doc[:start]...)
+	return append(out, doc[end:]...)
 }

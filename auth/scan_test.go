@@ -36,29 +36,45 @@ func TestMember(t *testing.T) {
 	}
 }
 
-// TestWithoutMember checks the splice against a second canonicalisation.
-func TestWithoutMember(t *testing.T) {
+// TestWithout checks the splice against the canonical form of the object
+// decoded, edited and canonicalised by other means.
+func TestWithout(t *testing.T) {
 	for _, in := range []string{
-		`{"e":{"extension_type":"p","recipients":["a"],"signature":"s.x"}}`,
-		`{"e":{"signature":"s","z":1}}`,
-		`{"e":{"signature":{"a":"b,}"}}}`,
-		`{"a":1,"e":{"a":[1,2],"signature":"s"},"z":2}`,
+		`{"extensions":{"` + ExtensionID + `":{"extension_type":"p","recipients":["a"],"signature":"s.x"}}}`,
+		`{"extensions":{"` + ExtensionID + `":{"signature":"s","z":1}}}`,
+		`{"extensions":{"` + ExtensionID + `":{"signature":{"a":"b,}"}}}}`,
+		`{"a":1,"extensions":{"` + ExtensionID + `":{"a":[1,2],"signature":"s"},"z":{"signature":1}},"z":2}`,
+		`{"extensions":{"` + ExtensionID + `":{"signature":"s"}},"signature":"top"}`,
+		`{"extensions":{"` + ExtensionID + `":{"\u0000":"\"","signature":"s\n"}}}`,
 	} {
 		whole, err := jcs.Transform([]byte(in))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ext, _ := member(whole, "e")
-		val, ok := member(ext, "signature")
+		at, ok := locate(whole, "extensions", ExtensionID, "signature")
 		if !ok {
 			t.Fatalf("%s: no signature", in)
 		}
-		want, err := jcs.TransformWithout(whole, "e", "signature")
-		if err != nil {
-			t.Fatal(err)
+		if got, want := without(whole, at), payloadOf(t, whole); string(got) != string(want) {
+			t.Errorf("without(%s) = %s, want %s", in, got, want)
 		}
-		if got := withoutMember(whole, val, "signature"); string(got) != string(want) {
-			t.Errorf("withoutMember(%s) = %s, want %s", in, got, want)
+	}
+	for _, in := range []string{`{"extensions":{}}`, `{"extensions":[{"signature":1}]}`, `{"signature":1}`, `[]`} {
+		if at, ok := locate([]byte(in), "extensions", ExtensionID, "signature"); ok {
+			t.Errorf("locate(%s) = %+v, want absent", in, at)
+		}
+	}
+}
+
+func TestStringArray(t *testing.T) {
+	for in, want := range map[string][]string{`[]`: {}, `["a","\u00e9"]`: {"a", "é"}} {
+		if got, ok := stringArray([]byte(in)); !ok || !slices.Equal(got, want) || got == nil {
+			t.Errorf("stringArray(%s) = %q, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{`null`, `["a",1]`, `"a"`, `[] []`, `{}`} {
+		if got, ok := stringArray([]byte(in)); ok {
+			t.Errorf("stringArray(%s) = %q, want refusal", in, got)
 		}
 	}
 }

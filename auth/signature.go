@@ -150,16 +150,6 @@ func VerifyObject(raw []byte, keys []Key, at time.Time) (Verified, error) {
 	return p.verify(key, at)
 }
 
-// ObjectKID returns the kid named by the object's signature without
-// verifying anything, so a caller can find the key in a registry.
-func ObjectKID(raw []byte) (string, error) {
-	p, err := parseSigned(raw)
-	if err != nil {
-		return "", err
-	}
-	return p.header.kid, nil
-}
-
 func findKey(keys []Key, kid string) *Key {
 	for i := range keys {
 		if keys[i].KID == kid {
@@ -180,6 +170,18 @@ type signedObject struct {
 	recipients []string
 }
 
+// ObjectKID returns the kid of a signed object's signature header without
+// verifying anything: tools use it to tell an unsigned object from one
+// signed with an unknown key. It fails exactly when the signature member is
+// missing or malformed.
+func ObjectKID(raw []byte) (string, error) {
+	p, err := parseSigned(raw)
+	if err != nil {
+		return "", err
+	}
+	return p.header.kid, nil
+}
+
 func parseSigned(raw []byte) (*signedObject, error) {
 	whole, err := jcs.Transform(raw)
 	if err != nil {
@@ -189,26 +191,18 @@ func parseSigned(raw []byte) (*signedObject, error) {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidSignature)
 	}
 	p := &signedObject{whole: whole}
-	exts, ok := member(whole, "extensions")
-	if !ok {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
-	}
-	ext, ok := member(exts, ExtensionID)
-	if !ok {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
-	}
-	sigRaw, present := member(ext, memberSignature)
+	sigAt, present := locate(whole, "extensions", ExtensionID, memberSignature)
 	if !present {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, ErrUnsigned)
 	}
-	sig, _, err := stringMember(ext, memberSignature)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
+	sig, ok := stringValue(whole[sigAt.valStart:sigAt.end])
+	if !ok {
+		return nil, fmt.Errorf("%w: member %q is not a string", ErrInvalidSignature, memberSignature)
 	}
 	p.signature = sig
-	p.payload = withoutMember(whole, sigRaw, memberSignature)
-	if list, ok := member(ext, memberRecipients); ok {
-		if err := json.Unmarshal(list, &p.recipients); err != nil || list[0] != '[' || p.recipients == nil {
+	p.payload = without(whole, sigAt)
+	if at, ok := locate(whole, "extensions", ExtensionID, memberRecipients); ok {
+		if p.recipients, ok = stringArray(whole[at.valStart:at.end]); !ok {
 			return nil, fmt.Errorf("%w: recipients is not an array of identity ids", ErrInvalidSignature)
 		}
 	}

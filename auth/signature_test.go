@@ -218,14 +218,3 @@ func TestVerifyObjectKeyTime(t *testing.T) {
 		})
 	}
 }
-
-func TestObjectKID(t *testing.T) {
-	priv := testKeySet()["ES384"]
-	kid, err := ObjectKID(sign(t, testIndicator, priv, nil))
-	if err != nil || kid != priv.KeyID {
-		t.Fatalf("ObjectKID = %q, %v; want %q", kid, err, priv.KeyID)
-	}
-	if _, err := ObjectKID([]byte(testIndicator)); !errors.Is(err, ErrUnsigned) {
-		t.Fatalf("unsigned: err = %v", err)
-	}
-}

@@ -395,7 +395,7 @@ func (a *Authority) VerifyReceipt(receipt string) ([]byte, error) {
 	if !ok || vk.issuer != a.issuer {
 		return nil, fmt.Errorf("%w: %w: kid %q", ErrInvalidSignature, ErrKeyNotFound, h.kid)
 	}
-	jws, err := jose.ParseSigned(receipt, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(vk.alg)})
+	jws, err := jose.ParseSignedCompact(receipt, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(vk.alg)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
 	}

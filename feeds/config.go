@@ -3,9 +3,10 @@ package feeds
 import (
 	"time"
 
-	"github.com/jag-hub/jag/hub"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // Timing of a websocket session. A heartbeat goes out at least every
@@ -118,5 +119,5 @@ type Deps struct {
 	Wakeup      hub.Wakeup      // optional: LISTEN/NOTIFY wake-ups
 	Log         zerolog.Logger
 	Registry    prometheus.Registerer // nil: metrics are not registered
-	Now         func() time.Time      // nil: time.Now
+	Clock       Clock                 // nil: the system clock
 }

@@ -32,7 +32,7 @@ type Feed struct {
 	wakeup      hub.Wakeup
 	revocations hub.Revocations
 	log         zerolog.Logger
-	now         func() time.Time
+	clock       Clock
 	metrics     *metrics
 	tail        *tailer
 	upgrader    websocket.Upgrader
@@ -55,13 +55,13 @@ func New(cfg Config, d Deps) (*Feed, error) {
 		wakeup:      d.Wakeup,
 		revocations: d.Revocations,
 		log:         d.Log,
-		now:         d.Now,
+		clock:       d.Clock,
 		metrics:     newMetrics(d.Registry),
 		origins:     map[string]struct{}{},
 		sessions:    map[*session]struct{}{},
 	}
-	if f.now == nil {
-		f.now = time.Now
+	if f.clock == nil {
+		f.clock = systemClock{}
 	}
 	for _, o := range f.cfg.AllowedOrigins {
 		f.origins[normOrigin(o)] = struct{}{}
@@ -208,10 +208,10 @@ func (f *Feed) untrack(s *session) {
 // purgeLoop deletes events older than the retention, now and then every
 // PurgeInterval. Every replica runs it; concurrent purges are harmless.
 func (f *Feed) purgeLoop(ctx context.Context) {
-	tick := time.NewTicker(f.cfg.PurgeInterval)
+	tick := f.clock.NewTicker(f.cfg.PurgeInterval)
 	defer tick.Stop()
 	for {
-		n, err := f.src.PurgeEvents(ctx, f.now().Add(-f.cfg.Retention))
+		n, err := f.src.PurgeEvents(ctx, f.clock.Now().Add(-f.cfg.Retention))
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -224,7 +224,7 @@ func (f *Feed) purgeLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }

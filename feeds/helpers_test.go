@@ -219,17 +219,19 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	return startHarness(t, cfg, false)
+	return startHarness(t, cfg, false, nil)
 }
 
-// newPollingHarness is newHarness with a revocation store that is also a
-// RevocationFeed.
-func newPollingHarness(t *testing.T, cfg Config) *harness {
+// newClockHarness is newHarness on a manual clock: heartbeats, token
+// expiry, the subscribe wait and the revocation poll move only when the
+// test advances it.
+func newClockHarness(t *testing.T, cfg Config, polling bool) (*harness, *manualClock) {
 	t.Helper()
-	return startHarness(t, cfg, true)
+	clk := newManualClock()
+	return startHarness(t, cfg, polling, clk), clk
 }
 
-func startHarness(t *testing.T, cfg Config, polling bool) *harness {
+func startHarness(t *testing.T, cfg Config, polling bool, clk Clock) *harness {
 	t.Helper()
 	h := &harness{t: t, log: newMemLog(), tk: &tokens{byToken: map[string]*auth.Principal{}, revoked: map[string]bool{}}}
 	h.tk.add("member-a", &auth.Principal{Org: orgA, Tier: auth.TierMember})
@@ -246,7 +248,7 @@ func startHarness(t *testing.T, cfg Config, polling bool) *harness {
 	if polling {
 		rev = pollingTokens{h.tk}
 	}
-	f, err := New(cfg, Deps{Source: h.log, Revocations: rev, Wakeup: h.log, Log: zerolog.Nop()})
+	f, err := New(cfg, Deps{Source: h.log, Revocations: rev, Wakeup: h.log, Log: zerolog.Nop(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}

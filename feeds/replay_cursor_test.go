@@ -1,9 +1,10 @@
 package feeds
 
 import (
-	"github.com/jag-hub/jag/hub"
 	"testing"
 	"time"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // TestHeartbeatDuringRingReplayNeverPassesUnsentEvents: a session that

@@ -2,8 +2,9 @@ package feeds
 
 import (
 	"context"
-	"github.com/jag-hub/jag/hub"
 	"time"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // revocationLoop polls the revocation store every PollInterval, one query
@@ -13,7 +14,7 @@ import (
 // poll is retried at the next interval from the same position; meanwhile
 // the heartbeat's per-token check still applies.
 func (f *Feed) revocationLoop(ctx context.Context, rf hub.RevocationFeed) {
-	tick := time.NewTicker(f.cfg.PollInterval)
+	tick := f.clock.NewTicker(f.cfg.PollInterval)
 	defer tick.Stop()
 	var since time.Time
 	failing := false
@@ -40,7 +41,7 @@ func (f *Feed) revocationLoop(ctx context.Context, rf hub.RevocationFeed) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }

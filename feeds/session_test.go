@@ -210,8 +210,10 @@ func TestCloseCodes(t *testing.T) {
 		}
 	})
 	t.Run("NoSubscribe1008", func(t *testing.T) {
-		h := newHarness(t, Config{SubscribeWait: 100 * time.Millisecond})
+		h, clk := newClockHarness(t, Config{SubscribeWait: time.Minute}, false)
 		c := h.dial("member-a")
+		waitFor(t, func() bool { return clk.active(0) == 1 }) // the subscribe wait
+		clk.Advance(time.Minute)
 		if code := c.closeCode(5 * time.Second); code != ClosePolicy {
 			t.Fatalf("close %d, want %d", code, ClosePolicy)
 		}
@@ -241,8 +243,8 @@ func TestCloseCodes(t *testing.T) {
 		}
 	})
 	t.Run("TokenExpiry4401", func(t *testing.T) {
-		h := newHarness(t, Config{})
-		exp := time.Now().Add(300 * time.Millisecond)
+		h, clk := newClockHarness(t, Config{}, false)
+		exp := clk.Now().Add(time.Hour)
 		h.tk.add("short", &auth.Principal{Org: orgA, Tier: auth.TierMember, Expires: exp})
 		c := h.dial("short")
 		c.subscribe("", nil)
@@ -250,26 +252,18 @@ func TestCloseCodes(t *testing.T) {
 		if m := c.nextEvent(5 * time.Second); m.Op != "event" {
 			t.Fatalf("got %+v", m)
 		}
-		_ = c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		for {
-			_, data, err := c.conn.ReadMessage()
-			if err != nil {
-				if !websocket.IsCloseError(err, CloseTokenExpired) {
-					t.Fatalf("read: %v, want close %d", err, CloseTokenExpired)
-				}
-				break
-			}
-			if time.Now().After(exp) {
-				t.Fatalf("message after exp: %s", data)
-			}
-			go h.log.add(&hub.Event{})
+		clk.Advance(time.Hour) // exp reached: heartbeat and expiry both due
+		h.log.add(&hub.Event{})
+		if m := c.next(5 * time.Second); m.closeCode != CloseTokenExpired {
+			t.Fatalf("after exp got %+v, want close %d and nothing else", m, CloseTokenExpired)
 		}
 	})
 	t.Run("Revoked4401", func(t *testing.T) {
-		h := newHarness(t, Config{HeartbeatInterval: 50 * time.Millisecond})
+		h, clk := newClockHarness(t, Config{HeartbeatInterval: time.Minute}, false)
 		c := h.dial("member-a")
 		c.subscribe("", nil)
 		h.tk.revoke("member-a")
+		clk.Advance(time.Minute) // the heartbeat re-checks the token
 		if code := c.closeCode(5 * time.Second); code != CloseTokenExpired {
 			t.Fatalf("close %d, want %d", code, CloseTokenExpired)
 		}
@@ -397,19 +391,21 @@ func TestSlowConsumer(t *testing.T) {
 
 // Heartbeats carry a cursor that moves past events the filter drops.
 func TestHeartbeatCursorAdvancesPastFiltered(t *testing.T) {
-	h := newHarness(t, Config{HeartbeatInterval: 50 * time.Millisecond})
+	h, clk := newClockHarness(t, Config{HeartbeatInterval: time.Minute}, false)
 	c := h.dial("member-a")
 	c.subscribe("", &Filter{Types: []string{"malware"}})
 	for range 3 {
 		h.log.add(&hub.Event{})
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		m := c.next(time.Second)
-		if m.Op == "event" {
-			t.Fatalf("filtered event delivered: %+v", m)
+	// One heartbeat per interval; the tailer may take a few to queue the
+	// events the filter drops.
+	for range 100 {
+		clk.Advance(time.Minute)
+		m := c.next(5 * time.Second)
+		if m.Op != "heartbeat" {
+			t.Fatalf("got %+v, want a heartbeat (filtered events are not delivered)", m)
 		}
-		if m.Op == "heartbeat" && seqOf(t, m.Cursor) == 3 {
+		if seqOf(t, m.Cursor) == 3 {
 			return
 		}
 	}

@@ -25,12 +25,12 @@ func (s *session) serve() {
 
 func (s *session) writeLoop() error {
 	cfg := s.f.cfg
-	subTimer := time.NewTimer(cfg.SubscribeWait)
+	subTimer := s.f.clock.NewTimer(cfg.SubscribeWait)
 	defer subTimer.Stop()
 	var sub subscription
 	select {
 	case sub = <-s.subscribed:
-	case <-subTimer.C:
+	case <-subTimer.C():
 		s.killWithError(ClosePolicy, "no subscribe message", "bad_request")
 		return errStop
 	case err := <-s.readErr:
@@ -48,7 +48,7 @@ func (s *session) writeLoop() error {
 		return errStop
 	}
 
-	t := newTimers(cfg, s.p.Expires, s.f.now())
+	t := newTimers(s.f.clock, cfg, s.p.Expires)
 	defer t.stop()
 
 	if !sub.hasCursor {
@@ -160,11 +160,11 @@ func (s *session) live(t *timers) error {
 			if err := s.ping(); err != nil {
 				return err
 			}
-		case <-t.heartbeat.C:
+		case <-t.heartbeat.C():
 			if err := s.heartbeat(); err != nil {
 				return err
 			}
-		case <-t.expiry.C:
+		case <-t.expiry.C():
 			s.kill(CloseTokenExpired, "token expired")
 			return errStop
 		case err := <-s.readErr:
@@ -209,12 +209,12 @@ func (s *session) housekeeping(t *timers) error {
 		return errStop
 	case err := <-s.readErr:
 		return err
-	case <-t.expiry.C:
+	case <-t.expiry.C():
 		s.kill(CloseTokenExpired, "token expired")
 		return errStop
 	case <-t.ping.C:
 		return s.ping()
-	case <-t.heartbeat.C:
+	case <-t.heartbeat.C():
 		return s.heartbeat()
 	default:
 		return nil
@@ -224,7 +224,7 @@ func (s *session) housekeeping(t *timers) error {
 // writeEvent sends one event, re-checking expiry and visibility at send
 // time: nothing is sent after the token's exp.
 func (s *session) writeEvent(it item) error {
-	if !s.f.now().Before(s.p.Expires) {
+	if !s.f.clock.Now().Before(s.p.Expires) {
 		s.kill(CloseTokenExpired, "token expired")
 		return errStop
 	}
@@ -259,7 +259,7 @@ func (s *session) writeEvent(it item) error {
 // revoked closes 4401. A revocation store that cannot answer does not end
 // the session; the next heartbeat asks again.
 func (s *session) heartbeat() error {
-	if !s.f.now().Before(s.p.Expires) {
+	if !s.f.clock.Now().Before(s.p.Expires) {
 		s.kill(CloseTokenExpired, "token expired")
 		return errStop
 	}
@@ -284,7 +284,7 @@ func (s *session) ping() error {
 // token's exp has passed (a token accepted within the verifier's leeway
 // gets no "subscribed").
 func (s *session) writeJSON(v any) error {
-	if !s.f.now().Before(s.p.Expires) {
+	if !s.f.clock.Now().Before(s.p.Expires) {
 		s.kill(CloseTokenExpired, "token expired")
 		return errStop
 	}
@@ -339,17 +339,20 @@ func (s *session) finish(err error) {
 	_ = s.conn.Close()
 }
 
-// timers are the session's clocks.
+// timers are the session's clocks: the keepalive on the system clock (it
+// paces the connection's read deadline), heartbeats and the token's
+// expiry on the feed's Clock.
 type timers struct {
-	ping, heartbeat *time.Ticker
-	expiry          *time.Timer
+	ping      *time.Ticker
+	heartbeat Ticker
+	expiry    Timer
 }
 
-func newTimers(cfg Config, exp, now time.Time) *timers {
+func newTimers(c Clock, cfg Config, exp time.Time) *timers {
 	return &timers{
 		ping:      time.NewTicker(cfg.PingInterval),
-		heartbeat: time.NewTicker(cfg.HeartbeatInterval),
-		expiry:    time.NewTimer(exp.Sub(now)),
+		heartbeat: c.NewTicker(cfg.HeartbeatInterval),
+		expiry:    c.NewTimer(exp.Sub(c.Now())),
 	}
 }
 

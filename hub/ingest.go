@@ -129,7 +129,8 @@ func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []by
 		return StoreResult{}, decodeError(err)
 	}
 	out.Objects = len(bundle.Objects)
-	if probs := stix.Validate(bundle); len(probs) > 0 {
+	patterns, probs := stix.Validate(bundle)
+	if len(probs) > 0 {
 		return StoreResult{}, validationError(probs)
 	}
 	// Microseconds: what PostgreSQL keeps, so the receipt, this answer and
@@ -161,7 +162,7 @@ func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []by
 		if skip[i] {
 			continue
 		}
-		so, probs := pol.storable(i, o, verified[i])
+		so, probs := pol.storable(i, o, patterns[i], verified[i])
 		problems = append(problems, probs...)
 		if k := [2]string{so.ID, so.Modified}; !seen[k] {
 			// Validation guarantees repeats within a bundle are identical.

@@ -43,9 +43,9 @@ type policy struct {
 	known      map[string]bool // marking-definition ids in the bundle or stored
 }
 
-// storable builds the stored version of bundle object i, or reports why the
-// policy refuses it.
-func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObject, []Item) {
+// storable builds the stored version of bundle object i, whose STIX pattern
+// validation parsed as pat, or reports why the policy refuses it.
+func (pol *policy) storable(i int, o *stix.Object, pat *pattern.Pattern, v auth.Verified) (StoredObject, []Item) {
 	modified, modifiedAt, createdAt := objectVersion(o, pol.received)
 	so := StoredObject{
 		ID:          o.ID,
@@ -67,7 +67,7 @@ func (pol *policy) storable(i int, o *stix.Object, v auth.Verified) (StoredObjec
 		SHA256:      v.Digest,
 		Signature:   v.Signature,
 		KID:         v.KID,
-		Observables: observablesOf(o),
+		Observables: observablesOf(o, pat),
 	}
 	var problems []Item
 	recipientsPtr := "/objects/" + strconv.Itoa(i) + "/extensions/" + auth.ExtensionID + "/recipients"
@@ -104,12 +104,12 @@ func objectVersion(o *stix.Object, received time.Time) (modified string, modifie
 }
 
 // observablesOf extracts the typed index rows of o: the values an
-// indicator's STIX pattern references positively (pattern.Observables), or
-// the value and hashes of a cyber-observable object.
-func observablesOf(o *stix.Object) []Observable {
+// indicator's STIX pattern p (as stix.Validate parsed it) references
+// positively (pattern.Observables), or the value and hashes of a
+// cyber-observable object.
+func observablesOf(o *stix.Object, p *pattern.Pattern) []Observable {
 	if o.Type == "indicator" {
-		p, ok := o.ParsedPattern()
-		if !ok {
+		if p == nil {
 			return nil // not a STIX pattern; a bad one was refused by validation
 		}
 		obs := p.Observables()

@@ -34,7 +34,7 @@ func TestPolicyGranularMarkings(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := decodeObject(t, `{"type":"indicator","id":"indicator--0e000000-0000-4000-8000-000000000009","description":"d",`+tc.props+`}`)
-			so, probs := pol.storable(0, o, auth.Verified{Recipients: tc.recipients, KID: "k", Signature: "s"})
+			so, probs := pol.storable(0, o, nil, auth.Verified{Recipients: tc.recipients, KID: "k", Signature: "s"})
 			if so.TLP != tc.wantTLP || len(probs) != tc.problems {
 				t.Fatalf("TLP %s with %d problems %v, want %s with %d", so.TLP, len(probs), probs, tc.wantTLP, tc.problems)
 			}

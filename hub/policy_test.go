@@ -7,6 +7,7 @@ import (
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/stix"
+	"github.com/jag-hub/jag/stix/pattern"
 )
 
 func decodeObject(t *testing.T, raw string) *stix.Object {
@@ -43,7 +44,15 @@ func TestObservablesOf(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := observablesOf(decodeObject(t, tc.obj))
+			o := decodeObject(t, tc.obj)
+			var p *pattern.Pattern
+			if o.PatternType == "stix" {
+				var err error
+				if p, err = pattern.Parse(o.Pattern); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := observablesOf(o, p)
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("got  %v\nwant %v", got, tc.want)
 			}
@@ -100,7 +109,7 @@ func TestPolicyStorable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := decodeObject(t, `{"type":"indicator","id":"indicator--0e000000-0000-4000-8000-000000000009","object_marking_refs":[`+tc.refs+`]}`)
-			so, probs := pol.storable(3, o, auth.Verified{Recipients: tc.recipients, KID: "k", Signature: "s"})
+			so, probs := pol.storable(3, o, nil, auth.Verified{Recipients: tc.recipients, KID: "k", Signature: "s"})
 			if so.TLP != tc.wantTLP || len(probs) != tc.problems {
 				t.Fatalf("TLP %s with %d problems %v, want %s with %d", so.TLP, len(probs), probs, tc.wantTLP, tc.problems)
 			}

@@ -15,6 +15,7 @@ import (
 )
 
 func TestCompatLine(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{
 		"0001_a.sql": {Data: []byte("CREATE TABLE a (x int);\n")},
 		"0002_b.sql": {Data: []byte("-- 0002: additive\n-- compat: 1\nCREATE TABLE b (x int);\n")},
@@ -43,6 +44,7 @@ func TestCompatLine(t *testing.T) {
 // migrations; an older binary's Apply applies nothing to an incompatible
 // database.
 func TestCheckNewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := sql.Open("postgres", pgtest.URL(t))
 	if err != nil {
@@ -96,6 +98,7 @@ func TestCheckNewerSchema(t *testing.T) {
 // Rows written before the compat column existed count as compatible from
 // their own version only; an empty database is behind.
 func TestCheckLegacyAndEmpty(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := sql.Open("postgres", pgtest.URL(t))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func TestAll(t *testing.T) {
+	t.Parallel()
 	all, err := migrations.All()
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +38,7 @@ func TestAll(t *testing.T) {
 // The template database pgtest hands out is already migrated: applying
 // again must be a no-op and Check must pass.
 func TestApplyIdempotent(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("postgres", pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +57,7 @@ func TestApplyIdempotent(t *testing.T) {
 // Replicas starting together against one empty database must serialise on
 // the advisory lock: every migration is applied exactly once in total.
 func TestApplyConcurrent(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	setup, err := sql.Open("postgres", url)
@@ -114,6 +117,7 @@ func TestApplyConcurrent(t *testing.T) {
 }
 
 func TestCheckBehind(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("postgres", pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)

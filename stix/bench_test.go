@@ -21,7 +21,7 @@ func BenchmarkDecodeValidatePegasus(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if probs := Validate(bundle); probs != nil {
+		if probs := validateBundle(bundle); probs != nil {
 			b.Fatalf("dataset has problems: %v", probs[0])
 		}
 		n += len(bundle.Objects)

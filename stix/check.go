@@ -7,14 +7,13 @@ import (
 
 // object validates one object at the current pointer.
 func (v *validator) object(o *Object) {
-	v.obj, v.cur = o.ID, o
-	defer func() { v.cur = nil }()
+	v.obj = o.ID
 	n, err := o.node()
 	if err != nil {
 		v.add("not a valid JSON object: " + err.Error())
 		return
 	}
-	v.nulStrings(n)
+	v.unrepresentable(n)
 
 	typ, ok := n.getString("type")
 	if !ok {

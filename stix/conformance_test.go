@@ -88,7 +88,7 @@ func TestObjectConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			probs := Validate(b)
+			_, probs := Validate(b)
 			if tt.pointer == "" {
 				if probs != nil {
 					t.Fatalf("unexpected problems: %v", probs)
@@ -128,7 +128,7 @@ func TestPatternValueRulesMatchObjects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		probs := Validate(b)
+		_, probs := Validate(b)
 		if got := probs == nil; got != ok {
 			t.Errorf("pattern %s: valid=%v, want %v (%v)", pat, got, ok, probs)
 			continue

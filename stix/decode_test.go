@@ -190,7 +190,7 @@ func TestDecodeNulIsNotADecodeError(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DecodeBundle: %v", err)
 	}
-	probs := Validate(b)
+	probs := validateBundle(b)
 	want := map[string]bool{"/objects/0/name": false, "/objects/0/x_k\x00ey": false}
 	for _, p := range probs {
 		if _, ok := want[p.Pointer]; ok && strings.Contains(p.Message, "U+0000") {

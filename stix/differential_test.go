@@ -270,7 +270,7 @@ func TestDifferentialSchemas(t *testing.T) {
 			if err != nil {
 				t.Fatalf("object %d %s: DecodeObject: %v", i, m.name, err)
 			}
-			probs := ValidateObject(dobj, "")
+			probs := validateObject(dobj, "")
 			ours := len(probs) == 0
 			switch {
 			case ours == schemaOK:

@@ -3,9 +3,10 @@
 //
 // # Contract
 //
-// DecodeBundle and DecodeObject accept untrusted bytes. They use a small
-// strict JSON parser of their own (not encoding/json, which matches member
-// names case-insensitively and silently repairs invalid UTF-8) and reject,
+// DecodeBundle and DecodeObject accept untrusted bytes. They read them with
+// stix/jsontext, the strict JSON reader the JCS canonicaliser and the
+// signature checks share (not encoding/json, which matches member names
+// case-insensitively and silently repairs invalid UTF-8), and reject,
 // with a *DecodeError carrying an RFC 6901 pointer and a byte offset:
 // syntax errors, truncated input, trailing data, duplicate or case-variant
 // member names, invalid UTF-8, lone UTF-16 surrogates, and anything beyond
@@ -14,13 +15,17 @@
 // Every decoded Object keeps Raw, a sub-slice of the input holding the
 // object's exact original bytes (signatures are verified over them).
 //
-// Decoding checks JSON only. Validate and ValidateObject then check the STIX
-// 2.1 rules (common properties, identifiers, timestamps, per-type required
-// and forbidden properties, closed vocabularies, reference types, custom
-// content, TLP marking definitions, indicator patterns through stix/pattern)
-// and return every Problem found, each with the object id and a pointer into
-// the bundle document. A string containing U+0000 is valid JSON but invalid
-// STIX: it is reported as a Problem, not a DecodeError.
+// Decoding checks JSON only. Validate then checks the STIX 2.1 rules
+// (common properties, identifiers, timestamps, per-type required and
+// forbidden properties, closed vocabularies, reference types, custom
+// content, TLP marking definitions, indicator patterns through
+// stix/pattern) and returns every Problem found, each with the object id
+// and a pointer into the bundle document, together with the patterns it
+// parsed. Two things are valid JSON but invalid STIX and are reported as
+// Problems, not DecodeErrors: a string containing U+0000, and a number no
+// IEEE 754 double represents (1e400), which has no JCS form (RFC 8785) and
+// so could never be signed. Whatever Validate accepts, auth/jcs
+// canonicalises.
 //
 // Beyond JSON types, Validate checks the string forms the specification
 // fixes: ipv4-addr/ipv6-addr values are addresses or CIDRs in standard form

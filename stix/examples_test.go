@@ -57,7 +57,7 @@ func validateFile(t testing.TB, data []byte) []Problem {
 		t.Fatalf("DecodeObject: %v", err)
 	}
 	if o.Type != "bundle" {
-		return ValidateObject(o, "")
+		return validateObject(o, "")
 	}
 	b, err := DecodeBundle(data, Limits{})
 	if err != nil {
@@ -66,5 +66,5 @@ func validateFile(t testing.TB, data []byte) []Problem {
 	if len(b.Objects) == 0 {
 		t.Fatal("no objects decoded")
 	}
-	return Validate(b)
+	return validateBundle(b)
 }

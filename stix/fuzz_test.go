@@ -53,7 +53,7 @@ func FuzzDecodeBundle(f *testing.F) {
 				t.Fatalf("object %d re-decodes differently", i)
 			}
 		}
-		for _, p := range Validate(b) {
+		for _, p := range validateBundle(b) {
 			if p.Code != CodeInvalidObject && p.Code != CodeInvalidPattern {
 				t.Fatalf("problem with unknown code %q", p.Code)
 			}

@@ -1,8 +1,11 @@
 package stix
 
 import (
+	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/jag-hub/jag/stix/jsontext"
 )
 
 // kind is the JSON type of a node.
@@ -40,6 +43,7 @@ func (k kind) String() string {
 type node struct {
 	kind       kind
 	nul        bool // a string (or, for containers, some descendant key or string) holds U+0000
+	huge       bool // a number (or, for containers, some descendant number) that no IEEE 754 double represents
 	b          bool
 	start, end int
 	str        string // decoded string, or the number literal
@@ -74,14 +78,14 @@ func (n *node) getString(key string) (string, bool) {
 	return v.str, true
 }
 
-// parser is a strict, limit-enforcing recursive-descent JSON parser. It is
-// used for one document and discarded.
+// parser builds the parse tree of one document from the tokens of the
+// shared strict reader (stix/jsontext), adding what STIX needs on top: the
+// pointer of every error, element limits and case-insensitive duplicate
+// names. It is used for one document and discarded.
 type parser struct {
-	data  []byte
-	pos   int
-	lim   Limits
-	depth int
-	path  []pathSeg // pointer of the value being parsed, for errors
+	r    *jsontext.Reader
+	lim  Limits
+	path []pathSeg // pointer of the value being parsed, for errors
 
 	// Children of the open containers are gathered on this stack and
 	// copied into one exactly sized slice when their container closes, so
@@ -129,123 +133,61 @@ func (p *parser) tooLarge(off int, msg string) *DecodeError {
 	return &DecodeError{Pointer: p.pointer(), Offset: off, Msg: msg, TooLarge: true}
 }
 
+// readError turns an error of the reader into a DecodeError at the
+// current pointer.
+func (p *parser) readError(err error) *DecodeError {
+	var je *jsontext.Error
+	if !errors.As(err, &je) {
+		return p.fail(p.r.Offset(), err.Error())
+	}
+	return &DecodeError{Pointer: p.pointer(), Offset: je.Offset, Msg: je.Msg, TooLarge: je.Limit}
+}
+
 // parseDocument parses data as exactly one JSON value surrounded only by
 // whitespace.
 func parseDocument(data []byte, lim Limits) (node, *DecodeError) {
-	p := parser{data: data, lim: lim.withDefaults()}
+	lim = lim.withDefaults()
+	p := parser{r: jsontext.NewReader(data, jsontext.Limits{MaxDepth: lim.MaxDepth, MaxString: lim.MaxString}), lim: lim}
 	if len(data) > p.lim.MaxBytes {
 		return node{}, p.tooLarge(p.lim.MaxBytes, "document larger than "+strconv.Itoa(p.lim.MaxBytes)+" bytes")
 	}
-	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
 		return node{}, err
 	}
-	p.skipSpace()
-	if p.pos != len(p.data) {
-		return node{}, p.fail(p.pos, "unexpected data after the JSON value")
+	if err := p.r.Finish(); err != nil {
+		return node{}, p.readError(err)
 	}
 	return v, nil
 }
 
-func (p *parser) skipSpace() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
+// value parses the value that comes next.
 func (p *parser) value() (node, *DecodeError) {
-	if p.pos >= len(p.data) {
-		return node{}, p.fail(p.pos, "unexpected end of input")
+	t, err := p.r.ReadToken()
+	if err != nil {
+		return node{}, p.readError(err)
 	}
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		return p.object()
-	case c == '[':
-		return p.array()
-	case c == '"':
-		start := p.pos
-		s, nul, err := p.string()
-		if err != nil {
-			return node{}, err
-		}
-		return node{kind: kindString, start: start, end: p.pos, str: s, nul: nul}, nil
-	case c == 't':
-		return p.literal("true", node{kind: kindBool, b: true})
-	case c == 'f':
-		return p.literal("false", node{kind: kindBool})
-	case c == 'n':
-		return p.literal("null", node{kind: kindNull})
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
+	n := node{start: t.Start, end: t.End}
+	switch t.Kind {
+	case jsontext.BeginObject:
+		return p.object(t.Start)
+	case jsontext.BeginArray:
+		return p.array(t.Start)
+	case jsontext.String:
+		n.kind, n.str, n.nul = kindString, string(t.Text), t.NUL
+	case jsontext.Number:
+		n.kind, n.str = kindNumber, string(t.Text)
+		n.huge = !jsontext.Representable(t.Text)
+	case jsontext.True:
+		n.kind, n.b = kindBool, true
+	case jsontext.False:
+		n.kind = kindBool
+	case jsontext.Null:
+		n.kind = kindNull
 	default:
-		return node{}, p.fail(p.pos, "invalid character "+strconv.QuoteRune(rune(c))+" looking for a value")
+		return node{}, p.fail(t.Start, "unexpected "+t.Kind.String())
 	}
-}
-
-func (p *parser) literal(lit string, n node) (node, *DecodeError) {
-	if len(p.data)-p.pos < len(lit) || string(p.data[p.pos:p.pos+len(lit)]) != lit {
-		return node{}, p.fail(p.pos, "invalid literal, expected "+lit)
-	}
-	n.start = p.pos
-	p.pos += len(lit)
-	n.end = p.pos
 	return n, nil
-}
-
-// number accepts the RFC 8259 grammar exactly: no leading zeros, no "+",
-// no bare "." or exponent without digits.
-func (p *parser) number() (node, *DecodeError) {
-	start := p.pos
-	d := p.data
-	if p.pos < len(d) && d[p.pos] == '-' {
-		p.pos++
-	}
-	switch {
-	case p.pos < len(d) && d[p.pos] == '0':
-		p.pos++
-		if p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
-			return node{}, p.fail(start, "invalid number: leading zero")
-		}
-	case p.pos < len(d) && d[p.pos] >= '1' && d[p.pos] <= '9':
-		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
-			p.pos++
-		}
-	default:
-		return node{}, p.fail(p.pos, "invalid number")
-	}
-	if p.pos < len(d) && d[p.pos] == '.' {
-		p.pos++
-		if !p.digits() {
-			return node{}, p.fail(p.pos, "invalid number: digit expected after '.'")
-		}
-	}
-	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
-			p.pos++
-		}
-		if !p.digits() {
-			return node{}, p.fail(p.pos, "invalid number: digit expected in exponent")
-		}
-	}
-	if p.pos-start > p.lim.MaxString {
-		return node{}, p.tooLarge(start, "number literal too long")
-	}
-	return node{kind: kindNumber, start: start, end: p.pos, str: string(d[start:p.pos])}, nil
-}
-
-func (p *parser) digits() bool {
-	start := p.pos
-	for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
-		p.pos++
-	}
-	return p.pos > start
 }
 
 // pop removes the children gathered since mark and returns them in a new,
@@ -258,101 +200,65 @@ func (p *parser) pop(mark int) []member {
 	return kids
 }
 
-func (p *parser) enter() *DecodeError {
-	p.depth++
-	if p.depth > p.lim.MaxDepth {
-		return p.tooLarge(p.pos, "nesting deeper than "+strconv.Itoa(p.lim.MaxDepth)+" levels")
-	}
-	return nil
-}
-
-func (p *parser) array() (node, *DecodeError) {
-	if err := p.enter(); err != nil {
-		return node{}, err
-	}
-	n := node{kind: kindArray, start: p.pos}
-	p.pos++ // '['
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
-		n.end = p.pos
-		p.depth--
-		return n, nil
-	}
+// array parses the elements of the array opened at start.
+func (p *parser) array(start int) (node, *DecodeError) {
+	n := node{kind: kindArray, start: start}
 	mark := len(p.stack)
 	for {
+		more, err := p.r.More()
+		if err != nil {
+			return node{}, p.readError(err)
+		}
+		if !more {
+			break
+		}
 		count := len(p.stack) - mark
 		if count >= p.lim.MaxElements {
-			return node{}, p.tooLarge(p.pos, "array has more than "+strconv.Itoa(p.lim.MaxElements)+" elements")
+			return node{}, p.tooLarge(p.r.Offset(), "array has more than "+strconv.Itoa(p.lim.MaxElements)+" elements")
 		}
-		p.skipSpace()
 		p.path = append(p.path, pathSeg{idx: count})
-		v, err := p.value()
-		if err != nil {
-			return node{}, err
+		v, verr := p.value()
+		if verr != nil {
+			return node{}, verr
 		}
 		p.path = p.path[:len(p.path)-1]
 		n.nul = n.nul || v.nul
+		n.huge = n.huge || v.huge
 		p.stack = append(p.stack, member{val: v})
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return node{}, p.fail(p.pos, "unexpected end of input in array")
-		}
-		c := p.data[p.pos]
-		p.pos++
-		if c == ']' {
-			break
-		}
-		if c != ',' {
-			return node{}, p.fail(p.pos-1, "expected ',' or ']' in array")
-		}
 	}
-	n.members = p.pop(mark)
-	p.depth--
-	n.end = p.pos
+	if len(p.stack) > mark {
+		n.members = p.pop(mark)
+	}
+	n.end = p.r.Offset()
 	return n, nil
 }
 
-func (p *parser) object() (node, *DecodeError) {
-	if err := p.enter(); err != nil {
-		return node{}, err
-	}
-	n := node{kind: kindObject, start: p.pos}
-	p.pos++ // '{'
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		n.end = p.pos
-		p.depth--
-		return n, nil
-	}
+// object parses the members of the object opened at start.
+func (p *parser) object(start int) (node, *DecodeError) {
+	n := node{kind: kindObject, start: start}
 	var folded map[string]struct{} // used once an object has many members
 	mark := len(p.stack)
 	for {
-		if len(p.stack)-mark >= p.lim.MaxElements {
-			return node{}, p.tooLarge(p.pos, "object has more than "+strconv.Itoa(p.lim.MaxElements)+" members")
-		}
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return node{}, p.fail(p.pos, "unexpected end of input in object")
-		}
-		if p.data[p.pos] != '"' {
-			return node{}, p.fail(p.pos, "expected a string member name")
-		}
-		keyOff := p.pos
-		key, nul, err := p.memberName()
+		// Separator errors and name errors both belong to the object, so
+		// one ReadToken reads past the ',' to the name or the '}'.
+		t, err := p.r.ReadToken()
 		if err != nil {
-			return node{}, err
+			return node{}, p.readError(err)
 		}
-		if dupErr := p.checkDuplicate(p.stack[mark:], &folded, key, keyOff); dupErr != nil {
+		if t.Kind == jsontext.EndObject {
+			break
+		}
+		if len(p.stack)-mark >= p.lim.MaxElements {
+			return node{}, p.tooLarge(t.Start, "object has more than "+strconv.Itoa(p.lim.MaxElements)+" members")
+		}
+		key, ok := internedName(t.Text)
+		if !ok {
+			key = string(t.Text)
+		}
+		nul := t.NUL // t is the reader's, reused by the next read
+		if dupErr := p.checkDuplicate(p.stack[mark:], &folded, key, t.Start); dupErr != nil {
 			return node{}, dupErr
 		}
-		p.skipSpace()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return node{}, p.fail(p.pos, "expected ':' after member name")
-		}
-		p.pos++
-		p.skipSpace()
 		p.path = append(p.path, pathSeg{key: key, idx: -1})
 		v, verr := p.value()
 		if verr != nil {
@@ -360,23 +266,13 @@ func (p *parser) object() (node, *DecodeError) {
 		}
 		p.path = p.path[:len(p.path)-1]
 		n.nul = n.nul || nul || v.nul
+		n.huge = n.huge || v.huge
 		p.stack = append(p.stack, member{key: key, val: v})
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return node{}, p.fail(p.pos, "unexpected end of input in object")
-		}
-		c := p.data[p.pos]
-		p.pos++
-		if c == '}' {
-			break
-		}
-		if c != ',' {
-			return node{}, p.fail(p.pos-1, "expected ',' or '}' in object")
-		}
 	}
-	n.members = p.pop(mark)
-	p.depth--
-	n.end = p.pos
+	if len(p.stack) > mark {
+		n.members = p.pop(mark)
+	}
+	n.end = p.r.Offset()
 	return n, nil
 }
 

@@ -19,7 +19,7 @@ const (
 // Limits bound what the decoder accepts; zero fields mean "use the default".
 type Limits struct {
 	MaxBytes    int // whole document (default 16 MiB)
-	MaxDepth    int // nesting depth (default 64)
+	MaxDepth    int // nesting depth (default 64; at most jsontext.MaxDepth, 128, whatever is set)
 	MaxString   int // bytes in one string, as written in the input (default 1 MiB)
 	MaxElements int // elements of one array / members of one object (default 100 000)
 	MaxObjects  int // objects in one bundle (default 10 000)

@@ -78,7 +78,7 @@ func TestCounterfeitTLP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			probs := Validate(b)
+			_, probs := Validate(b)
 			for _, p := range probs {
 				if p.Pointer == tt.pointer && p.Object == fresh && p.Code == CodeInvalidObject && strings.Contains(p.Message, "predefined TLP") {
 					return
@@ -99,7 +99,7 @@ func TestCounterfeitTLP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if probs := Validate(b); probs != nil {
+		if _, probs := Validate(b); probs != nil {
 			t.Errorf("%s: unexpected problems %v", name, probs)
 		}
 	}

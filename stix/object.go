@@ -2,7 +2,6 @@ package stix
 
 import (
 	"encoding/json"
-	"github.com/jag-hub/jag/stix/pattern"
 	"time"
 )
 
@@ -38,27 +37,7 @@ type Object struct {
 	ValidFrom, ValidUntil *time.Time
 	Props                 map[string]json.RawMessage // every top-level member, raw (strictly validated already)
 
-	tree   *node            // parse tree, nil when the Object was not built by the decoder
-	parsed *pattern.Pattern // Pattern as parsed by Validate (nil until then)
-}
-
-// ParsedPattern returns the indicator's STIX pattern as parsed, or false
-// when the object has no pattern of pattern_type "stix" or it does not
-// parse. Validate keeps the parse it does anyway, so ingest indexes the
-// pattern without parsing it a second time; otherwise it is parsed here.
-// Like Validate, it must not race with other uses of the same Object.
-func (o *Object) ParsedPattern() (*pattern.Pattern, bool) {
-	if o.parsed == nil {
-		if o.PatternType != "stix" || o.Pattern == "" {
-			return nil, false
-		}
-		p, err := pattern.Parse(o.Pattern)
-		if err != nil {
-			return nil, false
-		}
-		o.parsed = p
-	}
-	return o.parsed, true
+	tree *node // parse tree, nil when the Object was not built by the decoder
 }
 
 // newObject fills an Object from its parse tree n within data.

@@ -124,7 +124,7 @@ func TestPredefinedTLPMarking(t *testing.T) {
 				t.Errorf("IsPredefinedTLPMarking = %v, want %v", got, tt.want)
 			}
 			// Validation agrees: a TLP id with other content is invalid.
-			probs := ValidateObject(o, "")
+			probs := validateObject(o, "")
 			reuse := false
 			for _, p := range probs {
 				reuse = reuse || strings.Contains(p.Message, "predefined")
@@ -159,7 +159,7 @@ func TestPredefinedMarkingsAreValid(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
 		}
-		if probs := ValidateObject(o, ""); probs != nil {
+		if probs := validateObject(o, ""); probs != nil {
 			t.Errorf("%s: %v", id, probs)
 		}
 		if !IsPredefinedTLPMarking(o) {

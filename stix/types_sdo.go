@@ -116,9 +116,7 @@ func checkIndicator(v *validator, n *node) {
 		v.back(mark)
 		return
 	}
-	if v.cur != nil && v.cur.Pattern == src {
-		v.cur.parsed = p
-	}
+	v.keepPattern(p)
 }
 
 // checkLocation: at least one of region, country or latitude+longitude;

@@ -3,18 +3,23 @@ package stix
 import (
 	"strconv"
 	"strings"
+
+	"github.com/jag-hub/jag/stix/pattern"
 )
 
 // Validate checks every STIX 2.1 rule on the bundle and returns every
 // problem (nil when valid). Indicator patterns with pattern_type "stix" are
-// parsed with stix/pattern (Code "invalid_pattern"). Pointers are relative
-// to the bundle document. A Bundle built by hand rather than by
-// DecodeBundle has only its ID and objects checked.
-func Validate(b *Bundle) []Problem {
+// parsed with stix/pattern (Code "invalid_pattern"); the parses come back
+// in patterns, which has one entry per object of b: patterns[i] is the
+// pattern of b.Objects[i], nil when it has none of type "stix" or it does
+// not parse. Pointers are relative to the bundle document. A Bundle built
+// by hand rather than by DecodeBundle has only its ID and objects checked.
+// Validate does not modify b.
+func Validate(b *Bundle) (patterns []*pattern.Pattern, problems []Problem) {
 	if b == nil {
-		return []Problem{{Message: "no bundle", Code: CodeInvalidObject}}
+		return nil, []Problem{{Message: "no bundle", Code: CodeInvalidObject}}
 	}
-	v := &validator{ptr: make([]byte, 0, 128)}
+	v := &validator{ptr: make([]byte, 0, 128), index: -1, patterns: make([]*pattern.Pattern, len(b.Objects))}
 	if b.raw != nil {
 		v.bundle(&b.root)
 	} else { // built by hand, not decoded: only the id can be checked
@@ -25,24 +30,14 @@ func Validate(b *Bundle) []Problem {
 	objects := v.at("objects")
 	for i, o := range b.Objects {
 		mark := v.atIndex(i)
+		v.index = i
 		v.object(o)
 		v.back(mark)
 	}
+	v.index = -1
 	v.back(objects)
 	v.crossObject(b)
-	return v.problems
-}
-
-// ValidateObject checks one object; pointer is the object's pointer in its
-// document ("" when the object is the document), and prefixes every
-// Problem's Pointer.
-func ValidateObject(o *Object, pointer string) []Problem {
-	if o == nil {
-		return []Problem{{Pointer: pointer, Message: "no object", Code: CodeInvalidObject}}
-	}
-	v := &validator{ptr: append(make([]byte, 0, len(pointer)+64), pointer...)}
-	v.object(o)
-	return v.problems
+	return v.patterns, v.problems
 }
 
 // validator accumulates the problems of one Validate call. ptr is the
@@ -51,9 +46,17 @@ func ValidateObject(o *Object, pointer string) []Problem {
 // reported.
 type validator struct {
 	problems []Problem
-	obj      string  // id of the object being checked
-	cur      *Object // the object being checked (its parsed pattern is kept)
+	obj      string             // id of the object being checked
+	index    int                // its index in the bundle, -1 outside objects
+	patterns []*pattern.Pattern // parsed STIX patterns, by object index
 	ptr      []byte
+}
+
+// keepPattern records the parsed pattern of the object being checked.
+func (v *validator) keepPattern(p *pattern.Pattern) {
+	if v.index >= 0 && v.index < len(v.patterns) {
+		v.patterns[v.index] = p
+	}
 }
 
 // at descends into member key and returns the mark to go back to.
@@ -113,7 +116,7 @@ func (v *validator) bundle(n *node) {
 			v.add("member names must not contain U+0000")
 		}
 		if m.key != "objects" {
-			v.nulStrings(&m.val)
+			v.unrepresentable(&m.val)
 		}
 		switch m.key {
 		case "type":
@@ -137,19 +140,24 @@ func (v *validator) bundle(n *node) {
 
 var bundleRequired = []string{"type", "id"}
 
-// nulStrings reports every member name and string under n that contains
-// U+0000: valid JSON, but not valid STIX (and unsafe for many consumers).
-func (v *validator) nulStrings(n *node) {
-	if !n.nul {
+// unrepresentable reports every member name and string under n that
+// contains U+0000 (valid JSON, but not valid STIX, and unsafe for many
+// consumers) and every number that no IEEE 754 double represents (1e400:
+// not I-JSON, RFC 7493, so the object has no JCS form, RFC 8785, and no
+// signature could cover it).
+func (v *validator) unrepresentable(n *node) {
+	if !n.nul && !n.huge {
 		return
 	}
 	switch n.kind {
 	case kindString:
 		v.add("strings must not contain U+0000")
+	case kindNumber:
+		v.add("number out of range: no IEEE 754 double represents it, so it has no canonical JSON form (RFC 8785)")
 	case kindArray:
 		for i := range n.members {
 			mark := v.atIndex(i)
-			v.nulStrings(&n.members[i].val)
+			v.unrepresentable(&n.members[i].val)
 			v.back(mark)
 		}
 	case kindObject:
@@ -159,7 +167,7 @@ func (v *validator) nulStrings(n *node) {
 			if strings.IndexByte(m.key, 0) >= 0 {
 				v.add("member names must not contain U+0000")
 			}
-			v.nulStrings(&m.val)
+			v.unrepresentable(&m.val)
 			v.back(mark)
 		}
 	}

@@ -54,7 +54,7 @@ func TestValidateValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if probs := Validate(b); probs != nil {
+			if probs := validateBundle(b); probs != nil {
 				t.Errorf("unexpected problems: %v", probs)
 			}
 		})
@@ -134,7 +134,7 @@ func TestValidateProblems(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeBundle: %v", err)
 			}
-			probs := Validate(b)
+			probs := validateBundle(b)
 			for _, p := range probs {
 				if p.Pointer == tt.pointer && strings.Contains(p.Message, tt.msg) && p.Code == tt.code {
 					return
@@ -160,7 +160,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"/objects/1/id":         "ipv4-addr--nope",
 		"/objects/1":            "ipv4-addr--nope", // missing value
 	}
-	probs := Validate(b)
+	probs := validateBundle(b)
 	for _, p := range probs {
 		if obj, ok := want[p.Pointer]; ok && obj == p.Object {
 			delete(want, p.Pointer)
@@ -171,17 +171,17 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 }
 
-func TestValidateObjectPointerPrefix(t *testing.T) {
+func TestValidatorPointerPrefix(t *testing.T) {
 	o, err := DecodeObject([]byte(edit(t, validIndicator, `"name":"Poison Ivy Malware"`, `"name":7`)), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	probs := ValidateObject(o, "/objects/12")
+	probs := validateObject(o, "/objects/12")
 	if len(probs) != 1 || probs[0].Pointer != "/objects/12/name" || probs[0].Object != o.ID {
 		t.Fatalf("got %v", probs)
 	}
 	// An Object built by hand from raw bytes is validated from Raw.
-	probs = ValidateObject(&Object{ID: o.ID, Raw: o.Raw}, "")
+	probs = validateObject(&Object{ID: o.ID, Raw: o.Raw}, "")
 	if len(probs) != 1 || probs[0].Pointer != "/name" {
 		t.Fatalf("hand-built object: got %v", probs)
 	}
@@ -192,7 +192,7 @@ func TestValidateHandBuiltBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	probs := Validate(&Bundle{ID: "bundle--nope", Objects: []*Object{o}})
+	probs := validateBundle(&Bundle{ID: "bundle--nope", Objects: []*Object{o}})
 	var gotID, gotName bool
 	for _, p := range probs {
 		gotID = gotID || p.Pointer == "/id"
@@ -201,8 +201,8 @@ func TestValidateHandBuiltBundle(t *testing.T) {
 	if !gotID || !gotName || len(probs) != 2 {
 		t.Fatalf("got %v", probs)
 	}
-	if probs := Validate(nil); len(probs) != 1 {
-		t.Fatalf("Validate(nil) = %v", probs)
+	if probs := validateBundle(nil); len(probs) != 1 {
+		t.Fatalf("validateBundle(nil) = %v", probs)
 	}
 }
 
@@ -248,5 +248,41 @@ func TestErrorStrings(t *testing.T) {
 	}
 	if got := (Problem{Message: "m"}).String(); got != "/: m" {
 		t.Errorf("String() = %q", got)
+	}
+}
+
+// validateBundle returns the problems Validate finds in b.
+func validateBundle(b *Bundle) []Problem {
+	_, probs := Validate(b)
+	return probs
+}
+
+// validateObject checks one object as Validate checks each object of a
+// bundle; pointer is the object's pointer and prefixes every Pointer.
+func validateObject(o *Object, pointer string) []Problem {
+	v := &validator{ptr: []byte(pointer), index: -1}
+	v.object(o)
+	return v.problems
+}
+
+// A number no double represents is valid JSON but has no JCS form: a
+// problem at its pointer, wherever it is, and never a decode error.
+func TestValidateUnrepresentableNumbers(t *testing.T) {
+	obj := edit(t, validIndicator, `"name":"Poison Ivy Malware"`,
+		`"name":"Poison Ivy Malware","x_acme_score":1e400,"x_acme_ok":[1e-400,1e308],"x_acme_deep":{"a/b":[0,-2E+999]}`)
+	b, err := DecodeBundle([]byte(bundleOf(obj)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := validateBundle(b)
+	var ptrs []string
+	for _, p := range probs {
+		ptrs = append(ptrs, p.Pointer)
+		if p.Code != CodeInvalidObject || p.Object != b.Objects[0].ID {
+			t.Errorf("problem %v", p)
+		}
+	}
+	if want := "/objects/0/x_acme_score /objects/0/x_acme_deep/a~1b/1"; strings.Join(ptrs, " ") != want {
+		t.Fatalf("pointers %q, want %q: %v", ptrs, want, probs)
 	}
 }

@@ -41,7 +41,7 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 	case int64:
 		return AppendNumber(dst, float64(x)), nil
 	case json.Number:
-		return transform(dst, []byte(x), nil)
+		return appendJSONNumber(dst, x)
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range x {
@@ -110,4 +110,13 @@ func appendString(dst []byte, s string) ([]byte, error) {
 		s = s[i+1:]
 	}
 	return append(dst, '"'), nil
+}
+
+// appendJSONNumber appends the canonical form of a json.Number, which must
+// hold exactly one JSON number.
+func appendJSONNumber(dst []byte, n json.Number) ([]byte, error) {
+	if n == "" || (n[0] != '-' && (n[0] < '0' || n[0] > '9')) {
+		return nil, fmt.Errorf("%w: json.Number %q is not a number", ErrInvalid, string(n))
+	}
+	return AppendTransform(dst, []byte(n))
 }

@@ -15,6 +15,11 @@
 // member names, invalid UTF-8, lone surrogates, numbers that overflow a
 // double, and nesting deeper than MaxDepth.
 //
+// Transform reads its input with stix/jsontext, the strict JSON reader the
+// STIX decoder and the signature checks share, so it accepts exactly the
+// texts they accept (numbers aside: a number no double represents is valid
+// JSON, which stix.Validate reports and Transform refuses).
+//
 // The transformation is a single pass over the input with no reflection: the
 // canonical output is written as the input is read, and the members of an
 // object are reordered in place only when they were not already sorted.

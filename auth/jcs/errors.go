@@ -3,14 +3,16 @@ package jcs
 import (
 	"errors"
 	"fmt"
+
+	"github.com/jag-hub/jag/stix/jsontext"
 )
 
 // ErrInvalid is wrapped by every error for input that has no canonical form.
 var ErrInvalid = errors.New("jcs: invalid input")
 
-// MaxDepth is the deepest nesting of arrays and objects Transform accepts.
-// It bounds the recursion, so hostile input cannot exhaust the stack.
-const MaxDepth = 128
+// MaxDepth is the deepest nesting of arrays and objects Transform accepts:
+// the shared reader's bound, so hostile input cannot exhaust the stack.
+const MaxDepth = jsontext.MaxDepth
 
 // SyntaxError reports where and why the input has no canonical form.
 type SyntaxError struct {

@@ -1,63 +1,24 @@
 package jcs
 
 import (
-	"errors"
+	"bytes"
 	"math"
 	"strconv"
+
+	"github.com/jag-hub/jag/stix/jsontext"
 )
 
-// number reads a JSON number and writes its ECMAScript serialisation.
-func (e *encoder) number() error {
-	start := e.pos
-	i := e.pos
-	if e.in[i] == '-' {
-		i++
-	}
-	digits := i
-	switch {
-	case i < len(e.in) && e.in[i] == '0':
-		i++
-	case i < len(e.in) && e.in[i] >= '1' && e.in[i] <= '9':
-		for i < len(e.in) && e.in[i] >= '0' && e.in[i] <= '9' {
-			i++
-		}
-	default:
-		e.pos = i
-		return e.fail("invalid number")
-	}
-	integer := true
-	if i < len(e.in) && e.in[i] == '.' {
-		integer = false
-		i++
-		n := i
-		for i < len(e.in) && e.in[i] >= '0' && e.in[i] <= '9' {
-			i++
-		}
-		if i == n {
-			e.pos = i
-			return e.fail("invalid number")
-		}
-	}
-	if i < len(e.in) && (e.in[i] == 'e' || e.in[i] == 'E') {
-		integer = false
-		i++
-		if i < len(e.in) && (e.in[i] == '+' || e.in[i] == '-') {
-			i++
-		}
-		n := i
-		for i < len(e.in) && e.in[i] >= '0' && e.in[i] <= '9' {
-			i++
-		}
-		if i == n {
-			e.pos = i
-			return e.fail("invalid number")
-		}
-	}
-	e.pos = i
-	text := e.in[start:i]
+// number writes the ECMAScript serialisation of a number token, refusing
+// the numbers no double represents (jsontext.Float).
+func (e *encoder) number(t *jsontext.Token) error {
+	text := t.Text
 	// Integers of up to 15 digits are exact doubles whose ECMAScript form
 	// is the text itself, except negative zero.
-	if integer && i-digits <= 15 {
+	digits := len(text)
+	if text[0] == '-' {
+		digits--
+	}
+	if digits <= 15 && !bytes.ContainsAny(text, ".eE") {
 		if string(text) == "-0" {
 			e.out = append(e.out, '0')
 		} else {
@@ -65,10 +26,9 @@ func (e *encoder) number() error {
 		}
 		return nil
 	}
-	f, err := strconv.ParseFloat(string(text), 64)
-	if err != nil && (!errors.Is(err, strconv.ErrRange) || math.IsInf(f, 0)) {
-		e.pos = start
-		return e.fail("number out of range")
+	f, ok := jsontext.Float(text)
+	if !ok {
+		return &SyntaxError{Offset: t.Start, Msg: "number out of range"}
 	}
 	e.out = AppendNumber(e.out, f)
 	return nil

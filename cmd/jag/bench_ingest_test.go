@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/lib/pq"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/feeds"
@@ -385,7 +384,7 @@ func (p *barePipeline) ingest(b *testing.B, body []byte) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	stmt, err := tx.Prepare(pq.CopyIn("bare_objects", "id", "modified", "raw", "sha256", "signature", "kid"))
+	stmt, err := tx.Prepare(`COPY bare_objects (id, modified, raw, sha256, signature, kid) FROM STDIN`)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -105,8 +105,8 @@ func loadBench(tb testing.TB, dbURL string, n int) benchSet {
 		}
 	}
 	s := benchSet{n: n}
-	objs, err := tx.PrepareContext(ctx, pq.CopyIn("objects", "id", "modified", "modified_at", "type", "created_at", "created_by",
-		"tlp", "labels", "valid_from", "name", "raw", "sha256", "signature", "kid", "submission", "received"))
+	objs, err := tx.PrepareContext(ctx, `COPY objects (id, modified, modified_at, type, created_at, created_by,
+		tlp, labels, valid_from, name, raw, sha256, signature, kid, submission, received) FROM STDIN`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func loadBench(tb testing.TB, dbURL string, n int) benchSet {
 	if _, err := objs.ExecContext(ctx); err != nil {
 		tb.Fatalf("copy objects: %v", err)
 	}
-	obs, err := tx.PrepareContext(ctx, pq.CopyIn("observables", "object_id", "modified", "kind", "value", "net", "path", "op"))
+	obs, err := tx.PrepareContext(ctx, `COPY observables (object_id, modified, kind, value, net, path, op) FROM STDIN`)
 	if err != nil {
 		tb.Fatal(err)
 	}

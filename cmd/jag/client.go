@@ -43,9 +43,11 @@ func (f *clientFlags) register(fs *flag.FlagSet, e *env) {
 // (string flags read theirs directly with envOr).
 var clientEnv = map[string]string{"timeout": "JAG_CLIENT_TIMEOUT"}
 
-// parseClientFlags parses the flags of a client subcommand, then the typed
-// environment defaults of its client flags.
+// parseClientFlags parses the flags of a client subcommand, checked
+// against clientRules, then the typed environment defaults of its client
+// flags.
 func parseClientFlags(fs *flag.FlagSet, e *env, args []string) error {
+	guardFlags(fs, clientRules) // limits and formats: config.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -115,21 +117,64 @@ func (e *apiError) Error() string {
 	}
 	switch {
 	case e.Detail != "":
-		fmt.Fprintf(&b, ": %s", e.Detail)
+		fmt.Fprintf(&b, ": %s", cell(e.Detail, 500))
 	case e.Title != "":
-		fmt.Fprintf(&b, ": %s", e.Title)
+		fmt.Fprintf(&b, ": %s", cell(e.Title, 500))
 	}
-	for _, it := range e.Errors {
-		b.WriteString("\n  ")
+	lines := make([]string, len(e.Errors))
+	for i, it := range e.Errors {
+		var l strings.Builder
 		if it.Object != "" {
-			b.WriteString(it.Object + " ")
+			l.WriteString(cell(it.Object, 100) + " ")
 		}
 		if it.Pointer != "" {
-			b.WriteString(it.Pointer + ": ")
+			l.WriteString(cell(it.Pointer, 100) + ": ")
 		}
-		b.WriteString(it.Message)
+		l.WriteString(cell(it.Message, 500))
+		lines[i] = l.String()
 	}
-	return b.String()
+	if len(lines) > 0 {
+		b.WriteString("\n")
+		writeProblems(&b, lines)
+	}
+	if h := e.hint(); h != "" {
+		if len(lines) == 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("hint: " + h)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// hint is what the user can do about a problem the hub reported, or "".
+func (e *apiError) hint() string {
+	text := strings.ToLower(e.Detail)
+	for _, it := range e.Errors {
+		text += "\n" + strings.ToLower(it.Message)
+	}
+	switch {
+	case e.Code == "invalid_signature" && (strings.Contains(text, "not signed") || strings.Contains(text, "unsigned")):
+		return "sign it with `jag sign --key KEY.jwk --as identity--… FILE > signed.json`, then submit signed.json"
+	case e.Code == "invalid_signature" && strings.Contains(text, "key not found"):
+		return "register the public key with `jag key add --participant identity--… --jwk PUBLIC.jwk`, or sign with a registered key"
+	case e.Code == "invalid_signature" && strings.Contains(text, "revoked"):
+		return "the signing key was revoked: sign with a current key (`jag key list` shows them)"
+	case e.Code == "signer_mismatch":
+		return "objects must be created by and signed for the token's organisation: check `jag sign --as` and the token's --org"
+	case e.Code == "conflict":
+		return "a different version with the same id and modified is stored: give the changed object a new modified time"
+	case e.Code == "unauthorized":
+		return "the token is missing, invalid, expired or revoked: get a new one (`jag token issue`)"
+	case e.Code == "forbidden":
+		return "the token lacks the scope this needs (submit, read or admin)"
+	case e.Code == "too_large":
+		return "split the input into smaller bundles"
+	case e.Code == "unsupported_media_type":
+		return "send application/stix+json;version=2.1 (`jag submit` does)"
+	case strings.Contains(text, "spec_version") && strings.Contains(text, "2.0"):
+		return "JAG takes STIX 2.1 only: convert the bundle to STIX 2.1 (spec_version \"2.1\" on every object)"
+	}
+	return ""
 }
 
 // errNoToken is returned when the hub asks for a token the user did not give.
@@ -205,4 +250,42 @@ func (c *client) problem(resp *http.Response, data []byte) error {
 		return fmt.Errorf("%w: %w", errNoToken, e)
 	}
 	return e
+}
+
+// namesTimeout bounds the lookup of participant names: display only, it
+// must never hold up the command.
+const namesTimeout = 10 * time.Second
+
+// participantNames maps participant identity ids to their registered
+// names (GET /v1/participants), for human output. It is best effort: a
+// token without scope read, or an older hub, gives an empty map and the
+// output shows ids instead.
+func (c *client) participantNames(ctx context.Context) map[string]string {
+	var ans struct {
+		Participants []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"participants"`
+	}
+	names := map[string]string{}
+	ctx, cancel := context.WithTimeout(ctx, namesTimeout)
+	defer cancel()
+	if _, err := c.call(ctx, request{method: "GET", path: "/v1/participants"}, &ans); err != nil {
+		return names
+	}
+	for _, p := range ans.Participants {
+		names[p.ID] = p.Name
+	}
+	return names
+}
+
+// nameOf is the display name of a creator: its registered name, else its id.
+func nameOf(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return cell(n, 40)
+	}
+	if id == "" {
+		return "unknown creator"
+	}
+	return cell(id, 60)
 }

@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/rs/zerolog"
 
 	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/postgres/cluster"
@@ -66,29 +69,46 @@ func (d *database) Close() error {
 	return err
 }
 
-// open connects (starting or attaching to the embedded cluster when no URL
-// is configured). With migrate it applies the migrations and returns them
-// (only jag serve and jag migrate do); without, it refuses a schema this
-// binary cannot serve (behind it, or newer and incompatible) with a
-// message that says what to run.
-func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options, migrate bool) (*database, error) {
+// open connects. With no URL, a serving process (serve, the demo's own hub)
+// starts the embedded cluster and owns it, logging what it did on report;
+// any other command (report nil) only attaches to the cluster a running hub
+// started, and refuses otherwise: it never creates a database the hub would
+// not see. With migrate it applies the migrations and returns them (only
+// jag serve and jag migrate do); without, it refuses a schema this binary
+// cannot serve (behind it, or newer and incompatible) with a message that
+// says what to run.
+func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options, report func(warn bool, msg string), migrate bool) (*database, error) {
 	if err := f.resolveURL(e); err != nil {
 		return nil, err
 	}
 	d := &database{}
 	url := f.url
 	if url == "" {
-		c, err := cluster.Start(ctx, f.dataDir, cluster.Options{})
-		if err != nil {
-			if errors.Is(err, cluster.ErrNoPostgres) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("embedded PostgreSQL in %s: %w", f.dataDir, err)
+		var c *cluster.Cluster
+		var err error
+		if report != nil {
+			c, err = cluster.Start(ctx, f.dataDir, cluster.Options{Report: report})
+		} else {
+			c, err = cluster.Attach(ctx, f.dataDir)
+		}
+		switch {
+		case errors.Is(err, cluster.ErrNoPostgres):
+			return nil, err
+		case errors.Is(err, cluster.ErrNotRunning):
+			abs, _ := filepath.Abs(f.dataDir)
+			return nil, fmt.Errorf("%w: start the hub there first (`jag serve --data-dir %s`, or `make run` in that clone), "+
+				"or point this command at the hub's database with --data-dir DIR (env JAG_DATA_DIR) or --database-url URL (env JAG_DATABASE_URL)", err, abs)
+		case errors.Is(err, cluster.ErrInUse):
+			return nil, err
+		case err != nil:
+			return nil, fmt.Errorf("embedded PostgreSQL of data dir %s: %w", f.dataDir, err)
 		}
 		d.cluster = c
-		if err := c.CreateDatabase(ctx, embeddedDatabase); err != nil {
-			_ = c.Stop()
-			return nil, err
+		if c.Owned() {
+			if err := c.CreateDatabase(ctx, embeddedDatabase); err != nil {
+				_ = c.Stop()
+				return nil, err
+			}
 		}
 		url = c.URL(embeddedDatabase)
 	}
@@ -114,15 +134,29 @@ func (f *dbFlags) open(ctx context.Context, e *env, opt postgres.Options, migrat
 	return d, nil
 }
 
+// openServe opens the database of a serving process, logging on log what
+// happened to the embedded cluster (created where, run as whom, a server
+// left by a dead hub stopped).
+func (f *dbFlags) openServe(ctx context.Context, e *env, log zerolog.Logger, opt postgres.Options) (*database, error) {
+	return f.open(ctx, e, opt, func(warn bool, msg string) {
+		if warn {
+			log.Warn().Str("component", "postgres").Msg(msg)
+		} else {
+			log.Info().Str("component", "postgres").Msg(msg)
+		}
+	}, true)
+}
+
 // adminConns bounds the pool of a one-shot administrative command
 // (migrate, participant, key, token, demo): it runs a few statements in
 // sequence and must not take connections a running hub needs.
 const adminConns = 2
 
-// openAdmin opens the database for a one-shot administrative command; it
-// never migrates.
+// openAdmin opens the database for a one-shot administrative command: the
+// URL given, or the embedded cluster of the running hub (never a new one).
+// It never migrates.
 func (f *dbFlags) openAdmin(ctx context.Context, e *env) (*database, error) {
-	return f.open(ctx, e, postgres.Options{MaxOpenConns: adminConns}, false)
+	return f.open(ctx, e, postgres.Options{MaxOpenConns: adminConns}, nil, false)
 }
 
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
@@ -132,7 +166,7 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: adminConns}, true)
+	d, err := dbf.open(ctx, e, postgres.Options{MaxOpenConns: adminConns}, nil, true)
 	if err != nil {
 		return err
 	}

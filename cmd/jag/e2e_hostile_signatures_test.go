@@ -25,7 +25,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/auth/jcs"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 )
 
@@ -99,7 +98,7 @@ func hostileDetach(compact string) string {
 func hostileObject(w *world, createdBy string, sig func(payload []byte) any) string {
 	w.t.Helper()
 	signed := w.sign(createdBy, w.indicatorJSON(createdBy, "[domain-name:value = 'h"+w.uuid()[:8]+".example']", ""))
-	payload, err := jcs.TransformWithout([]byte(signed), "extensions", auth.ExtensionID, "signature")
+	payload, err := signedPayload([]byte(signed))
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jag-hub/jag/auth"
-	"github.com/jag-hub/jag/auth/jcs"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 )
 
@@ -109,7 +108,7 @@ func TestHostileAccessTokens(t *testing.T) {
 	if err := json.Unmarshal([]byte(signedObj), &o); err != nil {
 		t.Fatal(err)
 	}
-	objPayload, err := jcs.TransformWithout([]byte(signedObj), "extensions", auth.ExtensionID, "signature")
+	objPayload, err := signedPayload([]byte(signedObj))
 	if err != nil {
 		t.Fatal(err)
 	}

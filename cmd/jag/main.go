@@ -26,6 +26,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	tty    bool // stdout is a terminal: human output by default (output.go)
 }
 
 // command is one subcommand.
@@ -56,26 +57,31 @@ func commands() []command {
 	return []command{
 		{"serve", "run the hub (embedded PostgreSQL unless a database URL is given)", cmdServe},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
-		{"version", "print the version", cmdVersion},
-		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid; problems as JSON)", cmdValidate},
-		{"submit", "submit a signed bundle and print the hub's receipt (retries safely on network errors and 503)", cmdSubmit},
-		{"query", "fetch an object by id, or search the history (JSON lines; --all follows every page)", cmdQuery},
+		{"version", "print the version (also jag --version)", cmdVersion},
+		{"healthcheck", "probe a hub's /readyz (exit 0 ready, 1 not): a container HEALTHCHECK without curl", cmdHealthcheck},
+		{"validate", "validate a STIX 2.1 bundle offline (exit 0 valid, 1 invalid)", cmdValidate},
+		{"submit", "submit a signed bundle: a summary, or the hub's receipt in a pipe (retries safely on network errors and 503)", cmdSubmit},
+		{"query", "fetch an object by id, or search the history (--all follows every page)", cmdQuery},
 		{"lookup", "which indicators name these IPs, CIDRs, domains, URLs, e-mail addresses or hashes", cmdLookup},
 		{"demo", "a guided first run: two participants, the Pegasus indicators signed and shared, a few lookups", cmdDemo},
 		{"keygen", "generate a signing key: private JWK to a 0600 file, public JWK on stdout", cmdKeygen},
 		{"sign", "sign every object of a bundle (or one object) with a private JWK; signed bundle on stdout", cmdSign},
 		{"verify", "verify the signed objects of a bundle offline against a JWKS (exit 0 all valid, 1 otherwise)", cmdVerify},
-		{"participant", "participant add|list, directly on the database", cmdParticipant},
-		{"key", "key add|revoke (participant public keys), directly on the database", cmdKey},
+		{"participant", "participant add|list (organisations), directly on the database", cmdParticipant},
+		{"key", "key add|list|revoke (participant public keys), directly on the database", cmdKey},
 		{"token", "token issue|revoke (access tokens), directly on the database", cmdToken},
-		{"subscribe", "follow the live alert feed: events as JSON lines, cursor persisted, reconnects and resumes", cmdSubscribe},
+		{"collection", "collection add|list|remove (TAXII collections), directly on the database", cmdCollection},
+		{"provenance", "where a stored object came from (signer, key, receipt), re-verified here", cmdProvenance},
+		{"subscribe", "follow the live alert feed: cursor persisted, reconnects and resumes, says what it is doing", cmdSubscribe},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal closed) shuts down like Ctrl-C: the embedded
+	// PostgreSQL is stopped with the hub, never left behind.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, tty: isTerminal(os.Stdout)}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 
@@ -87,6 +93,9 @@ func run(ctx context.Context, e *env, args []string) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -124,7 +133,7 @@ func usage(w io.Writer) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'jag <command> -h' for the flags of a command; each flag's help names its JAG_* environment default, if it has one.")
+	fmt.Fprintln(w, "\nRun 'jag <command> -h' for the flags of a command; each flag's help names its JAG_* environment default, if it has one.\nOn a terminal commands print for people, in a pipe for programs; --output table|text|json|jsonl overrides.")
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.

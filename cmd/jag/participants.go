@@ -2,24 +2,30 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jag-hub/jag/auth"
 )
 
-// cmdParticipant is `jag participant add|list`, run directly on the
+// participantGroup is `jag participant add|list`, run directly on the
 // database (works while the hub runs, and before any token exists).
+var participantGroup = commandGroup{
+	name: "participant",
+	about: "Register the organisations that share through the hub (each a STIX identity), and list them\nwith their signing keys.\n\n" +
+		adminAbout,
+	subs: []subcommandSpec{
+		{"add", "register an organisation: --id identity--… --name NAME [--country CC] [--sector S]", participantAdd},
+		{"list", "every participant with its keys (table on a terminal, JSON lines in a pipe)", participantList},
+	},
+	example: `  jag participant add --id identity--8f7c0c39-6f2b-4b43-9f55-5c1b4e1f8a01 --name "KR CERT" --country KR --sector government
+  jag key add --participant identity--8f7c0c39-6f2b-4b43-9f55-5c1b4e1f8a01 --jwk krcert.pub.jwk
+  jag participant list`,
+}
+
 func cmdParticipant(ctx context.Context, e *env, args []string) error {
-	sub, rest, err := subcommand(args, "add", "list")
-	if err != nil {
-		return err
-	}
-	if sub == "add" {
-		return participantAdd(ctx, e, rest)
-	}
-	return participantList(ctx, e, rest)
+	return participantGroup.dispatch(ctx, e, args)
 }
 
 func participantAdd(ctx context.Context, e *env, args []string) error {
@@ -44,22 +50,34 @@ func participantAdd(ctx context.Context, e *env, args []string) error {
 	}
 	defer d.Close()
 	if err := d.DB.CreateParticipant(ctx, p); err != nil {
+		return adminError(err, fmt.Sprintf("participant %s is already registered (`jag participant list` shows it)", id), "")
+	}
+	if e.tty {
+		_, err := fmt.Fprintf(e.stdout, "added participant %s %q; next: register its public key with `jag key add --participant %s --jwk PUBLIC.jwk`\n",
+			p.ID, cell(p.Name, 80), p.ID)
 		return err
 	}
-	return json.NewEncoder(e.stdout).Encode(p)
+	return writeJSONLine(e.stdout, p)
 }
 
-// participantLine is one line of `jag participant list`.
+// participantLine is one line of `jag participant list` in a pipe: the
+// participant (id, name, country, sector, identity, created_at) and its
+// keys as the hub's JWKS documents render them.
 type participantLine struct {
 	auth.Participant
 	Keys []map[string]any `json:"keys"`
 }
 
 func participantList(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "participant list", "[flags]")
+	fs := newFlagSet(e, "participant list", "[--output table|text|json|jsonl] [flags]")
 	var dbf dbFlags
 	dbf.register(fs, e)
+	output := registerOutput(fs, outTable, outJSONL)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	format, err := chooseOutput(e, *output, outTable, outJSONL)
+	if err != nil {
 		return err
 	}
 	d, err := dbf.openAdmin(ctx, e)
@@ -69,13 +87,13 @@ func participantList(ctx context.Context, e *env, args []string) error {
 	defer d.Close()
 	ps, err := d.DB.Participants(ctx)
 	if err != nil {
-		return err
+		return adminError(err, "", "")
 	}
 	keys, err := d.DB.Keys(ctx)
 	if err != nil {
-		return err
+		return adminError(err, "", "")
 	}
-	enc := json.NewEncoder(e.stdout)
+	lines := make([]participantLine, 0, len(ps))
 	for _, p := range ps {
 		line := participantLine{Participant: p, Keys: []map[string]any{}}
 		for _, k := range keys {
@@ -88,9 +106,65 @@ func participantList(ctx context.Context, e *env, args []string) error {
 			}
 			line.Keys = append(line.Keys, doc)
 		}
-		if err := enc.Encode(line); err != nil {
-			return err
+		lines = append(lines, line)
+	}
+	return printParticipants(e.stdout, format, lines, keys, time.Now())
+}
+
+// printParticipants prints the participants: jsonl one participantLine per
+// line, json {"participants":[…]}, for people a table with key counts.
+func printParticipants(w io.Writer, format string, lines []participantLine, keys []auth.Key, now time.Time) error {
+	switch format {
+	case outJSONL:
+		for _, l := range lines {
+			if err := writeJSONLine(w, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	case outJSON:
+		return writeJSONDoc(w, map[string]any{"participants": lines})
+	}
+	if len(lines) == 0 {
+		_, err := io.WriteString(w, "no participant is registered yet; add one with `jag participant add --id identity--… --name NAME`\n")
+		return err
+	}
+	if format == outText {
+		for _, l := range lines {
+			active, revoked := keyCounts(keys, l.ID, now)
+			fmt.Fprintf(w, "%s %q (%s, %s): %s, %s\n", l.ID, cell(l.Name, 80), orDash(l.Country), orDash(l.Sector),
+				plural(active, "active key"), plural(revoked, "revoked key"))
+		}
+		return nil
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ID\tNAME\tCOUNTRY\tSECTOR\tKEYS")
+	for _, l := range lines {
+		active, revoked := keyCounts(keys, l.ID, now)
+		ks := fmt.Sprintf("%d active", active)
+		if revoked > 0 {
+			ks += fmt.Sprintf(", %d revoked", revoked)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.ID, cell(l.Name, 60), orDash(l.Country), orDash(l.Sector), ks)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s; `jag key list` shows the keys\n", plural(len(lines), "participant"))
+	return err
+}
+
+// keyCounts counts the keys of participant valid at now and the others.
+func keyCounts(keys []auth.Key, participant string, now time.Time) (active, revoked int) {
+	for _, k := range keys {
+		if k.Participant != participant {
+			continue
+		}
+		if k.RevokedAt != nil && !now.Before(*k.RevokedAt) {
+			revoked++
+		} else {
+			active++
 		}
 	}
-	return nil
+	return active, revoked
 }

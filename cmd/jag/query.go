@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 )
 
 // queryFilters are the history-search filters of `jag query`, named like
@@ -26,6 +28,13 @@ var queryFilters = []struct{ flag, param, usage string }{
 }
 
 // cmdQuery is `jag query`: one object by id, or a history search.
+//
+// Output: on a terminal a table (ID, TYPE, NAME/PATTERN, CREATOR, TLP,
+// MODIFIED) and what to run for the next page; in a pipe one object per
+// line, exactly as stored and signed; --output json prints
+// {"objects":[…],"next":"…"} (next only when more pages remain). A listing
+// that stopped before the last page always says so, on stderr when stdout
+// is for machines.
 func cmdQuery(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "query", "[flags] [OBJECT-ID]")
 	var cf clientFlags
@@ -38,21 +47,31 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 	next := fs.String("next", "", "continue after this cursor (from an earlier page)")
 	all := fs.Bool("all", false, "follow the next cursors to the last page")
 	version := fs.String("version", "", `with OBJECT-ID: a version's "modified", or "all"`)
-	format := fs.String("format", "jsonl", "jsonl (one object per line) or json (one document)")
+	output := registerOutput(fs, outTable, outJSONL)
+	legacy := fs.String("format", "", "old name of --output (jsonl or json)")
 	if err := parseClientFlags(fs, e, args); err != nil {
 		return err
 	}
-	if *format != "jsonl" && *format != "json" {
-		return fmt.Errorf("%w: --format must be jsonl or json", errUsage)
+	given := *output
+	if given == "" {
+		given = *legacy
+	}
+	format, err := chooseOutput(e, given, outTable, outJSONL)
+	if err != nil {
+		return err
 	}
 	c, err := cf.client()
 	if err != nil {
 		return err
 	}
+	out := &objectWriter{w: e.stdout, format: format}
+	if human(format) {
+		out.names = c.participantNames(ctx)
+	}
 	switch fs.NArg() {
 	case 0:
 	case 1:
-		return queryObject(ctx, e, c, fs.Arg(0), *version, *format)
+		return queryObject(ctx, c, out, fs.Arg(0), *version)
 	default:
 		return fmt.Errorf("%w: at most one object id", errUsage)
 	}
@@ -71,7 +90,6 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 	if *next != "" {
 		q.Set("next", *next)
 	}
-	out := newObjectWriter(e.stdout, *format)
 	for {
 		var page struct {
 			Objects []json.RawMessage `json:"objects"`
@@ -86,14 +104,59 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 			}
 		}
 		if !*all || page.Next == "" {
-			return out.close(page.Next)
+			if err := out.close(page.Next); err != nil {
+				return err
+			}
+			if page.Next != "" {
+				hint := fmt.Sprintf("showed %s; more match: run `%s` for the next page, or add --all for every page\n",
+					plural(out.n, "object"), nextPageCommand(args, page.Next))
+				if human(format) {
+					_, err := io.WriteString(e.stdout, hint)
+					return err
+				}
+				fmt.Fprint(e.stderr, "jag query: "+hint)
+			} else if human(format) && out.n > 0 {
+				fmt.Fprintf(e.stdout, "%s, no more match\n", plural(out.n, "object"))
+			}
+			return nil
 		}
 		q.Set("next", page.Next)
 	}
 }
 
+// nextPageCommand is the command line that lists the page after cursor:
+// args with any --next replaced.
+func nextPageCommand(args []string, cursor string) string {
+	parts := []string{"jag", "query"}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--next" || a == "-next":
+			i++ // skip its value
+			continue
+		case strings.HasPrefix(a, "--next=") || strings.HasPrefix(a, "-next="):
+			continue
+		case strings.HasPrefix(a, "--token=") || strings.HasPrefix(a, "-token="):
+			continue // never echo a secret
+		case a == "--token" || a == "-token":
+			i++
+			continue
+		}
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(append(parts, "--next", shellQuote(cursor)), " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=@+%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(cell(s, 0), "'", `'\''`) + "'"
+}
+
 // queryObject prints one object (or, with version "all", its versions).
-func queryObject(ctx context.Context, e *env, c *client, id, version, format string) error {
+func queryObject(ctx context.Context, c *client, out *objectWriter, id, version string) error {
 	q := url.Values{}
 	if version != "" {
 		q.Set("version", version)
@@ -102,7 +165,6 @@ func queryObject(ctx context.Context, e *env, c *client, id, version, format str
 	if _, err := c.call(ctx, request{method: "GET", path: "/v1/objects/" + url.PathEscape(id), query: q}, &raw); err != nil {
 		return err
 	}
-	out := newObjectWriter(e.stdout, format)
 	if version != "all" {
 		if err := out.object(raw); err != nil {
 			return err
@@ -124,20 +186,22 @@ func queryObject(ctx context.Context, e *env, c *client, id, version, format str
 }
 
 // objectWriter prints objects as JSON lines (each compacted onto one
-// line) or as one {"objects":[…],"next":…} document.
+// line), as one {"objects":[…],"next":…} document, or for people as a
+// table or one sentence per object.
 type objectWriter struct {
 	w      io.Writer
 	format string
+	names  map[string]string
 	n      int
-}
-
-func newObjectWriter(w io.Writer, format string) *objectWriter {
-	return &objectWriter{w: w, format: format}
+	tw     *tabwriter.Writer
 }
 
 func (o *objectWriter) object(raw json.RawMessage) error {
+	if human(o.format) {
+		return o.humanObject(raw)
+	}
 	var b bytes.Buffer
-	if o.format == "json" {
+	if o.format == outJSON {
 		if o.n == 0 {
 			b.WriteString("{\"objects\": [\n  ")
 		} else {
@@ -147,7 +211,7 @@ func (o *objectWriter) object(raw json.RawMessage) error {
 	if err := json.Compact(&b, raw); err != nil {
 		return fmt.Errorf("hub sent an object that is not JSON: %w", err)
 	}
-	if o.format != "json" {
+	if o.format != outJSON {
 		b.WriteByte('\n')
 	}
 	o.n++
@@ -157,10 +221,41 @@ func (o *objectWriter) object(raw json.RawMessage) error {
 	return nil
 }
 
-// close ends a JSON document, naming the cursor of the next page when the
-// listing stopped before the end.
+func (o *objectWriter) humanObject(raw json.RawMessage) error {
+	s := summarise(raw)
+	o.n++
+	title := cell(s.title(), 70)
+	if s.Revoked {
+		title = "(revoked) " + title
+	}
+	if o.format == outText {
+		_, err := fmt.Fprintf(o.w, "%s (%s, %s, modified %s): %s\n", cell(s.ID, 100), nameOf(o.names, s.CreatedBy),
+			tlpOf(s.Markings), humanTime(s.Modified), orDash(title))
+		return err
+	}
+	if o.tw == nil {
+		o.tw = newTable(o.w)
+		fmt.Fprintln(o.tw, "ID\tTYPE\tNAME/PATTERN\tCREATOR\tTLP\tMODIFIED")
+	}
+	_, err := fmt.Fprintf(o.tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(s.ID, 100), cell(s.Type, 40), orDash(title),
+		nameOf(o.names, s.CreatedBy), tlpOf(s.Markings), humanTime(s.Modified))
+	return err
+}
+
+// close ends a JSON document or a table, naming the cursor of the next
+// page in the document when the listing stopped before the end.
 func (o *objectWriter) close(next string) error {
-	if o.format != "json" {
+	if human(o.format) {
+		if o.tw != nil {
+			return o.tw.Flush()
+		}
+		if o.n == 0 {
+			_, err := io.WriteString(o.w, "no object you may see matches\n")
+			return err
+		}
+		return nil
+	}
+	if o.format != outJSON {
 		return nil
 	}
 	var b bytes.Buffer

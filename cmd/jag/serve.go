@@ -37,6 +37,7 @@ type serveConfig struct {
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
+	taxii            taxiiConfig
 	limits           limitsConfig
 }
 
@@ -58,6 +59,7 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
+	c.taxii.register(fs, e)
 	c.limits.register(fs, e, &c.api)
 	return fs
 }
@@ -75,13 +77,17 @@ var serveEnv = map[string]string{
 
 // parse parses serve's flags and then its typed environment defaults.
 func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
+	guardFlags(fs, serveRules) // limits and formats: config.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, limitsEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, taxiiEnv, limitsEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
+	}
+	if err := c.checkServe(fs); err != nil {
+		return err
 	}
 	return c.limits.validate(c.api)
 }
@@ -119,7 +125,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	if m.db, err = m.cfg.db.open(ctx, m.env, postgres.Options{StatementTimeout: m.cfg.statementTimeout}, true); err != nil {
+	if m.db, err = m.cfg.db.openServe(ctx, m.env, log, postgres.Options{StatementTimeout: m.cfg.statementTimeout}); err != nil {
 		return err
 	}
 	for _, mg := range m.db.applied {
@@ -139,15 +145,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	authn := auth.Authenticate(authority, problem.Write)
 	ingestCfg := m.cfg.ingest
 	ingestCfg.MaxBytes = m.cfg.api.MaxBodyBytes
+	ingest := hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg))
+	budget := m.cfg.api.Ingest.Budget() // REST and TAXII ingest share it
 	srv := rest.New(m.cfg.api, rest.Deps{
 		Log:          log,
 		Registry:     reg,
 		Ready:        m.db.DB,
 		Authenticate: authn,
-		Ingest:       hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg)),
+		Ingest:       ingest,
 		Queries:      hub.NewQueryService(m.db.DB, nil).WithResponseBudget(m.cfg.limits.maxResponseBytes),
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
+		Collections:  hub.NewCollectionService(m.db.DB, nil),
 		Feed:         m.feed.feed,
+		IngestBudget: budget,
 	})
 
 	m.cfg.limits.checkFileLimit(log)
@@ -159,7 +169,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.http = &http.Server{
-		Handler:           srv.Handler(),
+		// TAXII gets the same body and answer deadlines as the API.
+		Handler:           withTAXII(srv.Handler(), rest.Bound(m.cfg.api, newTAXII(m.cfg.taxii, m.cfg.api, ingest, budget, m.db.DB, authority, log, reg))),
 		ReadHeaderTimeout: m.cfg.limits.readHeaderTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -175,6 +186,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hkCtx, cancel := context.WithCancel(context.Background())
 	m.stopHousekeeping = cancel
 	go housekeeping(hkCtx, m.db.DB, m.cfg.auth.leeway, log)
+	go purgeTAXIIStatuses(hkCtx, m.db.DB, log)
 
 	log.Info().Str("addr", m.ln.Addr().String()).Bool("embedded_db", m.db.cluster != nil).Msg("jag serving")
 	return nil

@@ -45,29 +45,15 @@ var limitsEnv = map[string]string{
 	"max-response-bytes":   "JAG_MAX_RESPONSE_BYTES",
 }
 
-// validate refuses limits that would not bound anything or could never
-// be met.
+// validate refuses limits that contradict each other (each flag's own
+// range is checked as it is set: serveRules in config.go).
 func (c *limitsConfig) validate(api rest.Config) error {
 	var errs []error
 	if err := c.conns.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("--max-conns/--max-conns-per-client: %w", err))
 	}
-	for name, d := range map[string]time.Duration{"--read-header-timeout": c.readHeaderTimeout, "--body-grace": api.Body.Grace, "--ingest-wait": api.Ingest.Wait} {
-		if d <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be positive", name))
-		}
-	}
-	if api.Body.MinRate < 1 {
-		errs = append(errs, errors.New("--body-min-rate must be at least 1 byte/s"))
-	}
-	if api.MaxBodyBytes < 1 {
-		errs = append(errs, errors.New("--max-body-bytes must be positive"))
-	}
 	if api.Ingest.Bytes < api.MaxBodyBytes {
 		errs = append(errs, errors.New("--ingest-budget-bytes must be at least --max-body-bytes"))
-	}
-	if c.maxResponseBytes < 64<<10 {
-		errs = append(errs, errors.New("--max-response-bytes must be at least 65536"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)

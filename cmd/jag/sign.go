@@ -6,20 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/auth/jcs"
 	"github.com/jag-hub/jag/stix"
 )
-
-// maxJWKSBytes bounds a JWKS document read by jag verify.
-const maxJWKSBytes = 1 << 20
 
 // cmdSign is `jag sign`: sign every object of a bundle (or one object)
 // with a participant's private key, offline. The predefined TLP marking
@@ -60,6 +52,13 @@ func cmdSign(_ context.Context, e *env, args []string) error {
 		return auth.SignObject(raw, key, rs)
 	}
 	if !isBundle(data) {
+		o, err := stix.DecodeObject(data, stix.Limits{})
+		if err != nil {
+			return fmt.Errorf("decode object: %w", err)
+		}
+		if err := signable(o, as); err != nil {
+			return err
+		}
 		out, err := signOne(data)
 		if err != nil {
 			return err
@@ -67,9 +66,31 @@ func cmdSign(_ context.Context, e *env, args []string) error {
 		_, err = fmt.Fprintf(e.stdout, "%s\n", out)
 		return err
 	}
+	var probe struct {
+		SpecVersion *string `json:"spec_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err == nil && probe.SpecVersion != nil && *probe.SpecVersion != "2.1" {
+		return fmt.Errorf("%w: the bundle is STIX %s (spec_version %q); JAG takes STIX 2.1 only: convert it first", errRefused, cell(*probe.SpecVersion, 20), cell(*probe.SpecVersion, 20))
+	}
 	b, err := stix.DecodeBundle(data, stix.Limits{})
 	if err != nil {
 		return fmt.Errorf("decode bundle: %w", err)
+	}
+	var refused []string
+	for _, o := range b.Objects {
+		if stix.IsPredefinedTLPMarking(o) {
+			continue
+		}
+		if err := signable(o, as); err != nil {
+			refused = append(refused, cell(strings.TrimPrefix(err.Error(), errRefused.Error()+": "), 300))
+		}
+	}
+	if len(refused) > 0 {
+		var msg strings.Builder
+		fmt.Fprintf(&msg, "%d of %s cannot be signed, nothing was signed:\n", len(refused), plural(len(b.Objects), "object"))
+		writeProblems(&msg, refused)
+		msg.WriteString(signHint(refused))
+		return &exitError{code: 1, err: fmt.Errorf("%s", strings.TrimRight(msg.String(), "\n"))}
 	}
 	var out bytes.Buffer
 	out.WriteString(`{"type":"bundle","id":`)
@@ -95,112 +116,34 @@ func cmdSign(_ context.Context, e *env, args []string) error {
 	return err
 }
 
-// cmdVerify is `jag verify`: check every signed object of a bundle (or one
-// object) offline against a JWKS; exit 1 naming the objects that fail.
-func cmdVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "verify", "--jwks FILE|URL [--participant identity--…] [flags] FILE|-")
-	var cf clientFlags
-	cf.register(fs, e)
-	var jwksSrc, participant string
-	fs.StringVar(&jwksSrc, "jwks", "", "JWKS of the signer(s): a file, or an http(s) URL such as the hub's /v1/participants/{id}/jwks (the token goes only to --server)")
-	fs.StringVar(&participant, "participant", "", "owner of JWKS keys that do not name one")
-	if err := parseClientFlags(fs, e, args); err != nil {
-		return err
+// errRefused marks input `jag sign` will not sign.
+var errRefused = errors.New("refused")
+
+// signable says why o cannot be signed as given: a STIX version other
+// than 2.1 (signing would bless what the hub refuses), or no creator when
+// --as does not name one (the hub must know whose key to check).
+func signable(o *stix.Object, as string) error {
+	id := cell(o.ID, 100)
+	if id == "" {
+		id = "an object without id"
 	}
-	if jwksSrc == "" || fs.NArg() != 1 {
-		return fmt.Errorf("%w: --jwks and one input (file or -) are required", errUsage)
+	if o.SpecVersion != "" && o.SpecVersion != "2.1" {
+		return fmt.Errorf("%w: %s is STIX %s; JAG takes STIX 2.1 only: convert it first", errRefused, id, cell(o.SpecVersion, 20))
 	}
-	jwks, err := readJWKS(ctx, &cf, jwksSrc)
-	if err != nil {
-		return err
-	}
-	keys, err := auth.ParseJWKS(jwks, participant)
-	if err != nil {
-		return err
-	}
-	data, err := readInput(e, fs.Arg(0), stix.DefaultMaxBytes)
-	if err != nil {
-		return err
-	}
-	objects := []*stix.Object{}
-	if isBundle(data) {
-		b, err := stix.DecodeBundle(data, stix.Limits{})
-		if err != nil {
-			return &exitError{code: 1, err: fmt.Errorf("decode bundle: %w", err)}
-		}
-		objects = b.Objects
-	} else {
-		o, err := stix.DecodeObject(data, stix.Limits{})
-		if err != nil {
-			return &exitError{code: 1, err: fmt.Errorf("decode object: %w", err)}
-		}
-		objects = append(objects, o)
-	}
-	now := time.Now()
-	var failed []string
-	checked := 0
-	enc := json.NewEncoder(e.stdout)
-	for _, o := range objects {
-		if stix.IsPredefinedTLPMarking(o) {
-			continue
-		}
-		checked++
-		line := map[string]any{"id": o.ID}
-		v, err := auth.VerifyObject(o.Raw, keys, now)
-		if err != nil {
-			failed = append(failed, o.ID)
-			line["ok"], line["error"] = false, err.Error()
-		} else {
-			line["ok"], line["kid"], line["alg"], line["signer"] = true, v.KID, v.Alg, v.Signer
-		}
-		if err := enc.Encode(line); err != nil {
-			return err
-		}
-	}
-	if len(failed) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d objects failed verification: %s", len(failed), checked, strings.Join(failed, ", "))}
+	if o.CreatedByRef == "" && as == "" {
+		return fmt.Errorf("%w: %s has no created_by_ref; give --as identity--… (your participant id) to set it", errRefused, id)
 	}
 	return nil
 }
 
-// readJWKS reads a JWKS from a file or an http(s) URL the user named.
-func readJWKS(ctx context.Context, cf *clientFlags, src string) ([]byte, error) {
-	u, err := url.Parse(src)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		data, err := os.ReadFile(src)
-		if err != nil {
-			return nil, fmt.Errorf("read JWKS: %w", err)
+// signHint is the closing hint of a refused sign.
+func signHint(refused []string) string {
+	for _, r := range refused {
+		if strings.Contains(r, "created_by_ref") {
+			return "hint: `jag sign --key KEY.jwk --as identity--… FILE` sets created_by_ref on every object\n"
 		}
-		return data, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS: %w", err)
-	}
-	c, err := cf.client()
-	if err != nil {
-		return nil, err
-	}
-	// The hub's participant JWKS needs a token; send it only to the hub the
-	// client is configured for, never to another host named on the command line.
-	if strings.HasPrefix(src, c.base.String()+"/") && c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch JWKS: %s answered %s", u.Host, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes))
-	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS: %w", err)
-	}
-	return data, nil
+	return "hint: JAG takes STIX 2.1 only\n"
 }
 
 // isBundle reports whether data is a JSON object of type "bundle".

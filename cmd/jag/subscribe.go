@@ -50,7 +50,13 @@ func cmdSubscribe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&c.minConf, "min-confidence", -1, "lowest confidence (0-100); -1 for no condition")
 	fs.BoolVar(&c.noRevoked, "exclude-revoked", false, "do not deliver revocations")
 	fs.DurationVar(&c.maxBackoff, "max-backoff", 30*time.Second, "longest pause between reconnection attempts (env JAG_SUBSCRIBE_MAX_BACKOFF)")
+	output := fs.String("output", "", "text or jsonl (default text on a terminal, jsonl in a pipe; table is text, json is jsonl: a feed is a stream)")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	format, err := chooseOutput(e, *output, outText, outJSONL)
+	if err != nil {
 		return err
 	}
 	if err := applyEnv(fs, e, subscribeEnv); err != nil {
@@ -67,7 +73,10 @@ func cmdSubscribe(ctx context.Context, e *env, args []string) error {
 	if cl.token == "" {
 		return errNoToken
 	}
-	s := &subscriber{e: e, cfg: c, filter: filter, token: cl.token, url: feedURL(cl.base.String())}
+	s := &subscriber{e: e, cfg: c, filter: filter, token: cl.token, url: feedURL(cl.base.String()), human: human(format)}
+	if s.human {
+		s.names = cl.participantNames(ctx)
+	}
 	return s.run(ctx)
 }
 
@@ -122,6 +131,15 @@ type subscriber struct {
 	token  string
 	url    string
 	cursor string // last cursor received ("" before the first)
+	human  bool   // events as sentences, not JSON lines
+	names  map[string]string
+	events int // events printed
+}
+
+// status writes one status line on stderr: what the subscriber is doing
+// now. Every change of state writes one, so the last line is current.
+func (s *subscriber) status(format string, args ...any) {
+	fmt.Fprintf(s.e.stderr, "jag subscribe: "+format+"\n", args...)
 }
 
 // run connects, prints, and reconnects with backoff until ctx ends (exit
@@ -140,22 +158,40 @@ func (s *subscriber) run(ctx context.Context) error {
 	for {
 		subscribed, err := s.session(ctx)
 		if ctx.Err() != nil {
+			s.stopped()
 			return nil
 		}
 		if errors.Is(err, errFatalFeed) {
-			return err
+			return err // main prints it: the last line says why it stopped
 		}
 		if subscribed {
 			delay = 100 * time.Millisecond
 		}
 		pause := delay/2 + rand.N(delay/2+1)
-		fmt.Fprintf(s.e.stderr, "jag subscribe: %v; reconnecting in %s\n", err, pause.Round(time.Millisecond))
+		state := "could not subscribe"
+		if subscribed {
+			state = "disconnected"
+		}
+		s.status("%s: %s; reconnecting in %s", state, cell(firstLine(err), 300), pause.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():
+			s.stopped()
 			return nil
 		case <-time.After(pause):
 		}
 		delay = min(2*delay, s.cfg.maxBackoff)
+	}
+}
+
+// stopped says where the subscriber stopped, so the next run can resume.
+func (s *subscriber) stopped() {
+	switch {
+	case s.cursor == "":
+		s.status("stopped before the hub sent a cursor")
+	case s.cfg.cursorFile != "":
+		s.status("stopped after %s at cursor %s (saved in %s; the next run resumes there)", plural(s.events, "event"), s.cursor, s.cfg.cursorFile)
+	default:
+		s.status("stopped after %s at cursor %s (resume with --cursor-file FILE holding it)", plural(s.events, "event"), s.cursor)
 	}
 }
 
@@ -184,8 +220,9 @@ func (s *subscriber) session(ctx context.Context) (subscribed bool, err error) {
 	})
 	defer stop()
 	msg := map[string]any{"op": "subscribe", "filter": s.filter}
-	if s.cursor != "" {
-		msg["cursor"] = s.cursor
+	resume := s.cursor
+	if resume != "" {
+		msg["cursor"] = resume
 	}
 	if err := conn.WriteJSON(msg); err != nil {
 		return false, fmt.Errorf("subscribe: %w", err)
@@ -207,13 +244,19 @@ func (s *subscriber) session(ctx context.Context) (subscribed bool, err error) {
 		switch m.Op {
 		case "subscribed":
 			subscribed = true
+			from := "from the live edge (no cursor yet)"
+			if resume != "" {
+				from = "resuming after cursor " + cell(resume, 100)
+			}
+			s.status("connected to %s (replica at %s); %s; %s", s.url, conn.RemoteAddr(), describeFilter(s.filter), from)
 			if err := s.advance(m.Cursor); err != nil {
 				return subscribed, err
 			}
 		case "event":
-			if _, err := s.e.stdout.Write(append(data, '\n')); err != nil {
+			if err := s.printEvent(data); err != nil {
 				return subscribed, fmt.Errorf("%w: write event: %v", errFatalFeed, err)
 			}
+			s.events++
 			if err := s.advance(m.Cursor); err != nil {
 				return subscribed, err
 			}
@@ -222,7 +265,7 @@ func (s *subscriber) session(ctx context.Context) (subscribed bool, err error) {
 				return subscribed, err
 			}
 		case "error":
-			fmt.Fprintf(s.e.stderr, "jag subscribe: hub error %s: %s\n", m.Code, m.Message)
+			s.status("the hub reported %s: %s", cell(m.Code, 60), cell(m.Message, 300))
 		}
 	}
 }

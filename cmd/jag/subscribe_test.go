@@ -65,3 +65,83 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestSubscribeStatusLines follows a subscriber through a hub restart:
+// each change of state is one status line on stderr (connected with the
+// filter and the cursor it resumed from, disconnected and why,
+// reconnecting, connected again, stopped with the cursor), events alone
+// go to stdout, and the last line is never stale.
+func TestSubscribeStatusLines(t *testing.T) {
+	url := pgtest.URL(t)
+	w := newIngestWorld(t, url)
+	addr := freeAddr(t)
+	first, err := tryStartServe(t, addr, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cursorFile := filepath.Join(t.TempDir(), "cursor")
+	e, out, errb := testEnv(nil)
+	e.tty = true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, e, []string{"subscribe", "--server", first.URL, "--token", w.tokens["a"], "--cursor-file", cursorFile,
+			"--watch", "status.example", "--max-backoff", "200ms"})
+	}()
+	waitUntil(t, func() bool { return strings.Contains(errb.String(), "connected to") })
+	if a := w.post(first.URL, "a", "application/json", []byte(w.bundle(w.signedIndicator(e2eOrgA, "status.example")))); a.Status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", a.Status, a.Raw)
+	}
+	waitUntil(t, func() bool { return strings.Count(out.String(), "\n") == 1 })
+	first.Stop()
+	waitUntil(t, func() bool { return strings.Contains(errb.String(), "reconnecting in") })
+	second, err := tryStartServe(t, addr, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); strings.Count(errb.String(), "connected to") < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("did not reconnect:\n%s", errb.String())
+		}
+	}
+	if a := w.post(second.URL, "a", "application/json", []byte(w.bundle(w.signedIndicator(e2eOrgA, "status.example")))); a.Status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", a.Status, a.Raw)
+	}
+	waitUntil(t, func() bool { return strings.Count(out.String(), "\n") == 2 })
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	cursor := strings.TrimSpace(mustRead(t, cursorFile))
+	want := []string{
+		"jag subscribe: connected to ws://" + addr + "/v1/feed (replica at " + addr + "); watching status.example; from the live edge (no cursor yet)",
+		"jag subscribe: disconnected: hub closed the feed (1001",
+		"jag subscribe: connected to ws://" + addr + "/v1/feed (replica at " + addr + "); watching status.example; resuming after cursor ",
+		"jag subscribe: stopped after 2 events at cursor " + cursor + " (saved in " + cursorFile,
+	}
+	// Between the disconnection and the new connection come as many
+	// failed attempts as the restart took, each saying why.
+	var got []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "jag subscribe: could not subscribe: connect to ws://"+addr) && strings.Contains(l, "reconnecting in") {
+			continue
+		}
+		got = append(got, l)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("status lines:\n%s", errb.String())
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Fatalf("status line %d = %q, want prefix %q\nall:\n%s", i, got[i], want[i], errb.String())
+		}
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if !strings.Contains(l, "(CERT e2e0000a, no TLP): names status.example") {
+			t.Fatalf("event line %q does not explain the match", l)
+		}
+	}
+}

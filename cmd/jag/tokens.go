@@ -104,16 +104,25 @@ func readPrivateKey(path string) (*jose.JSONWebKey, error) {
 	return &k, nil
 }
 
-// cmdToken is `jag token issue|revoke`, run directly on the database.
+// tokenGroup is `jag token issue|revoke`, run directly on the database.
+var tokenGroup = commandGroup{
+	name: "token",
+	about: "Issue and revoke the access tokens (JWTs signed by the hub) that clients send as\n" +
+		"Authorization: Bearer. A token acts for one participant (--org) at one tier with scopes:\n" +
+		"submit (POST bundles), read (query, lookup, subscribe), admin (the /v1/admin API).\n" +
+		"The token is printed once on stdout; keep it in a 0600 file for --token-file.\n\n" + adminAbout,
+	subs: []subcommandSpec{
+		{"issue", "issue a token: --org identity--… --tier member|client|community --scope \"submit read\" [--ttl 1h]", tokenIssue},
+		{"revoke", "revoke a token given on stdin, or by --jti; every replica refuses it from then on", tokenRevoke},
+	},
+	example: `  jag token issue --org identity--8f7c0c39-6f2b-4b43-9f55-5c1b4e1f8a01 --tier member --scope "submit read" --ttl 24h > krcert.token
+  chmod 600 krcert.token
+  jag query --token-file krcert.token --type indicator
+  jag token revoke < krcert.token`,
+}
+
 func cmdToken(ctx context.Context, e *env, args []string) error {
-	sub, rest, err := subcommand(args, "issue", "revoke")
-	if err != nil {
-		return err
-	}
-	if sub == "issue" {
-		return tokenIssue(ctx, e, rest)
-	}
-	return tokenRevoke(ctx, e, rest)
+	return tokenGroup.dispatch(ctx, e, args)
 }
 
 func tokenIssue(ctx context.Context, e *env, args []string) error {
@@ -129,6 +138,7 @@ func tokenIssue(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&scope, "scope", "read", "space-separated scopes: submit, read, admin")
 	fs.StringVar(&c.Subject, "sub", "", "subject (default: the org)")
 	fs.DurationVar(&c.TTL, "ttl", time.Hour, "lifetime of the token")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -143,7 +153,7 @@ func tokenIssue(ctx context.Context, e *env, args []string) error {
 	defer d.Close()
 	if c.Org != "" {
 		if _, err := d.DB.Participant(ctx, c.Org); err != nil {
-			return fmt.Errorf("participant %s: %w", c.Org, err)
+			return adminError(err, "", fmt.Sprintf("no participant %s: register it first with `jag participant add` (`jag participant list` shows them)", cell(c.Org, 100)))
 		}
 	}
 	a, err := ac.authority(ctx, d.DB)
@@ -166,6 +176,7 @@ func tokenRevoke(ctx context.Context, e *env, args []string) error {
 	dbf.register(fs, e)
 	fs.StringVar(&jti, "jti", "", "id of the token to revoke; without it the token is read from stdin")
 	fs.DurationVar(&maxLifetime, "token-max-lifetime", maxLifetime, "how long to keep a revocation given by jti only (env JAG_TOKEN_MAX_LIFETIME)")
+	guardFlags(fs, clientRules)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -191,7 +202,7 @@ func tokenRevoke(ctx context.Context, e *env, args []string) error {
 	}
 	defer d.Close()
 	if err := d.DB.RevokeToken(ctx, jti, expires); err != nil {
-		return err
+		return adminError(err, "", "")
 	}
 	fmt.Fprintf(e.stdout, "revoked %s\n", jti)
 	return nil
@@ -210,17 +221,4 @@ func readToken(r io.Reader) (string, error) {
 		return "", fmt.Errorf("read token: %w", err)
 	}
 	return "", fmt.Errorf("%w: give --jti or the token on stdin", errUsage)
-}
-
-// subcommand splits "<sub> args…" and checks sub is one of allowed.
-func subcommand(args []string, allowed ...string) (string, []string, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return "", nil, fmt.Errorf("%w: expected one of: %s", errUsage, strings.Join(allowed, ", "))
-	}
-	for _, a := range allowed {
-		if args[0] == a {
-			return a, args[1:], nil
-		}
-	}
-	return "", nil, fmt.Errorf("%w: unknown subcommand %q (want %s)", errUsage, args[0], strings.Join(allowed, ", "))
 }

@@ -30,21 +30,13 @@ import (
 	"github.com/jag-hub/jag/migrations"
 )
 
-// ErrUnavailable means the database could not be reached or could not
-// answer in time; the operation may be retried. It is hub.ErrUnavailable,
-// so the service maps it to 503 without knowing the database.
-var ErrUnavailable = hub.ErrUnavailable
-
-// ErrNotFound means the requested row does not exist (hub.ErrNotFound).
-var ErrNotFound = hub.ErrNotFound
-
 // Options tune the connection pool; zero values take the defaults.
 type Options struct {
 	MaxOpenConns int           // default 32
 	MaxIdleConns int           // default 16
 	ConnLifetime time.Duration // default 30m
 	// StatementTimeout bounds every statement on the server side (0: the
-	// server's setting). A statement cut off answers ErrUnavailable, so a
+	// server's setting). A statement cut off answers hub.ErrUnavailable, so a
 	// stuck query becomes a fast 503 instead of a held connection.
 	StatementTimeout time.Duration
 }
@@ -151,21 +143,21 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, hub.ErrUnavailable) || errors.Is(err, hub.ErrNotFound) {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+		return fmt.Errorf("%w: %w", hub.ErrNotFound, err)
 	}
 	if IsUnavailable(err) {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", hub.ErrUnavailable, err)
 	}
 	return err
 }
 
 // IsUnavailable reports whether err means the database cannot answer now.
 func IsUnavailable(err error) bool {
-	if errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, hub.ErrUnavailable) {
 		return true
 	}
 	var pqErr *pq.Error

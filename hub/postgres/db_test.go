@@ -12,6 +12,7 @@ import (
 // A statement cut off by the configured statement timeout is an outage
 // (503), and the pool serves the next request normally.
 func TestStatementTimeoutIsUnavailable(t *testing.T) {
+	t.Parallel()
 	db, err := postgres.Open(context.Background(), pgtest.URL(t), postgres.Options{StatementTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -71,6 +71,7 @@ func appendEvent(ctx context.Context, db *sqlx.DB, n int, serialise bool, seqOut
 }
 
 func TestEventsAfterJoinsObjects(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	ctx := context.Background()
 	seedFeed(t, db.SQLX())
@@ -106,6 +107,7 @@ func TestEventsAfterJoinsObjects(t *testing.T) {
 // Pages of EventsAfter cover the log in seq order, each event once with
 // its own object, whatever order the object keys have (here the reverse).
 func TestEventsAfterPagesInSeqOrder(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	ctx := context.Background()
 	seedFeed(t, db.SQLX())
@@ -169,6 +171,7 @@ func tail(ctx context.Context, t *testing.T, db *postgres.DB, stop <-chan struct
 // lock, a reader following seq > cursor sees every event; without (the
 // negative control), it skips the ones that committed late.
 func TestOutOfOrderCommits(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		serialise bool
@@ -241,6 +244,7 @@ func TestOutOfOrderCommits(t *testing.T) {
 }
 
 func TestPurgeEvents(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	ctx := context.Background()
 	seedFeed(t, db.SQLX())
@@ -278,6 +282,7 @@ func TestPurgeEvents(t *testing.T) {
 }
 
 func TestEventStatsOldestWriteTransaction(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	ctx := context.Background()
 	tx, err := db.SQLX().BeginTxx(ctx, nil)
@@ -298,6 +303,7 @@ func TestEventStatsOldestWriteTransaction(t *testing.T) {
 // Wake-ups arrive on NOTIFY, and again after the LISTEN connection was
 // killed and re-established.
 func TestEventListener(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	db, err := postgres.Open(context.Background(), url, postgres.Options{})
 	if err != nil {

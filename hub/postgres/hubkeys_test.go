@@ -15,6 +15,7 @@ import (
 // TestHubKeysConcurrentFirstStart: replicas starting at once on an empty
 // database agree on one generated key.
 func TestHubKeysConcurrentFirstStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	const replicas = 4

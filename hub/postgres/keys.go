@@ -9,6 +9,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 var _ auth.KeySource = (*DB)(nil)
@@ -122,7 +123,7 @@ func (db *DB) Keys(ctx context.Context) ([]auth.Key, error) {
 
 // keyNotFound adds auth.ErrKeyNotFound to a not-found error.
 func keyNotFound(err error) error {
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, hub.ErrNotFound) {
 		return fmt.Errorf("%w: %w", auth.ErrKeyNotFound, err)
 	}
 	return err

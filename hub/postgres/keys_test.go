@@ -37,6 +37,7 @@ const keyTestIndicator = `{"type":"indicator","spec_version":"2.1","id":"indicat
 "pattern":"[ipv4-addr:value = '203.0.113.7']","pattern_type":"stix","valid_from":"2024-03-01T10:00:00Z"}`
 
 func TestKeys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := registryDB(t)
 	start := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
@@ -104,6 +105,7 @@ func TestKeys(t *testing.T) {
 // refused by another replica on its next request. Two DB handles (two
 // pools, as two processes would have) share one database.
 func TestKeyRevocationAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	replica1, replica2 := openDB(t, url), openDB(t, url)

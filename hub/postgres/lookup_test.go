@@ -19,6 +19,7 @@ var (
 )
 
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	db := seedDB(t,
 		seedObject{id: uid("indicator", 1), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "198.51.100.7")}},
 		seedObject{id: uid("indicator", 2), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "198.51.100.0/24")}},
@@ -103,6 +104,7 @@ func TestLookup(t *testing.T) {
 
 // A batch answers every probe in one statement, tagged with its index.
 func TestLookupBatch(t *testing.T) {
+	t.Parallel()
 	db := seedDB(t,
 		seedObject{id: uid("indicator", 1), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("ipv4", "198.51.100.7")}},
 		seedObject{id: uid("indicator", 2), modified: "2026-01-01T00:00:00Z", observables: []pattern.Observable{ob("domain", "example.org")}},
@@ -134,6 +136,7 @@ func TestLookupBatch(t *testing.T) {
 // a lookup value and a stored observable, the store finds the observable
 // exactly when pattern.Match says it matches.
 func TestLookupAgreesWithMatch(t *testing.T) {
+	t.Parallel()
 	sha512Lower := sha256Lower + sha256Lower
 	tests := []struct {
 		value  string

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -255,16 +256,18 @@ func freshOf(want map[versionKey][32]byte) map[versionKey]bool {
 	return fresh
 }
 
-// copyFrom streams rows into table with COPY inside tx. row fills the
-// values of row i into dst (one per column); dst is reused for every row,
-// which is safe because each row is encoded before the next is asked for.
-func copyFrom(ctx context.Context, tx *sqlx.Tx, table string, columns []string, n int, row func(i int, dst []any)) error {
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+// copyFrom streams n rows with the COPY … FROM STDIN statement copyStmt
+// (ncols columns) inside tx. row fills the values of row i into dst (one
+// per column); dst is reused for every row, which is safe because each row
+// is encoded before the next is asked for.
+func copyFrom(ctx context.Context, tx *sqlx.Tx, copyStmt string, ncols, n int, row func(i int, dst []any)) error {
+	table := strings.Fields(copyStmt)[1]
+	stmt, err := tx.PrepareContext(ctx, copyStmt)
 	if err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
 	}
 	defer stmt.Close()
-	args := make([]any, len(columns))
+	args := make([]any, ncols)
 	for i := range n {
 		row(i, args)
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
@@ -288,11 +291,11 @@ func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh m
 	if len(objs) == 0 {
 		return nil
 	}
-	columns := []string{"id", "modified", "modified_at", "type", "created_at", "created_by", "tlp", "recipients",
-		"revoked", "valid_from", "valid_until", "confidence", "labels", "name", "description",
-		"raw", "sha256", "signature", "kid", "submission", "received"}
+	const copyStmt = `COPY objects (id, modified, modified_at, type, created_at, created_by, tlp, recipients,
+		revoked, valid_from, valid_until, confidence, labels, name, description,
+		raw, sha256, signature, kid, submission, received) FROM STDIN`
 	submission, received := any(s.ID), any(s.Received) // boxed once for all rows
-	return copyFrom(ctx, tx, "objects", columns, len(objs), func(i int, dst []any) {
+	return copyFrom(ctx, tx, copyStmt, 21, len(objs), func(i int, dst []any) {
 		o := objs[i]
 		var recipients, confidence any
 		if o.Recipients != nil {
@@ -331,8 +334,8 @@ func copyObservables(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, 
 	if len(rows) == 0 {
 		return nil
 	}
-	columns := []string{"object_id", "modified", "kind", "value", "net", "path", "op"}
-	return copyFrom(ctx, tx, "observables", columns, len(rows), func(i int, dst []any) {
+	const copyStmt = `COPY observables (object_id, modified, kind, value, net, path, op) FROM STDIN`
+	return copyFrom(ctx, tx, copyStmt, 7, len(rows), func(i int, dst []any) {
 		r := rows[i]
 		var net any
 		if r.ob.Kind == "ipv4" || r.ob.Kind == "ipv6" {
@@ -400,10 +403,14 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, feedAppendLock); err != nil {
 		return 0, fmt.Errorf("lock feed: %w", err)
 	}
+	// TAXII date_added (0060): drawn in this serialised section, in event order.
+	if err := stampDateAdded(ctx, tx, ids, mods); err != nil {
+		return 0, err
+	}
 	// COPY draws seq values in row order; currval is this session's last.
-	columns := []string{"object_id", "modified", "kind", "org", "received"}
+	const copyStmt = `COPY events (object_id, modified, kind, org, received) FROM STDIN`
 	org, received := any(s.Org), any(s.Received) // boxed once for all rows
-	if err := copyFrom(ctx, tx, "events", columns, len(ids), func(i int, dst []any) {
+	if err := copyFrom(ctx, tx, copyStmt, 5, len(ids), func(i int, dst []any) {
 		copy(dst, []any{ids[i], mods[i], kinds[i], org, received})
 	}); err != nil {
 		return 0, fmt.Errorf("append events: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,22 +53,23 @@ func version(id, modified, marker string, obs ...hub.Observable) hub.StoredObjec
 	}
 }
 
-var subSeq int
+// subSeq numbers submissions across the (parallel) tests.
+var subSeq atomic.Int64
 
 // newSubmission wraps versions in a submission of org with a fresh id and
 // the digest of its versions.
 func newSubmission(org string, objs ...hub.StoredObject) *hub.NewSubmission {
-	subSeq++
+	seq := subSeq.Add(1)
 	h := sha256.New()
 	for _, o := range objs {
 		fmt.Fprintf(h, "%s\x00%s\x00%x", o.ID, o.Modified, o.SHA256)
 	}
 	s := &hub.NewSubmission{Submission: hub.Submission{
-		ID:       fmt.Sprintf("submission--00000000-0000-4000-8000-%012d", subSeq),
+		ID:       fmt.Sprintf("submission--00000000-0000-4000-8000-%012d", seq),
 		Org:      org,
 		Received: ingestTime,
 		BundleID: "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
-		Receipt:  fmt.Sprintf("receipt-%d", subSeq),
+		Receipt:  fmt.Sprintf("receipt-%d", seq),
 	}, Objects: objs}
 	copy(s.Digest[:], h.Sum(nil))
 	for i := range s.Objects {
@@ -98,6 +100,7 @@ const (
 )
 
 func TestStoreSubmission(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 
 	t.Run("OK", func(t *testing.T) {
@@ -295,6 +298,7 @@ func TestStoreSubmission(t *testing.T) {
 // meets the version committed by another transaction, the store runs its
 // transaction again, and the shared version is stored once.
 func TestStoreSubmissionSharedVersionRace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := ingestDB(t)
 	if _, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind1, t1, "first"))); err != nil {
@@ -341,6 +345,7 @@ func TestStoreSubmissionSharedVersionRace(t *testing.T) {
 }
 
 func TestKnownMarkings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := ingestDB(t)
 	const md = "marking-definition--0b000000-0000-4000-8000-000000000001"
@@ -380,6 +385,7 @@ func TestKnownMarkings(t *testing.T) {
 }
 
 func TestSubmissionOtherOrgIsNotFound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := ingestDB(t)
 	s := newSubmission(submitter, version(ind1, t1, "one"))

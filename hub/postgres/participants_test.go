@@ -33,6 +33,7 @@ func mustCreateParticipant(t *testing.T, db *postgres.DB, id, name string) auth.
 }
 
 func TestParticipants(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := registryDB(t)
 	t.Run("OK", func(t *testing.T) {

@@ -144,6 +144,7 @@ func ids(vs []hub.ObjectVersion) []string {
 }
 
 func TestObject(t *testing.T) {
+	t.Parallel()
 	ind := uid("indicator", 1)
 	db := seedDB(t,
 		seedObject{id: ind, modified: "2026-01-01T00:00:00.000Z", tlp: "green"},
@@ -203,6 +204,7 @@ func TestObject(t *testing.T) {
 }
 
 func TestSearchFilters(t *testing.T) {
+	t.Parallel()
 	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
 	objs := []seedObject{
 		{id: uid("indicator", 1), modified: "2026-01-01T00:00:00Z", labels: []string{"malicious-activity"}, name: "Pegasus C2", received: at(1),
@@ -275,6 +277,7 @@ func TestSearchFilters(t *testing.T) {
 // id are split by the rest of the key, and versions received after the
 // first page appear once, on a later page.
 func TestSearchPagination(t *testing.T) {
+	t.Parallel()
 	var objs []seedObject
 	for i := range 7 {
 		// pairs of versions of one id, all received at the same instant
@@ -326,6 +329,7 @@ func TestSearchPagination(t *testing.T) {
 }
 
 func TestProvenanceRow(t *testing.T) {
+	t.Parallel()
 	ind := uid("indicator", 1)
 	db := seedDB(t,
 		seedObject{id: ind, modified: "2026-01-01T00:00:00Z", createdBy: orgB, tlp: "amber"},

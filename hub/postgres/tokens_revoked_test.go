@@ -16,6 +16,7 @@ import (
 const overlap = 5 * time.Second
 
 func TestTokensRevokedSince(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 
 	t.Run("Empty", func(t *testing.T) {

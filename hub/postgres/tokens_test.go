@@ -15,6 +15,7 @@ import (
 // TestTokenRevocationAcrossReplicas: a jti revoked through one replica is
 // refused by another on its next request.
 func TestTokenRevocationAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	replica1, replica2 := openDB(t, url), openDB(t, url)
@@ -45,6 +46,7 @@ func TestTokenRevocationAcrossReplicas(t *testing.T) {
 }
 
 func TestPurgeRevokedTokens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	now := time.Now()

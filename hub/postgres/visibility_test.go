@@ -17,6 +17,7 @@ import (
 // and every tier, creators that are and are not the principal's org), and
 // on random ones.
 func TestVisibleMatchesSQL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	conn, err := db.SQLX().Connx(ctx)

@@ -94,15 +94,6 @@ func CodeFor(status int) string {
 	return hub.CodeInternal
 }
 
-// Codes returns every code the mapping knows (for tests and docs).
-func Codes() []string {
-	out := make([]string, 0, len(statusOf))
-	for c := range statusOf {
-		out = append(out, c)
-	}
-	return out
-}
-
 // From maps any error to the problem a client sees.
 func From(err error) *Doc {
 	var he *hub.Error

@@ -37,9 +37,9 @@ func (s *Server) handleSubmitBundle(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength >= 0 {
 		weight = min(r.ContentLength, weight)
 	}
-	release, err := s.ingestBudget.acquire(r.Context(), weight)
+	release, err := s.ingestBudget.Acquire(r.Context(), weight)
 	if err != nil {
-		s.ingestBudget.writeBusy(w, r, err)
+		writeBusy(w, r, s.ingestBudget, err)
 		return
 	}
 	defer release()

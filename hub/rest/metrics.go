@@ -52,12 +52,20 @@ func (m *httpMetrics) instrument(routeOf func(*http.Request) string, h http.Hand
 	})
 }
 
-// routeOf is the metrics label of r: the pattern of the route table that
-// serves it, or "unmatched" (unknown paths and wrong methods). It asks
-// the mux itself, because the request the mux routes is a copy made by
-// the authentication middleware.
+// routeOf is the metrics label of r: the pattern of the route table (or
+// of a mount, or of the mount's own router) that serves it, or
+// "unmatched" (unknown paths and wrong methods). It asks the muxes
+// themselves, because the request they route is a copy made by the
+// authentication middleware.
 func (s *Server) routeOf(r *http.Request) string {
-	if _, pattern := s.mux.Handler(r); pattern != "" && pattern != "/" {
+	_, pattern := s.mux.Handler(r)
+	if inner, ok := s.mounted[pattern]; ok {
+		if _, p := inner.Handler(r); p != "" {
+			return pattern + " " + p
+		}
+		return pattern + " unmatched"
+	}
+	if pattern != "" && pattern != "/" {
 		return pattern
 	}
 	return "unmatched"

@@ -502,11 +502,13 @@ func TestExtensionDefinition(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("status %d %s", code, body)
 	}
-	o, err := stix.DecodeObject(bytes.TrimSpace(body), stix.DefaultLimits())
+	doc := `{"type":"bundle","id":"bundle--6f2d2a8e-3b1c-4b5e-9c1d-2f6a1e0b7c3d","objects":[` + string(bytes.TrimSpace(body)) + `]}`
+	b, err := stix.DecodeBundle([]byte(doc), stix.DefaultLimits())
 	if err != nil {
 		t.Fatalf("not a STIX object: %v", err)
 	}
-	if probs := stix.ValidateObject(o, ""); len(probs) != 0 || o.ID != auth.ExtensionID || o.CreatedByRef != hub.HubIdentity {
+	o := b.Objects[0]
+	if _, probs := stix.Validate(b); len(probs) != 0 || o.ID != auth.ExtensionID || o.CreatedByRef != hub.HubIdentity {
 		t.Fatalf("extension definition: %+v %+v", probs, o)
 	}
 	if code, _, body = qDo(t, h, "GET", "/v1/objects/"+auth.ExtensionID+"?version=all", qMemberA, ""); code != 200 || !bytes.HasPrefix(body, []byte(`{"objects":[{"type":"extension-definition"`)) {

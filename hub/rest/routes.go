@@ -45,6 +45,10 @@ func (s *Server) routes() []route {
 		{pattern: "POST /v1/admin/keys/{kid}/revoke", access: scope("admin"), handler: s.handleRevokeKey},
 		{pattern: "POST /v1/admin/tokens", access: scope("admin"), handler: s.handleIssueToken},
 		{pattern: "POST /v1/admin/tokens/revoke", access: scope("admin"), handler: s.handleRevokeToken},
+		// TAXII collections (collections.go).
+		{pattern: "POST /v1/admin/collections", access: scope("admin"), handler: s.handleCreateCollection},
+		{pattern: "GET /v1/admin/collections", access: scope("admin"), handler: s.handleListCollections},
+		{pattern: "DELETE /v1/admin/collections/{id}", access: scope("admin"), handler: s.handleDeleteCollection},
 		{pattern: "GET /v1/participants", access: scope("read"), handler: s.handleListParticipants},
 		{pattern: "GET /v1/participants/{id}/jwks", access: anyToken, handler: s.handleParticipantJWKS},
 		{pattern: "GET /.well-known/jwks.json", access: public, handler: s.handleHubJWKS},

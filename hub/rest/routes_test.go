@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jag-hub/jag/hub"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/jag-hub/jag/auth"
+	"github.com/jag-hub/jag/hub"
 )
 
 // Every route states an explicit access rule; a route added without one
@@ -149,5 +152,34 @@ func TestWrongMethodIs405(t *testing.T) {
 		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 			t.Errorf("%s %s: content type %q", tc.method, tc.path, ct)
 		}
+	}
+}
+
+// Another channel's handler mounted beside the API gets the principal,
+// the timeout and the metrics under its own router's patterns.
+func TestMount(t *testing.T) {
+	inner := http.NewServeMux()
+	var sawPrincipal, sawDeadline bool
+	inner.HandleFunc("GET /taxii2/{api}/collections/", func(w http.ResponseWriter, r *http.Request) {
+		_, sawPrincipal = auth.FromContext(r.Context())
+		_, sawDeadline = r.Context().Deadline()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	authn := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), &auth.Principal{Org: "o", Scopes: []string{auth.ScopeAdmin}}))) // admin: /metrics
+		})
+	}
+	reg := prometheus.NewRegistry()
+	s := New(Config{}, Deps{Log: zerolog.Nop(), Registry: reg, Authenticate: authn, Mounts: []Mount{{Pattern: "/taxii2/", Handler: inner}}})
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/taxii2/api1/collections/", nil))
+	if rec.Code != http.StatusNoContent || !sawPrincipal || !sawDeadline {
+		t.Fatalf("status %d principal %v deadline %v", rec.Code, sawPrincipal, sawDeadline)
+	}
+	rec = httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `route="/taxii2/ GET /taxii2/{api}/collections/"`; !strings.Contains(rec.Body.String(), want) {
+		t.Fatalf("metrics lack %s:\n%s", want, rec.Body.String())
 	}
 }

@@ -47,9 +47,41 @@ type Deps struct {
 	// Admin serves the participant registry, keys and tokens
 	// (/v1/admin/…, /v1/participants…, /.well-known/jwks.json).
 	Admin *hub.AdminService
+	// Collections serves the TAXII collection admin routes
+	// (/v1/admin/collections…).
+	Collections *hub.CollectionService
 	// Feed serves the websocket alert feed GET /v1/feed (package feeds);
 	// nil answers 503.
 	Feed http.Handler
+	// IngestBudget bounds the bundles ingested at once in bytes, shared
+	// with the process's other ingest channels; nil builds one from
+	// Config.Ingest.
+	IngestBudget *hub.ByteBudget
+	// Mounts are the HTTP handlers of other channels (TAXII, exports, …),
+	// each served under its own pattern beside the API's routes.
+	Mounts []Mount
+}
+
+// Mount is another channel's HTTP handler served by the same server: it
+// gets what every request gets (access log, metrics, the body limit, the
+// request timeout unless Streaming, and the caller's principal in the
+// context when authentication succeeded; a refused token is answered by
+// the authentication middleware before it), and it enforces its own
+// access rules with auth.FromContext and answers errors with hub/problem.
+type Mount struct {
+	// Pattern is a ServeMux pattern, e.g. "/taxii2/" (a subtree) or
+	// "GET /v1/export"; it must not overlap the API's routes.
+	Pattern string
+	Handler http.Handler
+	// Streaming exempts the mount from the request timeout.
+	Streaming bool
+}
+
+// router is what a mounted handler that routes by pattern (an
+// *http.ServeMux) offers: metrics then count its requests under its own
+// pattern instead of the mount's.
+type router interface {
+	Handler(r *http.Request) (h http.Handler, pattern string)
 }
 
 // Server serves the HTTP API.
@@ -63,9 +95,10 @@ type Server struct {
 	authn   func(http.Handler) http.Handler
 	handler http.Handler
 	mux     *http.ServeMux
+	mounted map[string]router // by mount pattern
+	methods []string          // every method of the route table, for Allow
 
-	ingestBudget *byteBudget
-	methods      []string // every method of the route table, for Allow
+	ingestBudget *hub.ByteBudget
 }
 
 // New builds a Server.
@@ -88,9 +121,12 @@ func New(cfg Config, d Deps) *Server {
 	if d.Admin == nil {
 		d.Admin = hub.NewAdminService(nil, nil, nil)
 	}
-	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate}
+	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate, mounted: map[string]router{}}
 	s.metrics = newHTTPMetrics(d.Registry)
-	s.ingestBudget = newByteBudget(cfg.Ingest)
+	s.ingestBudget = d.IngestBudget
+	if s.ingestBudget == nil {
+		s.ingestBudget = cfg.Ingest.Budget()
+	}
 	s.handler = s.buildHandler()
 	return s
 }
@@ -111,13 +147,35 @@ func (s *Server) buildHandler() http.Handler {
 		}
 		mux.Handle(rt.pattern, s.guard(rt.access, h))
 	}
+	for _, m := range s.deps.Mounts {
+		h := m.Handler
+		if !m.Streaming {
+			h = withTimeout(s.cfg.RequestTimeout, h)
+		}
+		mux.Handle(m.Pattern, h) // panics on a pattern that conflicts with a route
+		if r, ok := m.Handler.(router); ok {
+			s.mounted[m.Pattern] = r
+		}
+	}
 	var h http.Handler = mux
 	if s.authn != nil {
 		h = s.authn(h)
 	}
 	h = s.metrics.instrument(s.routeOf, h)
 	h = limitBody(s.cfg.MaxBodyBytes, h)
-	return writeDeadline(2*s.cfg.RequestTimeout, bodyDeadline(s.cfg.Body, s.logRequests(h)))
+	return Bound(s.cfg, s.logRequests(h))
+}
+
+// Bound applies the time bounds of cfg that hold for every HTTP channel of
+// a process: request bodies (cfg.Body) and the writing of answers (twice
+// cfg.RequestTimeout). Server.Handler has them; cmd/jag also wraps the
+// other channels it serves beside it (TAXII). Applying it twice is
+// harmless: the inner one only moves the same deadlines again.
+func Bound(cfg Config, h http.Handler) http.Handler {
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	return writeDeadline(2*cfg.RequestTimeout, bodyDeadline(cfg.Body, h))
 }
 
 // writeDeadline bounds the writing of every answer to d after its request

@@ -2,14 +2,21 @@
 // installed on the machine: the embedded default database of `jag serve`
 // and the throwaway clusters of the tests.
 //
-// A cluster lives in one directory: the data files under pgdata/ and the
-// unix socket (the server listens on no TCP port) in a short socket
-// directory. When the process runs as root, initdb and the server run as the
-// "postgres" user, because initdb refuses to run as root.
+// A cluster lives in one directory: the data files under pgdata/, the unix
+// socket (the server listens on no TCP port) in a short socket directory,
+// and owner.pid, the process that runs the server. PostgreSQL refuses to run
+// as root, so a root process runs it as the "postgres" account; when that
+// account cannot reach the data directory, the cluster lives under
+// ExternalRoot and the data directory names it (see layout.go). An existing
+// cluster always runs as the owner of its files; JAG only ever sets the
+// owner of directories it creates.
 //
-// Start reuses a server already running on the directory (another `jag`
-// process started it), so admin subcommands work while `jag serve` runs.
-// Only the process that started the server stops it.
+// Start is for the process that serves: it initialises the cluster on first
+// use and starts the server, stopping one left running by a jag process
+// that died, and refusing one a live jag process runs. Attach is for
+// one-shot admin commands: it connects to the running server and never
+// creates or starts anything. Only the process that started the server
+// stops it.
 package cluster
 
 import (
@@ -23,7 +30,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -39,6 +45,9 @@ import (
 // ErrNoPostgres means no PostgreSQL server binaries were found.
 var ErrNoPostgres = errors.New("PostgreSQL server binaries (initdb, postgres) not found: install them (Debian/Ubuntu: apt-get install postgresql) or set JAG_DATABASE_URL to an existing server")
 
+// ErrNotRunning means Attach found no server answering for the data dir.
+var ErrNotRunning = errors.New("no running hub database")
+
 // Options tune a cluster; the zero value is the durable default.
 type Options struct {
 	// NoSync trades durability for speed (initdb --no-sync, fsync=off):
@@ -48,6 +57,10 @@ type Options struct {
 	Settings map[string]string
 	// Log receives the server's output; nil discards it.
 	Log io.Writer
+	// Report receives one line for each notable thing Start does: where a
+	// new cluster was created and which account runs it, a server left
+	// running by a dead jag process and stopped (warn). Nil discards them.
+	Report func(warn bool, msg string)
 	// StopWithParent makes the server shut down immediately when this
 	// process dies (test clusters: no orphans after a crashed test binary).
 	StopWithParent bool
@@ -55,11 +68,12 @@ type Options struct {
 
 // Cluster is a running private PostgreSQL server.
 type Cluster struct {
-	dir     string
+	dataDir string // as configured (absolute)
+	dir     string // where the cluster lives: dataDir, or under ExternalRoot
 	pgdata  string
 	sockDir string
 	bin     string
-	cred    *syscall.Credential
+	acct    account
 
 	// Set when this process started the server (and Stop stops it).
 	proc   *os.Process
@@ -91,37 +105,76 @@ func pgMajor(initdbPath string) int {
 	return v
 }
 
-// Start initialises dir on first use and starts the server, or attaches to
-// the server already running there.
-func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
+// Start initialises the cluster of dataDir on first use and starts its
+// server, which this process then owns (Stop stops it).
+func Start(ctx context.Context, dataDir string, opt Options) (*Cluster, error) {
+	report := opt.Report
+	if report == nil {
+		report = func(bool, string) {}
+	}
 	bin, err := FindBin()
 	if err != nil {
 		return nil, err
 	}
-	dir, err = filepath.Abs(dir)
+	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("resolve data dir: %w", err)
 	}
-	c := &Cluster{dir: dir, pgdata: filepath.Join(dir, "pgdata"), bin: bin}
-	c.sockDir = socketDir(dir)
-	if c.cred, err = serverCredential(); err != nil {
+	c := &Cluster{dataDir: abs, bin: bin}
+	var external bool
+	if c.dir, external, err = clusterDir(abs); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
-	}
-	if err := os.MkdirAll(c.sockDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create socket dir: %w", err)
-	}
-	if err := c.chown(dir, c.sockDir); err != nil {
+	c.pgdata = c.pgdataOf()
+	_, statErr := os.Stat(filepath.Join(c.pgdata, "PG_VERSION"))
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	var created string
+	if fresh {
+		if c.acct, err = newAccount(); err != nil {
+			return nil, err
+		}
+		switch {
+		case external: // an earlier initdb there failed: retry in place
+			created = fmt.Sprintf("created the embedded PostgreSQL cluster in %s (named by %s), run as user %s", c.pgdata, filepath.Join(abs, pointerFile), c.acct.name)
+		default:
+			if created, err = c.place(); err != nil {
+				return nil, err
+			}
+		}
+		c.pgdata = c.pgdataOf()
+		dirs, err := mkdirs(c.pgdata, 0o700)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.acct.chown(dirs...); err != nil {
+			return nil, err
+		}
+	} else if c.acct, err = existingAccount(c.pgdata); err != nil {
 		return nil, err
 	}
-	if c.ready(ctx) {
-		return c, nil // another process runs it
+	c.sockDir = socketDir(c.dir)
+	dirs, err := mkdirs(c.sockDir, 0o700)
+	if err != nil {
+		return nil, fmt.Errorf("socket dir: %w", err)
 	}
-	if _, err := os.Stat(filepath.Join(c.pgdata, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+	if err := c.acct.chown(dirs...); err != nil {
+		return nil, err
+	}
+	if err := c.acct.owns(c.sockDir); err != nil {
+		return nil, err
+	}
+	if err := c.takeOver(report); err != nil {
+		return nil, err
+	}
+	if fresh {
 		if err := c.initdb(ctx, opt); err != nil {
 			return nil, err
+		}
+		report(false, created)
+		if c.dir != c.dataDir {
+			for _, s := range strayClusters() {
+				report(true, fmt.Sprintf("%s holds a cluster whose data dir no longer names it; remove it (rm -rf %s) unless you still need its data", s, s))
+			}
 		}
 	}
 	if err := c.start(ctx, opt); err != nil {
@@ -129,6 +182,41 @@ func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
 	}
 	return c, nil
 }
+
+// Attach connects to the server running on the cluster of dataDir without
+// creating or starting anything; ErrNotRunning says where it looked.
+func Attach(ctx context.Context, dataDir string) (*Cluster, error) {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolve data dir: %w", err)
+	}
+	c := &Cluster{dataDir: abs}
+	var why string
+	if _, err := os.Stat(abs); err != nil {
+		why = "that directory does not exist"
+	} else if c.dir, _, err = clusterDir(abs); err != nil {
+		return nil, fmt.Errorf("%w for data dir %s: %v", ErrNotRunning, abs, err)
+	} else {
+		c.pgdata = c.pgdataOf()
+		c.sockDir = socketDir(c.dir)
+		if c.ready(ctx) {
+			return c, nil
+		}
+		if _, err := os.Stat(filepath.Join(c.pgdata, "PG_VERSION")); err != nil {
+			why = "it holds no cluster"
+		} else {
+			why = "its cluster is not running: no server answers on " + filepath.Join(c.sockDir, ".s.PGSQL.5432")
+		}
+	}
+	return nil, fmt.Errorf("%w in data dir %s (%s)", ErrNotRunning, abs, why)
+}
+
+// DataDir is the configured data directory; Dir is where the cluster
+// lives (the same, or under ExternalRoot).
+func (c *Cluster) DataDir() string { return c.dataDir }
+
+// Dir is the directory holding pgdata/.
+func (c *Cluster) Dir() string { return c.dir }
 
 // URL is a lib/pq connection string for database db over the unix socket.
 func (c *Cluster) URL(db string) string {
@@ -152,6 +240,7 @@ func (c *Cluster) Stop() error {
 		<-c.exited
 	}
 	c.proc = nil
+	_ = os.Remove(filepath.Join(c.dir, ownerFile))
 	return nil
 }
 
@@ -166,37 +255,10 @@ func socketDir(dir string) string {
 	return filepath.Join(os.TempDir(), "jag-pg-"+hex.EncodeToString(sum[:6]))
 }
 
-// serverCredential returns the postgres user's credential when running as
-// root (initdb and postgres refuse root), nil otherwise.
-func serverCredential() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("running as root needs a 'postgres' user to run PostgreSQL (install PostgreSQL or run as another user): %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
-
-func (c *Cluster) chown(paths ...string) error {
-	if c.cred == nil {
-		return nil
-	}
-	for _, p := range paths {
-		if err := os.Chown(p, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
-			return fmt.Errorf("chown %s to postgres: %w", p, err)
-		}
-	}
-	return nil
-}
-
 func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.acct.cred, Setpgid: true}
 	return cmd
 }
 
@@ -209,7 +271,7 @@ func (c *Cluster) initdb(ctx context.Context, opt Options) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("initdb %s: %w: %s", c.pgdata, err, lastLines(out.String(), 5))
+		return fmt.Errorf("initdb %s as user %s: %w: %s", c.pgdata, c.acct.name, err, lastLines(out.String(), 5))
 	}
 	return nil
 }
@@ -251,6 +313,10 @@ func (c *Cluster) start(ctx context.Context, opt Options) error {
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	c.proc, c.exited = cmd.Process, exited
+	if err := c.writeOwner(); err != nil {
+		_ = c.Stop()
+		return err
+	}
 
 	deadline := time.NewTimer(60 * time.Second)
 	defer deadline.Stop()
@@ -263,7 +329,7 @@ func (c *Cluster) start(ctx context.Context, opt Options) error {
 		select {
 		case <-exited:
 			c.proc = nil
-			return fmt.Errorf("postgres exited during start: %s", lastLines(out.String(), 8))
+			return fmt.Errorf("postgres (as user %s, data %s) exited during start: %s", c.acct.name, c.pgdata, lastLines(out.String(), 8))
 		case <-ctx.Done():
 			_ = c.Stop()
 			return fmt.Errorf("start postgres: %w", ctx.Err())
