@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/jag-hub/jag/hub"
 
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 )
@@ -11,7 +14,8 @@ import (
 // Ingest has a byte budget across concurrent submissions (issue 10,
 // finding 8): while bodies holding the whole budget are in flight, another
 // submission waits --ingest-wait, then gets 503 with Retry-After and
-// nothing is stored; once they end, it is accepted.
+// nothing is stored; once they end, it is accepted. TAXII envelopes share
+// the budget.
 func TestIngestByteBudget(t *testing.T) {
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL, "--max-body-bytes", "1048576", "--ingest-budget-bytes", "1048576",
@@ -29,6 +33,14 @@ func TestIngestByteBudget(t *testing.T) {
 	if a.Status != 503 || a.code() != "unavailable" || a.Header.Get("Retry-After") != "1" || waited < 900*time.Millisecond {
 		t.Fatalf("submission beyond the budget: %d %s Retry-After %q after %s", a.Status, a.Raw, a.Header.Get("Retry-After"), waited)
 	}
+	// TAXII shares the budget.
+	objectsURL := p.URL + "/taxii2/jag/collections/" + hub.DefaultCollectionID + "/objects/"
+	env := envelope(w.signedIndicator(e2eOrgA, "budget-taxii.example"))
+	ta := taxiiDo(t, http.MethodPost, objectsURL, taxiiBasic(w.tokens["a"]), env)
+	taxiiError(t, ta, 503)
+	if ta.Header.Get("Retry-After") == "" {
+		t.Fatal("TAXII 503 without Retry-After")
+	}
 	if after := w.counts(); after != before {
 		t.Fatalf("a refused submission stored rows: %+v → %+v", before, after)
 	}
@@ -42,5 +54,8 @@ func TestIngestByteBudget(t *testing.T) {
 		if a.Status != 503 || time.Now().After(deadline) {
 			t.Fatalf("after the budget is free: %d %s", a.Status, a.Raw)
 		}
+	}
+	if ta := taxiiDo(t, http.MethodPost, objectsURL, taxiiBasic(w.tokens["a"]), env); ta.Status != 202 {
+		t.Fatalf("TAXII after the budget is free: %d %s", ta.Status, ta.Raw)
 	}
 }

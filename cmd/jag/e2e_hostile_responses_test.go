@@ -22,8 +22,8 @@ func (w *world) bigIndicator(org, domain string, size int) string {
 	return w.sign(org, w.indicatorJSON(org, "[domain-name:value = '"+domain+"']", extra))
 }
 
-// lookupPage is the wire form of a lookup answer.
-type lookupPage struct {
+// lookupAnswerPage is the wire form of a lookup answer.
+type lookupAnswerPage struct {
 	Results []struct {
 		Value   string `json:"value"`
 		Count   int    `json:"count"`
@@ -57,7 +57,7 @@ func TestLookupNamesEachObjectOnce(t *testing.T) {
 	if len(a.Raw) > len(big)+1000*500 { // about 400 bytes of metadata per value
 		t.Fatalf("answer of %d bytes for one %d-byte object and 1000 values", len(a.Raw), len(big))
 	}
-	var ans lookupPage
+	var ans lookupAnswerPage
 	if err := json.Unmarshal(a.Raw, &ans); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestLookupNamesEachObjectOnce(t *testing.T) {
 	// Matches only: no object bytes at all.
 	body, _ = json.Marshal(map[string]any{"values": values, "objects": false})
 	a = hubDo(t, http.MethodPost, p.URL+"/v1/lookup", w.tokens["a-read"], "application/json", string(body))
-	ans = lookupPage{}
+	ans = lookupAnswerPage{}
 	if err := json.Unmarshal(a.Raw, &ans); err != nil || a.Status != 200 || len(ans.Results) != 1000 || len(ans.Objects) != 0 ||
 		ans.Results[999].Count != 1 || len(a.Raw) > 1000*500 {
 		t.Fatalf("objects false: %d, %d results, %d objects, %d bytes", a.Status, len(ans.Results), len(ans.Objects), len(a.Raw))
@@ -110,7 +110,7 @@ func TestAnswersStopAtByteBudget(t *testing.T) {
 			body, _ := json.Marshal(req)
 			a := hubDo(t, http.MethodPost, p.URL+"/v1/lookup", token, "application/json", string(body))
 			within(t, len(a.Raw))
-			var ans lookupPage
+			var ans lookupAnswerPage
 			if err := json.Unmarshal(a.Raw, &ans); err != nil || a.Status != 200 {
 				t.Fatalf("page %d: %d %v", pages, a.Status, err)
 			}
@@ -238,6 +238,11 @@ func TestAnswersStopAtByteBudget(t *testing.T) {
 		}
 		if strings.Join(got, ",") != strings.Join(versions, ",") {
 			t.Fatalf("versions %v, want %v", got, versions)
+		}
+		// jag query follows the pages
+		code, out, errb := runJag(t, "", "query", "--server", p.URL, "--token", token, "--output", "jsonl", "--version", "all", id)
+		if lines := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(lines) != 6 {
+			t.Fatalf("jag query --version all: exit %d, %d lines: %s", code, len(lines), errb)
 		}
 		// a cursor of another object is refused
 		other := hubGet(t, p.URL+"/v1/objects/"+w.id("indicator")+"?version=all&next="+url.QueryEscape(strings.TrimPrefix(u, p.URL+"/v1/objects/"+id+"?version=all&next=")), token)

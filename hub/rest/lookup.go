@@ -156,7 +156,9 @@ func (s *Server) handleLookupBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bw := streamJSON(w)
-	_, _ = bw.WriteString(`{"results":[`)
+	// "first": the index in values of results[0] (a page after a cursor
+	// starts at the value the last one stopped in)
+	_, _ = bw.WriteString(`{"first":` + strconv.Itoa(ans.First) + `,"results":[`)
 	for i, res := range ans.Results {
 		if i > 0 {
 			_ = bw.WriteByte(',')
