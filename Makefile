@@ -51,6 +51,7 @@ bench: ## run every benchmark BENCHCOUNT times into bench.txt (compare medians: 
 	$(GO) test -run '^$$' -bench 'BenchmarkIngest' -benchtime 30x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkLookup' -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkFeedFanout' -benchtime 1000x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkExport$$' -benchtime 1x -count 1 -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkTAXII' -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkHostile' -benchtime 1x -count $(BENCHCOUNT) -timeout 90m ./cmd/jag | tee -a bench.txt
 

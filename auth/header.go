@@ -3,6 +3,8 @@ package auth
 import (
 	"encoding/base64"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jag-hub/jag/auth/jcs"
 )
@@ -51,6 +53,9 @@ func parseHeader(b64 string, wantTyp ...string) (protectedHeader, error) {
 	if len(h.kid) > MaxKIDLength {
 		return protectedHeader{}, fmt.Errorf("%w: kid too long", ErrHeader)
 	}
+	if !storableText(h.kid) {
+		return protectedHeader{}, fmt.Errorf("%w: kid must be text without NUL", ErrHeader)
+	}
 	return h, nil
 }
 
@@ -61,4 +66,13 @@ func typeIn(s string, list []string) bool {
 		}
 	}
 	return false
+}
+
+// storableText reports whether s is valid UTF-8 without NUL: every string
+// auth lets through to a key registry, a revocation list or a principal
+// may be stored as PostgreSQL text (which refuses NUL), so anything else
+// is refused as malformed input where it is parsed, never met as a
+// database error later.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

@@ -70,6 +70,9 @@ func NewKey(participant string, jwk jose.JSONWebKey, notBefore time.Time) (Key, 
 	if len(jwk.KeyID) > MaxKIDLength {
 		return Key{}, fmt.Errorf("%w: kid longer than %d characters", ErrInvalidKey, MaxKIDLength)
 	}
+	if !storableText(jwk.KeyID) {
+		return Key{}, fmt.Errorf("%w: kid must be text without NUL", ErrInvalidKey)
+	}
 	return Key{KID: jwk.KeyID, Participant: participant, Alg: alg, JWK: jwk, NotBefore: notBefore}, nil
 }
 

@@ -22,8 +22,9 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 // queryTokenParams are query parameters that would carry a token.
 var queryTokenParams = []string{"access_token", "token", "bearer", "jwt"}
 
-// BearerToken returns the request's bearer token: the Authorization header,
-// or for browsers' websockets a "bearer.<token>" entry of the
+// BearerToken returns the request's access token: the Authorization header
+// (Bearer, Token, or Basic with the token as the password; see
+// CredentialsFromRequest), or for browsers' websockets a "bearer.<token>" entry of the
 // Sec-WebSocket-Protocol list. "" when there is none. A token in the URL
 // query string is ErrTokenInQuery (a URL ends up in logs and histories).
 func BearerToken(r *http.Request) (string, error) {
@@ -33,12 +34,10 @@ func BearerToken(r *http.Request) (string, error) {
 			return "", fmt.Errorf("%w: %w", ErrUnauthorized, ErrTokenInQuery)
 		}
 	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return "", fmt.Errorf("%w: %w: Authorization is not a bearer token", ErrUnauthorized, ErrMalformed)
-		}
-		return strings.TrimSpace(token), nil
+	if r.Header.Get("Authorization") != "" {
+		// Bearer, Token, or Basic with the token as the password
+		// (credentials.go): what appliances and TAXII clients send.
+		return CredentialsFromRequest(r)
 	}
 	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
 		for _, p := range strings.Split(h, ",") {

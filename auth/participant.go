@@ -33,6 +33,8 @@ func NewParticipant(id, name, country, sector string, now time.Time) (Participan
 		return Participant{}, fmt.Errorf("%w: id %q is not an identity id", ErrInvalidParticipant, id)
 	case name == "" || len(name) > 256:
 		return Participant{}, fmt.Errorf("%w: name must have 1 to 256 bytes", ErrInvalidParticipant)
+	case !storableText(name):
+		return Participant{}, fmt.Errorf("%w: name must be text without NUL", ErrInvalidParticipant)
 	case country != "" && !countryCode.MatchString(country):
 		return Participant{}, fmt.Errorf("%w: country %q is not an ISO 3166-1 alpha-2 code", ErrInvalidParticipant, country)
 	case sector != "" && !sectorValue.MatchString(sector):

@@ -198,6 +198,9 @@ func (a *Authority) Issue(ctx context.Context, c TokenClaims) (token string, jti
 	if c.Org == "" && c.Tier != TierCommunity {
 		return "", "", fmt.Errorf("issue token: %w: tier %s needs an org", ErrTokenClaims, c.Tier)
 	}
+	if !storableText(c.Org) || !storableText(c.Subject) {
+		return "", "", fmt.Errorf("issue token: %w: org and subject must be text without NUL", ErrTokenClaims)
+	}
 	for _, s := range c.Scopes {
 		if !slices.Contains(Scopes, s) {
 			return "", "", fmt.Errorf("issue token: %w: scope %q", ErrTokenClaims, s)
@@ -306,6 +309,9 @@ func (a *Authority) verify(ctx context.Context, token string) (*Principal, error
 	}
 	if priv.Org == "" && priv.Tier != TierCommunity {
 		return nil, fmt.Errorf("%w: tier %s without org", ErrTokenClaims, priv.Tier)
+	}
+	if !storableText(std.ID) || !storableText(priv.Org) || !storableText(std.Subject) {
+		return nil, fmt.Errorf("%w: jti, org and sub must be text without NUL", ErrTokenClaims)
 	}
 	revoked, err := a.revocations.TokenRevoked(ctx, std.ID)
 	if err != nil {

@@ -229,6 +229,9 @@ func (s *AdminService) IssueToken(ctx context.Context, req TokenRequest) (TokenR
 		return TokenResponse{}, Errorf(CodeBadRequest, "ttl must be a duration such as 1h")
 	}
 	c := auth.TokenClaims{Subject: req.Subject, Org: req.Org, Tier: req.Tier, Scopes: strings.Fields(req.Scope), TTL: ttl}
+	if !StorableText(c.Org) || !StorableText(c.Subject) {
+		return TokenResponse{}, Errorf(CodeBadRequest, "org and sub must be text without NUL")
+	}
 	if c.Org != "" && s.store != nil {
 		if _, err := s.store.Participant(ctx, c.Org); err != nil {
 			return TokenResponse{}, adminError(fmt.Errorf("issue token for %s: %w", c.Org, err))

@@ -20,6 +20,9 @@ type Cursor struct {
 	Received time.Time
 	ID       string
 	Modified string
+	// Creator is the lineage of the version (set by version lists, whose
+	// order ends with it; "" in search cursors).
+	Creator string
 }
 
 // cursorVersion tags the encoding so a later hub can change it and still
@@ -27,17 +30,20 @@ type Cursor struct {
 const cursorVersion = 1
 
 // wireCursor is the JSON inside the opaque string.
+// M is a pointer so a missing key is told from the empty version key of
+// objects without timestamps (SCOs, see hub.objectVersion), which is valid.
 type wireCursor struct {
-	V int    `json:"v"`
-	R string `json:"r"`
-	I string `json:"i"`
-	M string `json:"m"`
+	V int     `json:"v"`
+	R string  `json:"r"`
+	I string  `json:"i"`
+	M *string `json:"m"`
+	C string  `json:"c,omitempty"`
 }
 
 // Encode returns the opaque form of c (base64url of a small JSON
 // document; the received time keeps every digit the database has).
 func (c Cursor) Encode() string {
-	b, _ := json.Marshal(wireCursor{V: cursorVersion, R: c.Received.UTC().Format(time.RFC3339Nano), I: c.ID, M: c.Modified})
+	b, _ := json.Marshal(wireCursor{V: cursorVersion, R: c.Received.UTC().Format(time.RFC3339Nano), I: c.ID, M: &c.Modified, C: c.Creator})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -52,12 +58,12 @@ func ParseCursor(s string) (Cursor, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Cursor{}, fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
-	if w.V != cursorVersion || w.I == "" || w.M == "" || !StorableText(w.I) || !StorableText(w.M) {
+	if w.V != cursorVersion || w.I == "" || w.M == nil || !StorableText(w.I) || !StorableText(*w.M) || !StorableText(w.C) {
 		return Cursor{}, fmt.Errorf("%w: unknown version or missing key", ErrBadCursor)
 	}
 	r, err := time.Parse(time.RFC3339Nano, w.R)
 	if err != nil {
 		return Cursor{}, fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
-	return Cursor{Received: r, ID: w.I, Modified: w.M}, nil
+	return Cursor{Received: r, ID: w.I, Modified: *w.M, Creator: w.C}, nil
 }

@@ -16,7 +16,9 @@ var (
 	// ErrConflict: the request contradicts stored state.
 	ErrConflict = errors.New("conflict")
 	// ErrNotCreator: a submission adds a version of an object that another
-	// org created; only the creating org may version an object.
+	// org created. Since migration 0080 each org versions its own lineage
+	// of an id and hub/postgres never returns it; a store that keeps one
+	// owner per id would, and ingest still answers it with 403.
 	ErrNotCreator = errors.New("object was created by another org")
 )
 

@@ -85,8 +85,10 @@ const minVerifyBatch = 64
 // names an org (CodeForbidden), decoding (CodeInvalidJSON, CodeTooLarge),
 // STIX validation (CodeInvalidObject listing every problem; CodeInvalidPattern
 // when all of them are pattern problems), signatures (CodeInvalidSignature,
-// then CodeSignerMismatch), the policy (policy.go; CodeInvalidObject), then
-// one transaction (CodeConflict, CodeForbidden, or ErrUnavailable).
+// then CodeSignerMismatch), reserved ids (reserved.go; CodeForbidden), the
+// policy (policy.go; CodeInvalidObject), then one transaction
+// (CodeConflict or ErrUnavailable). Only the org's own versions and public
+// facts (registered participants) decide any of these answers.
 // StoreResult.Replayed is set when nothing new was stored because the same
 // org already submitted the same content: the result is that submission's
 // record. A bundle whose versions were all stored by other submissions is
@@ -146,6 +148,14 @@ func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []by
 	if err != nil {
 		return StoreResult{}, err
 	}
+	reserved, err := reservedIDs(ctx, s.store, p.Org, bundle, skip)
+	if err != nil {
+		return StoreResult{}, err
+	}
+	if len(reserved) > 0 {
+		return StoreResult{}, &Error{Code: CodeForbidden, Items: reserved,
+			Detail: strconv.Itoa(len(reserved)) + " object(s) with an id reserved to the hub or to another participant"}
+	}
 	pol := &policy{org: p.Org, defaultTLP: s.cfg.DefaultTLP, received: received}
 	if pol.known, err = knownMarkings(ctx, s.store, Viewer{Org: p.Org, Tier: p.Tier}, bundle); err != nil {
 		return StoreResult{}, err
@@ -192,7 +202,8 @@ func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []by
 }
 
 // Submission returns the submission id of p's own org (its receipt). A
-// submission of another org is answered exactly like a missing one
+// submission of another org, or one whose receipt lists a version p may
+// not see (receipt_access.go), is answered exactly like a missing one
 // (ErrNotFound). p needs scope submit or read.
 func (s *IngestService) Submission(ctx context.Context, p *auth.Principal, id string) (Submission, error) {
 	if !p.HasScope(auth.ScopeSubmit) && !p.HasScope(auth.ScopeRead) {
@@ -204,7 +215,18 @@ func (s *IngestService) Submission(ctx context.Context, p *auth.Principal, id st
 	case p.Org == "", !StorableText(id):
 		return Submission{}, ErrNotFound // a token without an org has no submissions; no id holds such bytes
 	}
-	return s.store.Submission(ctx, p.Org, id)
+	sub, err := s.store.Submission(ctx, p.Org, id)
+	if err != nil {
+		return Submission{}, err
+	}
+	ok, err := receiptReadable(ctx, s.store, ViewerOf(p), sub.Org, sub.Receipt)
+	switch {
+	case err != nil:
+		return Submission{}, fmt.Errorf("get submission: %w", err)
+	case !ok:
+		return Submission{}, ErrNotFound // its receipt names versions p may not see
+	}
+	return sub, nil
 }
 
 // decodeError maps a *stix.DecodeError to CodeInvalidJSON or CodeTooLarge.

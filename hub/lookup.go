@@ -90,7 +90,8 @@ type LookupMatch struct {
 }
 
 // LookupResult is the answer for one value: its kind, or Error when it is
-// not recognised, and one match per object (the best way it matches).
+// not recognised, and one match per object — per lineage, each org's copy
+// of an id apart — (the best way it matches).
 type LookupResult struct {
 	Value   string
 	Kind    string
@@ -98,12 +99,14 @@ type LookupResult struct {
 	Matches []LookupMatch
 }
 
-// LookupAfter is where a lookup page resumes: after object ID among the
-// matches of value number Value (ID "" starts at that value's first
-// match). Clients see it only as an opaque cursor (Encode).
+// LookupAfter is where a lookup page resumes: after the object ID of
+// lineage Creator among the matches of value number Value (ID "" starts
+// at that value's first match). Clients see it only as an opaque cursor
+// (Encode).
 type LookupAfter struct {
-	Value int
-	ID    string
+	Value   int
+	ID      string
+	Creator string
 }
 
 // lookupCursorVersion tags the opaque encoding of LookupAfter.
@@ -113,11 +116,12 @@ type wireLookupCursor struct {
 	V int    `json:"v"`
 	P int    `json:"p"`
 	I string `json:"i"`
+	C string `json:"c"`
 }
 
 // Encode returns the opaque form of a.
 func (a LookupAfter) Encode() string {
-	b, _ := json.Marshal(wireLookupCursor{V: lookupCursorVersion, P: a.Value, I: a.ID})
+	b, _ := json.Marshal(wireLookupCursor{V: lookupCursorVersion, P: a.Value, I: a.ID, C: a.Creator})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -132,10 +136,10 @@ func ParseLookupCursor(s string) (LookupAfter, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return LookupAfter{}, fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
-	if w.V != lookupCursorVersion || w.P < 0 || w.P >= MaxLookupValues || !StorableText(w.I) {
+	if w.V != lookupCursorVersion || w.P < 0 || w.P >= MaxLookupValues || !StorableText(w.I) || !StorableText(w.C) {
 		return LookupAfter{}, fmt.Errorf("%w: unknown version or out of range", ErrBadCursor)
 	}
-	return LookupAfter{Value: w.P, ID: w.I}, nil
+	return LookupAfter{Value: w.P, ID: w.I, Creator: w.C}, nil
 }
 
 // LookupAnswer is one page of a lookup.
@@ -146,8 +150,9 @@ type LookupAnswer struct {
 	// Results are the values from First on, in order, up to the value
 	// the page ends in.
 	Results []LookupResult
-	// Objects holds every object the matches name, once each, with its
-	// raw bytes, in the order first named.
+	// Objects holds every object the matches name, once each (one per
+	// lineage: id and creator), with its raw bytes, in the order first
+	// named.
 	Objects []ObjectVersion
 	// Next is where the next page starts (the same values asked again
 	// with it); nil when the answer is complete.
@@ -191,7 +196,7 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, af
 		probes[i], ok[i] = NewProbe(val)
 		if ok[i] {
 			if i == first && after != nil && after.ID != "" {
-				storeAfter = LookupAfter{Value: len(asked), ID: after.ID}
+				storeAfter = LookupAfter{Value: len(asked), ID: after.ID, Creator: after.Creator}
 			}
 			asked = append(asked, probes[i])
 			index = append(index, i)
@@ -216,8 +221,8 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, af
 		hits = hits[:MaxLookupMatches]
 	}
 	type pair struct {
-		value int
-		id    string
+		value       int
+		id, creator string // one match per lineage (migration 0080)
 	}
 	var cur pair
 	pairs := 0
@@ -234,7 +239,8 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, af
 		}
 		m := LookupMatch{How: how, Observable: h.Observable, Object: h.Object}
 		m.Object.Raw = nil
-		p := pair{pi, h.Object.ID}
+		p := pair{pi, h.Object.ID, h.Object.CreatedBy}
+		obj := h.Object.ID + " " + h.Object.CreatedBy
 		if pairs > 0 && p == cur {
 			if at := len(matches[pi]) - 1; rank[how] < rank[matches[pi][at].How] {
 				matches[pi][at] = m
@@ -242,15 +248,15 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, af
 			continue
 		}
 		cost := matchSize(m)
-		if objects && !seen[h.Object.ID] {
+		if objects && !seen[obj] {
 			cost += int64(len(h.Object.Raw))
 		}
-		if pairs > 0 && (size+cost > s.maxBytes || (objects && h.Object.Raw == nil && !seen[h.Object.ID])) {
+		if pairs > 0 && (size+cost > s.maxBytes || (objects && h.Object.Raw == nil && !seen[obj])) {
 			more = true
 			break
 		}
-		if objects && !seen[h.Object.ID] {
-			seen[h.Object.ID] = true
+		if objects && !seen[obj] {
+			seen[obj] = true
 			ans.Objects = append(ans.Objects, h.Object)
 		}
 		size += cost
@@ -258,7 +264,7 @@ func (s *QueryService) Lookup(ctx context.Context, v Viewer, values []string, af
 		matches[pi] = append(matches[pi], m)
 	}
 	if more && pairs > 0 {
-		ans.Next = &LookupAfter{Value: cur.value, ID: cur.id}
+		ans.Next = &LookupAfter{Value: cur.value, ID: cur.id, Creator: cur.creator}
 		last = cur.value
 	}
 	for i := first; i <= last; i++ {

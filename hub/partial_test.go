@@ -190,3 +190,11 @@ func TestIngestEnvelope(t *testing.T) {
 		}
 	})
 }
+
+func (m *envelopeStore) RegisteredParticipants(context.Context, []string) ([]string, error) {
+	return nil, nil
+}
+
+func (m *envelopeStore) VisibleVersions(context.Context, Viewer, string, []ReceiptObject) (int, error) {
+	return 0, nil
+}

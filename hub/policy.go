@@ -19,8 +19,11 @@ import (
 //   - every object except the predefined TLP marking definitions is signed
 //     by a key of the token's org, and its created_by_ref is that org
 //     (auth.Verifier enforces both);
-//   - only the creating org adds versions of an object (the store enforces
-//     it race-free, ErrNotCreator);
+//   - an object is its id and its creating org (migration 0080): versions
+//     are checked against the submitting org's own versions only, never
+//     against another org's use of the same id (so no answer depends on
+//     objects the submitter cannot see); ids reserved to the hub or to a
+//     registered participant's identity are refused (reserved.go);
 //   - an object's TLP is the most restrictive of its TLP markings, object-level and granular; a
 //     marking that is neither a TLP marking nor a marking definition in the
 //     bundle or already stored is unknown and counts as RED; no TLP marking

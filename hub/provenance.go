@@ -49,8 +49,9 @@ type ProvenanceReport struct {
 
 // Provenance returns the provenance of the version of id whose modified
 // is version ("" for the latest visible). The submission's receipt lists
-// every object of its bundle, visible or not, so it is kept only for the
-// submitting org. Missing or hidden wraps ErrNotFound.
+// every object of its bundle, visible or not, so it is kept only for a
+// principal of the submitting org that may see them all (receiptReadable).
+// Missing or hidden wraps ErrNotFound.
 func (s *QueryService) Provenance(ctx context.Context, v Viewer, id, version string) (ProvenanceReport, error) {
 	if s.store == nil {
 		return ProvenanceReport{}, fmt.Errorf("provenance: %w: no query store configured", ErrUnavailable)
@@ -67,7 +68,11 @@ func (s *QueryService) Provenance(ctx context.Context, v Viewer, id, version str
 	if err != nil {
 		return ProvenanceReport{}, fmt.Errorf("provenance: signer keys: %w", err)
 	}
-	if v.Org == "" || v.Org != p.Submission.Org {
+	ok, err := receiptReadable(ctx, s.store, v, p.Submission.Org, p.Submission.Receipt)
+	if err != nil {
+		return ProvenanceReport{}, fmt.Errorf("provenance: %w", err)
+	}
+	if !ok {
 		p.Submission.Receipt = ""
 	}
 	return ProvenanceReport{

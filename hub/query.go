@@ -86,7 +86,7 @@ type QueryStore interface {
 	// first, strictly after the visible version whose modified is
 	// afterModified ("" from the first; a missing or hidden one ends the
 	// list).
-	ObjectVersions(ctx context.Context, v Viewer, id, afterModified string, limit int, maxBytes int64) ([]ObjectVersion, error)
+	ObjectVersions(ctx context.Context, v Viewer, id string, after *Cursor, limit int, maxBytes int64) ([]ObjectVersion, error)
 	// SearchObjects returns up to limit visible versions matching f in
 	// (received, id, modified) order, strictly after the cursor when
 	// after is non-nil.
@@ -101,6 +101,8 @@ type QueryStore interface {
 	// ParticipantKeys returns every key of a participant, revoked included
 	// (auth.KeySource).
 	ParticipantKeys(ctx context.Context, participant string) ([]auth.Key, error)
+	// ReceiptVersions decides who may read a receipt (receipt_access.go).
+	ReceiptVersions
 }
 
 // QueryService serves every read for a Viewer: objects, history search,
@@ -182,11 +184,7 @@ func (s *QueryService) ObjectVersions(ctx context.Context, v Viewer, id string, 
 	if s.store == nil {
 		return nil, nil, fmt.Errorf("get object versions: %w: no query store configured", ErrUnavailable)
 	}
-	afterModified := ""
-	if after != nil {
-		afterModified = after.Modified
-	}
-	vs, err := s.store.ObjectVersions(ctx, v, id, afterModified, MaxVersionsPage+1, s.maxBytes)
+	vs, err := s.store.ObjectVersions(ctx, v, id, after, MaxVersionsPage+1, s.maxBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("get object versions: %w", err)
 	}
@@ -198,7 +196,7 @@ func (s *QueryService) ObjectVersions(ctx context.Context, v Viewer, id string, 
 		return page, nil, nil
 	}
 	last := page[len(page)-1]
-	return page, &Cursor{ID: last.ID, Modified: last.Modified}, nil
+	return page, &Cursor{ID: last.ID, Modified: last.Modified, Creator: last.CreatedBy}, nil
 }
 
 // Search returns one page of at most limit visible versions matching f,

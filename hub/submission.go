@@ -79,8 +79,8 @@ type SubmissionStore interface {
 	// s.Org with s.Digest exists it returns that one (Replayed) and writes
 	// nothing; otherwise it records s, inserts its versions (identical
 	// versions already stored count as duplicates; different content is a
-	// *VersionError wrapping ErrConflict, a version of an object created by
-	// another org one wrapping ErrNotCreator, and nothing is written),
+	// *VersionError wrapping ErrConflict and nothing is written; versions
+	// are compared with s.Org's own lineages only, migration 0080),
 	// their observables, and last their events under the feed lock. It
 	// sends the feed wake-up after COMMIT.
 	StoreSubmission(ctx context.Context, s *NewSubmission) (StoreResult, error)
@@ -90,6 +90,11 @@ type SubmissionStore interface {
 	// KnownMarkings returns which of ids are stored marking definitions
 	// that v may see.
 	KnownMarkings(ctx context.Context, v Viewer, ids []string) ([]string, error)
+	// RegisteredParticipants returns which of ids are registered
+	// participants (reserved.go).
+	RegisteredParticipants(ctx context.Context, ids []string) ([]string, error)
+	// ReceiptVersions decides who may read a receipt (receipt_access.go).
+	ReceiptVersions
 }
 
 // IngestStore is what ingest needs from storage: the participant key

@@ -129,7 +129,7 @@ func loadBench(tb testing.TB, dbURL string, n int) benchSet {
 	if _, err := objs.ExecContext(ctx); err != nil {
 		tb.Fatalf("copy objects: %v", err)
 	}
-	obs, err := tx.PrepareContext(ctx, `COPY observables (object_id, modified, kind, value, net, path, op) FROM STDIN`)
+	obs, err := tx.PrepareContext(ctx, `COPY observables (object_id, modified, created_by, kind, value, net, path, op) FROM STDIN`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func loadBench(tb testing.TB, dbURL string, n int) benchSet {
 		if kind == "ipv4" {
 			net = value
 		}
-		if _, err := obs.ExecContext(ctx, id, stamp, kind, value, net, kind+":value", "="); err != nil {
+		if _, err := obs.ExecContext(ctx, id, stamp, benchOrg, kind, value, net, kind+":value", "="); err != nil {
 			tb.Fatal(err)
 		}
 	}

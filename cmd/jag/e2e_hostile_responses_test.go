@@ -30,6 +30,7 @@ type lookupAnswerPage struct {
 		Matches []struct {
 			Match string `json:"match"`
 			ID    string `json:"id"`
+			Ref   string `json:"ref"`
 		} `json:"matches"`
 	} `json:"results"`
 	Objects   map[string]json.RawMessage `json:"objects"`
@@ -65,7 +66,7 @@ func TestLookupNamesEachObjectOnce(t *testing.T) {
 		t.Fatalf("%d results, %d objects, truncated %v", len(ans.Results), len(ans.Objects), ans.Truncated)
 	}
 	for _, r := range ans.Results {
-		if r.Count != 1 || r.Matches[0].Match != "parent_domain" || ans.Objects[r.Matches[0].ID] == nil {
+		if r.Count != 1 || r.Matches[0].Match != "parent_domain" || ans.Objects[r.Matches[0].Ref] == nil {
 			t.Fatalf("result %+v", r)
 		}
 	}
@@ -117,7 +118,7 @@ func TestAnswersStopAtByteBudget(t *testing.T) {
 			for _, r := range ans.Results {
 				for _, m := range r.Matches {
 					seen[r.Value+" "+m.ID]++
-					if ans.Objects[m.ID] == nil {
+					if ans.Objects[m.Ref] == nil {
 						t.Fatalf("match %s without its object", m.ID)
 					}
 				}
@@ -150,7 +151,7 @@ func TestAnswersStopAtByteBudget(t *testing.T) {
 			a := hubGet(t, u, token)
 			within(t, len(a.Raw))
 			var ans struct {
-				Matches   []struct{ ID string }      `json:"matches"`
+				Matches   []struct{ ID, Ref string } `json:"matches"`
 				Objects   map[string]json.RawMessage `json:"objects"`
 				Truncated bool                       `json:"truncated"`
 				Next      string                     `json:"next"`
@@ -159,7 +160,7 @@ func TestAnswersStopAtByteBudget(t *testing.T) {
 				t.Fatalf("page %d: %d %v", pages, a.Status, err)
 			}
 			for _, m := range ans.Matches {
-				if ids[m.ID] || ans.Objects[m.ID] == nil {
+				if ids[m.ID] || ans.Objects[m.Ref] == nil {
 					t.Fatalf("%s twice or without its object", m.ID)
 				}
 				ids[m.ID] = true

@@ -78,7 +78,10 @@ func TestIngestEndToEnd(t *testing.T) {
 		{"400 tampered object", "a", stixContentType, w.bundle(strings.Replace(w.signedIndicator(A, "s3.example"), "s3.example", "s4.example", 1)), 400, "invalid_signature", 1},
 		{"403 signed by another participant", "a", stixContentType, w.bundle(w.sign(B, w.indicatorJSON(A, "[domain-name:value = 's5.example']", ""))), 403, "signer_mismatch", 1},
 		{"403 created_by_ref names another org", "a", stixContentType, w.bundle(w.sign(A, w.indicatorJSON(B, "[domain-name:value = 's6.example']", ""))), 403, "signer_mismatch", 1},
-		{"403 new version of another org's object", "a", stixContentType, w.bundle(w.signedIndicator(A, "ok.example"), w.sign(A, strings.ReplaceAll(strings.Replace(ofB, `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2026-02-01T00:00:00.000Z"`, 1), B, A))), 403, "forbidden", 1},
+		// Another org's ids are another lineage (README "Decisions",
+		// e2e_hostile_ingest_test.go); registered participants' identities
+		// are reserved to them.
+		{"403 another participant's identity", "a", stixContentType, w.bundle(w.signedIndicator(A, "ok.example"), w.sign(A, `{"type":"identity","spec_version":"2.1","id":"`+B+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","created_by_ref":"`+A+`","name":"B","identity_class":"organization"}`)), 403, "forbidden", 1},
 		{"409 same id and modified, different content", "a", stixContentType, w.bundle(w.signedIndicator(A, "ok2.example"), w.sign(A, strings.Replace(stored, "stored.example", "changed.example", 1))), 409, "conflict", 1},
 	}
 	for _, tc := range tests {

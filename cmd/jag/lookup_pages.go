@@ -117,13 +117,13 @@ func (m *lookupMerged) add(raw json.RawMessage, objects map[string]json.RawMessa
 	m.raw = raw
 	m.pages++
 	for _, match := range r.Matches {
-		var id struct {
-			ID string `json:"id"`
+		var ref struct {
+			Ref string `json:"ref"` // the key of its object in objects
 		}
-		if err := json.Unmarshal(match, &id); err != nil {
+		if err := json.Unmarshal(match, &ref); err != nil {
 			return fmt.Errorf("decode lookup match: %w", err)
 		}
-		if obj, ok := objects[id.ID]; ok {
+		if obj, ok := objects[ref.Ref]; ok {
 			match = append(bytes.TrimSuffix(bytes.TrimSpace(match), []byte("}")), `,"object":`...)
 			match = append(append(match, obj...), '}')
 		}

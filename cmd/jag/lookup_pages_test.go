@@ -14,11 +14,11 @@ import (
 func TestLookupFollowsPages(t *testing.T) {
 	pages := []string{
 		`{"first":0,"results":[{"value":"a.example","kind":"domain","count":0,"matches":[]},` +
-			`{"value":"b.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1"}]}],` +
-			`"objects":{"indicator--1":{"id":"indicator--1","name":"one"}},"truncated":true,"next":"p2"}`,
-		`{"first":1,"results":[{"value":"b.example","kind":"domain","count":1,"matches":[{"match":"parent_domain","id":"indicator--2"}]},` +
-			`{"value":"c.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1"}]}],` +
-			`"objects":{"indicator--1":{"id":"indicator--1","name":"one"},"indicator--2":{"id":"indicator--2"}}}`,
+			`{"value":"b.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1","ref":"indicator--1/o"}]}],` +
+			`"objects":{"indicator--1/o":{"id":"indicator--1","name":"one"}},"truncated":true,"next":"p2"}`,
+		`{"first":1,"results":[{"value":"b.example","kind":"domain","count":1,"matches":[{"match":"parent_domain","id":"indicator--2","ref":"indicator--2/o"}]},` +
+			`{"value":"c.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1","ref":"indicator--1/o"}]}],` +
+			`"objects":{"indicator--1/o":{"id":"indicator--1","name":"one"},"indicator--2/o":{"id":"indicator--2"}}}`,
 	}
 	var nexts []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -48,8 +48,8 @@ func TestLookupFollowsPages(t *testing.T) {
 		t.Fatalf("cursors sent: %q", nexts)
 	}
 	want := `{"value":"a.example","kind":"domain","count":0,"matches":[]}
-{"value":"b.example","kind":"domain","count":2,"matches":[{"match":"exact","id":"indicator--1","object":{"id":"indicator--1","name":"one"}},{"match":"parent_domain","id":"indicator--2","object":{"id":"indicator--2"}}]}
-{"value":"c.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1","object":{"id":"indicator--1","name":"one"}}]}
+{"value":"b.example","kind":"domain","count":2,"matches":[{"match":"exact","id":"indicator--1","ref":"indicator--1/o","object":{"id":"indicator--1","name":"one"}},{"match":"parent_domain","id":"indicator--2","ref":"indicator--2/o","object":{"id":"indicator--2"}}]}
+{"value":"c.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1","ref":"indicator--1/o","object":{"id":"indicator--1","name":"one"}}]}
 `
 	if out.String() != want {
 		t.Fatalf("output\n%s\nwant\n%s", out, want)

@@ -73,6 +73,7 @@ func commands() []command {
 		{"collection", "collection add|list|remove (TAXII collections), directly on the database", cmdCollection},
 		{"provenance", "where a stored object came from (signer, key, receipt), re-verified here", cmdProvenance},
 		{"subscribe", "follow the live alert feed: cursor persisted, reconnects and resumes, says what it is doing", cmdSubscribe},
+		{"export", "flat exports (ip, domain, url, hashes, rpz, suricata, csv, stix) to stdout or a file; add|list|remove named exports", cmdExport},
 	}
 }
 
@@ -114,7 +115,8 @@ func run(ctx context.Context, e *env, args []string) int {
 			}
 			return ee.code
 		case errors.Is(err, errUsage):
-			fmt.Fprintf(e.stderr, "jag %s: %v\n", c.name, err)
+			fmt.Fprintf(e.stderr, "jag %s: %s\n", c.name, strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+			fmt.Fprintf(e.stderr, "Run `jag %s -h` for its flags.\n", c.name)
 			return 2
 		default:
 			fmt.Fprintf(e.stderr, "jag %s: %v\n", c.name, err)
@@ -147,12 +149,21 @@ func newFlagSet(e *env, name, args string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and wraps mistakes as usage errors.
+// parseFlags parses args and wraps mistakes as usage errors. The flag
+// package's own report (the error, then the whole usage) is silenced: run
+// prints the mistake once with a hint, and only -h prints the usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return err
+	case err != nil:
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil

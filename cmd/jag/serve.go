@@ -157,6 +157,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
 		Collections:  hub.NewCollectionService(m.db.DB, nil),
 		Feed:         m.feed.feed,
+		Exports:      hub.NewExportService(m.db.DB, nil, ""),
 		IngestBudget: budget,
 	})
 

@@ -38,6 +38,9 @@ var subscribeEnv = map[string]string{"timeout": "JAG_CLIENT_TIMEOUT", "max-backo
 var errFatalFeed = errors.New("feed refused")
 
 func cmdSubscribe(ctx context.Context, e *env, args []string) error {
+	if isExportSubscribe(args) { // --export FORMAT --out FILE: see export_subscribe.go
+		return cmdSubscribeExport(ctx, e, args)
+	}
 	var c subscribeConfig
 	fs := newFlagSet(e, "subscribe", "[flags]")
 	c.client.register(fs, e)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +43,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	keys, err := auth.ParseJWKS(jwks, participant)
+	keys, err := auth.ParseJWKS(asJWKS(jwks), participant)
 	if err != nil {
 		return err
 	}
@@ -198,6 +200,20 @@ func humanVerifyError(msg string) string {
 }
 
 // readJWKS reads a JWKS from a file or an http(s) URL the user named.
+// asJWKS accepts a single public JWK (what `jag keygen` prints) where a
+// JWKS is expected, by wrapping it as a one-key set; anything else is
+// returned unchanged for ParseJWKS to judge.
+func asJWKS(data []byte) []byte {
+	var probe struct {
+		Kty  *string          `json:"kty"`
+		Keys *json.RawMessage `json:"keys"`
+	}
+	if json.Unmarshal(data, &probe) != nil || probe.Kty == nil || probe.Keys != nil {
+		return data
+	}
+	return append(append([]byte(`{"keys":[`), bytes.TrimSpace(data)...), "]}"...)
+}
+
 func readJWKS(ctx context.Context, cf *clientFlags, src string) ([]byte, error) {
 	u, err := url.Parse(src)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {

@@ -71,7 +71,7 @@ LEFT JOIN LATERAL (
     SELECT ev.seq, ev.kind, ev.object_id, ev.modified, ev.org, ev.received,
            o.raw, o.type, o.created_by, o.tlp, o.recipients, o.revoked, o.confidence, o.labels
     FROM events ev
-    JOIN objects o ON o.id = ev.object_id AND o.modified = ev.modified
+    JOIN objects o ON o.id = ev.object_id AND o.modified = ev.modified AND o.created_by = ev.org
     WHERE ev.seq > $1
     ORDER BY ev.seq
     LIMIT $2

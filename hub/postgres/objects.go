@@ -24,10 +24,11 @@ import (
 //     concurrent retries produce one submission and one receipt;
 //  2. an earlier submission with the same org and digest answers the
 //     request (its receipt is returned; nothing is written);
-//  3. object_creators (ownership, race-free by primary key: INSERT …
-//     SELECT FROM unnest(…) ON CONFLICT DO NOTHING); then, for objects that
-//     existed before, one query for the versions already stored (identical
-//     content is a duplicate, different content 409); then the submission
+//  3. object_creators (the org's lineages, race-free by primary key:
+//     INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING); then, for
+//     ids the org used before, one query for its versions already stored
+//     (identical content is a duplicate, different content 409); another
+//     org's versions of the same ids never take part; then the submission
 //     row with its counts, and COPY of the new versions and of their
 //     observables;
 //  4. last, under feedAppendLock, COPY of the events;
@@ -119,7 +120,7 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	fresh, err := newVersions(ctx, tx, s.Objects, created)
+	fresh, err := newVersions(ctx, tx, s.Org, s.Objects, created)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
@@ -146,11 +147,12 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 	return hub.StoreResult{Submission: sub}, lastSeq, nil
 }
 
-// claimObjects records s.Org as the creator of every object id not seen
-// before and returns those ids; an id created by another org is a
-// *hub.VersionError wrapping hub.ErrNotCreator. A concurrent first
-// version of the same id by another org waits on the primary key and then
-// loses here.
+// claimObjects records the lineage (id, s.Org) of every object id s.Org
+// has not used before and returns those ids. Another org's use of the
+// same id is another lineage and plays no part (migration 0080): what
+// ingest answers never depends on objects the submitter cannot see. A
+// concurrent first version of the same lineage waits on the primary key
+// and then finds it claimed.
 func claimObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (map[string]bool, error) {
 	ids := make([]string, 0, len(s.Objects))
 	seen := make(map[string]bool, len(s.Objects))
@@ -163,16 +165,16 @@ func claimObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (map[s
 	rows, err := tx.QueryContext(ctx, `
 		INSERT INTO object_creators (id, created_by)
 		SELECT id, $2 FROM unnest($1::text[]) AS t(id)
-		ON CONFLICT (id) DO NOTHING
+		ON CONFLICT (id, created_by) DO NOTHING
 		RETURNING id`, pq.Array(ids), s.Org)
 	if err != nil {
 		return nil, fmt.Errorf("claim objects: %w", err)
 	}
+	defer rows.Close()
 	created := make(map[string]bool, len(ids))
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("claim objects: %w", err)
 		}
 		created[id] = true
@@ -180,37 +182,19 @@ func claimObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (map[s
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("claim objects: %w", err)
 	}
-	if len(created) == len(ids) {
-		return created, nil
-	}
-	var other string
-	err = tx.QueryRowContext(ctx, `
-		SELECT id FROM object_creators
-		WHERE id = ANY($1::text[]) AND created_by <> $2
-		LIMIT 1`, pq.Array(ids), s.Org).Scan(&other)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return created, nil
-	case err != nil:
-		return nil, fmt.Errorf("check object creators: %w", err)
-	}
-	for i := range s.Objects {
-		if s.Objects[i].ID == other {
-			return nil, &hub.VersionError{Err: hub.ErrNotCreator, ID: other, Modified: s.Objects[i].Modified}
-		}
-	}
-	return nil, &hub.VersionError{Err: hub.ErrNotCreator, ID: other}
+	return created, nil
 }
 
 // versionKey identifies an object version.
 type versionKey struct{ id, modified string }
 
-// newVersions returns the versions of objs not stored yet. A version
-// stored with the same JCS digest is an idempotent duplicate; with another
-// one it is a *hub.VersionError wrapping hub.ErrConflict. Objects created
+// newVersions returns the versions of objs (all of org) not stored yet in
+// org's lineages. A version stored with the same JCS digest is an
+// idempotent duplicate; with another one it is a *hub.VersionError
+// wrapping hub.ErrConflict. Objects created
 // by this transaction (created) have no stored version and are not looked
 // up: a bundle of new objects costs no query here.
-func newVersions(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, created map[string]bool) (map[versionKey]bool, error) {
+func newVersions(ctx context.Context, tx *sqlx.Tx, org string, objs []hub.StoredObject, created map[string]bool) (map[versionKey]bool, error) {
 	var ids, mods []string
 	want := make(map[versionKey][32]byte, len(objs))
 	for i := range objs {
@@ -225,8 +209,9 @@ func newVersions(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, crea
 	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT o.id, o.modified, o.sha256
-		FROM objects o JOIN unnest($1::text[], $2::text[]) AS t(id, modified) USING (id, modified)`,
-		pq.Array(ids), pq.Array(mods))
+		FROM objects o JOIN unnest($1::text[], $2::text[]) AS t(id, modified) USING (id, modified)
+		WHERE o.created_by = $3`,
+		pq.Array(ids), pq.Array(mods), org)
 	if err != nil {
 		return nil, fmt.Errorf("find stored versions: %w", err)
 	}
@@ -334,14 +319,14 @@ func copyObservables(ctx context.Context, tx *sqlx.Tx, objs []hub.StoredObject, 
 	if len(rows) == 0 {
 		return nil
 	}
-	const copyStmt = `COPY observables (object_id, modified, kind, value, net, path, op) FROM STDIN`
-	return copyFrom(ctx, tx, copyStmt, 7, len(rows), func(i int, dst []any) {
+	const copyStmt = `COPY observables (object_id, modified, created_by, kind, value, net, path, op) FROM STDIN`
+	return copyFrom(ctx, tx, copyStmt, 8, len(rows), func(i int, dst []any) {
 		r := rows[i]
 		var net any
 		if r.ob.Kind == "ipv4" || r.ob.Kind == "ipv6" {
 			net = r.ob.Value
 		}
-		copy(dst, []any{r.o.ID, r.o.Modified, r.ob.Kind, r.ob.Value, net, r.ob.Path, r.ob.Op})
+		copy(dst, []any{r.o.ID, r.o.Modified, r.o.CreatedBy, r.ob.Kind, r.ob.Value, net, r.ob.Path, r.ob.Op})
 	})
 }
 
@@ -404,7 +389,7 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 		return 0, fmt.Errorf("lock feed: %w", err)
 	}
 	// TAXII date_added (0060): drawn in this serialised section, in event order.
-	if err := stampDateAdded(ctx, tx, ids, mods); err != nil {
+	if err := stampDateAdded(ctx, tx, s.Org, ids, mods); err != nil {
 		return 0, err
 	}
 	// COPY draws seq values in row order; currval is this session's last.

@@ -209,19 +209,50 @@ func TestStoreSubmission(t *testing.T) {
 		}
 	})
 
-	t.Run("ErrNotCreator", func(t *testing.T) {
+	// Another org's versions of an id are another lineage (migration
+	// 0080): they never make a submission fail, whatever they hold, and
+	// both lineages are stored side by side.
+	t.Run("OtherOrgsLineage", func(t *testing.T) {
 		db := ingestDB(t)
-		if _, err := db.StoreSubmission(ctx, newSubmission(rival, version(ind1, t1, "theirs"))); err != nil {
+		ob := hub.Observable{Kind: "domain", Value: "lineage.example", Path: "domain-name:value", Op: "="}
+		if _, err := db.StoreSubmission(ctx, newSubmission(rival, version(ind1, t1, "theirs", ob))); err != nil {
 			t.Fatal(err)
 		}
-		before := counts(t, db)
-		_, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind2, t1, "mine"), version(ind1, t2, "newer")))
-		var ve *hub.VersionError
-		if !errors.Is(err, hub.ErrNotCreator) || !errors.As(err, &ve) || ve.ID != ind1 {
-			t.Fatalf("err = %v, want ErrNotCreator on %s", err, ind1)
+		// Same id and modified, other content, plus a newer version: no
+		// conflict and no refusal from the rival's lineage.
+		if _, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind1, t1, "mine", ob), version(ind1, t2, "newer"))); err != nil {
+			t.Fatalf("submission beside another org's lineage: %v", err)
 		}
-		if got := counts(t, db); got != before {
-			t.Fatalf("rows %v after a refused submission, want %v", got, before)
+		var rows []struct {
+			CreatedBy string `db:"created_by"`
+			Name      string `db:"name"`
+		}
+		if err := db.SQLX().Select(&rows, `SELECT created_by, name FROM objects WHERE id = $1 ORDER BY created_by, modified`, ind1); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 || rows[0].CreatedBy != submitter || rows[0].Name != "mine" || rows[1].Name != "newer" ||
+			rows[2].CreatedBy != rival || rows[2].Name != "theirs" {
+			t.Fatalf("versions of %s = %+v", ind1, rows)
+		}
+		var obs []string
+		if err := db.SQLX().Select(&obs, `SELECT created_by FROM observables WHERE object_id = $1 ORDER BY created_by`, ind1); err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 2 || obs[0] != submitter || obs[1] != rival {
+			t.Fatalf("observables of %s belong to %v", ind1, obs)
+		}
+		// Each lineage's first version is an object.created event of its own.
+		var kinds []string
+		if err := db.SQLX().Select(&kinds, `SELECT kind FROM events WHERE object_id = $1 ORDER BY seq`, ind1); err != nil {
+			t.Fatal(err)
+		}
+		if len(kinds) != 3 || kinds[0] != "object.created" || kinds[1] != "object.created" || kinds[2] != "object.updated" {
+			t.Fatalf("events of %s = %v", ind1, kinds)
+		}
+		// The submitter's own version still conflicts with other content.
+		_, err := db.StoreSubmission(ctx, newSubmission(submitter, version(ind1, t1, "changed")))
+		if !errors.Is(err, hub.ErrConflict) {
+			t.Fatalf("err = %v, want a conflict with the submitter's own version", err)
 		}
 	})
 

@@ -53,7 +53,21 @@ func versions(rows []objectRow) []hub.ObjectVersion {
 	return out
 }
 
-// Object returns one visible version of id ($3 = "" for the latest).
+// firstLineage orders the visible versions of one id by lineage (its
+// creator, migration 0080): an identity its own org published comes
+// first (a participant registered after someone else used its id still
+// names itself), then the lineage whose earliest visible version the hub
+// received first, ties broken by creator. Reads that answer one version
+// of an id take it from that lineage: another org reusing the id later
+// cannot shadow it, and the choice depends only on versions the viewer
+// ($3, $4 in both queries) may see.
+const firstLineage = `o.created_by = o.id DESC, (SELECT min(f.received) FROM objects f
+		    WHERE f.id = o.id AND f.created_by = o.created_by
+		      AND jag_visible(f.tlp, f.recipients, f.created_by, $3, $4)), o.created_by`
+
+// Object returns one visible version of id ($2 = "" for the latest of the
+// first lineage, firstLineage; with a version, that version of the first
+// lineage holding it).
 // Latest means greatest modified time; versions whose times differ only
 // below PostgreSQL's microsecond precision are ordered by their text.
 func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hub.ObjectVersion, error) {
@@ -61,7 +75,7 @@ func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hu
 		FROM objects o
 		WHERE o.id = $1 AND ($2 = '' OR o.modified = $2)
 		  AND jag_visible(o.tlp, o.recipients, o.created_by, $3, $4)
-		ORDER BY o.modified_at DESC, o.modified DESC
+		ORDER BY ` + firstLineage + `, o.modified_at DESC, o.modified DESC
 		LIMIT 1`
 	var r objectRow
 	if err := db.db.GetContext(ctx, &r, q, id, modified, v.Org, v.Tier); err != nil {
@@ -70,22 +84,28 @@ func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hu
 	return r.version(), nil
 }
 
-// ObjectVersions returns up to limit visible versions of id, oldest
-// first, after the visible version afterModified ("" from the first);
-// raws only within maxBytes (budgetedColumns). A cursor naming a missing
-// or hidden version returns nothing, like the end of the list.
-func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id, afterModified string, limit int, maxBytes int64) ([]hub.ObjectVersion, error) {
+// ObjectVersions returns up to limit visible versions of id, every
+// lineage's, oldest first (ties by creator), strictly after the visible
+// version (after.Modified, after.Creator) when after is non-nil; raws only
+// within maxBytes (budgetedColumns). A cursor naming a missing or hidden
+// version returns nothing, like the end of the list.
+func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string, after *hub.Cursor, limit int, maxBytes int64) ([]hub.ObjectVersion, error) {
 	q := `SELECT ` + budgetedColumns("$6") + `
 		FROM objects o
 		WHERE o.id = $1 AND jag_visible(o.tlp, o.recipients, o.created_by, $2, $3)
-		  AND ($4 = '' OR (o.modified_at, o.modified) > (
-		        SELECT c.modified_at, c.modified FROM objects c
-		        WHERE c.id = $1 AND c.modified = $4 AND jag_visible(c.tlp, c.recipients, c.created_by, $2, $3)))
-		WINDOW w AS (ORDER BY o.modified_at, o.modified ROWS UNBOUNDED PRECEDING)
-		ORDER BY o.modified_at, o.modified
+		  AND ($4::text IS NULL OR (o.modified_at, o.modified, o.created_by) > (
+		        SELECT c.modified_at, c.modified, c.created_by FROM objects c
+		        WHERE c.id = $1 AND c.modified = $4 AND c.created_by = $7
+		          AND jag_visible(c.tlp, c.recipients, c.created_by, $2, $3)))
+		WINDOW w AS (ORDER BY o.modified_at, o.modified, o.created_by ROWS UNBOUNDED PRECEDING)
+		ORDER BY o.modified_at, o.modified, o.created_by
 		LIMIT $5`
+	var afterModified, afterCreator any
+	if after != nil {
+		afterModified, afterCreator = after.Modified, after.Creator
+	}
 	var rows []objectRow
-	if err := db.db.SelectContext(ctx, &rows, q, id, v.Org, v.Tier, afterModified, limit, maxBytes); err != nil {
+	if err := db.db.SelectContext(ctx, &rows, q, id, v.Org, v.Tier, afterModified, limit, maxBytes, afterCreator); err != nil {
 		return nil, fmt.Errorf("list object versions: %w", mapError(err))
 	}
 	return versions(rows), nil
@@ -122,13 +142,13 @@ var searchAll = `SELECT ` + budgetedColumns("$16") + `
 // the planner from walking the whole received index in order in the hope
 // of meeting a rare match early.
 var searchObservable = `WITH matched AS MATERIALIZED (
-		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.kind = ANY ($17) AND ob.value = ANY ($18)
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.kind = ANY ($17) AND ob.value = ANY ($18)
 		  UNION
-		    SELECT ob.object_id, ob.modified FROM observables ob WHERE ob.net >>= $19::inet
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.net >>= $19::inet
 		)
 		SELECT ` + budgetedColumns("$16") + `
 		FROM matched m
-		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified
+		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified AND o.created_by = m.created_by
 		WHERE ` + searchFilters + `
 		WINDOW w AS (ORDER BY o.received, o.id, o.modified ROWS UNBOUNDED PRECEDING)
 		ORDER BY o.received, o.id, o.modified
@@ -208,7 +228,7 @@ func (db *DB) Provenance(ctx context.Context, v hub.Viewer, id, modified string)
 		LEFT JOIN participants p ON p.id = k.participant_id
 		WHERE o.id = $1 AND ($2 = '' OR o.modified = $2)
 		  AND jag_visible(o.tlp, o.recipients, o.created_by, $3, $4)
-		ORDER BY o.modified_at DESC, o.modified DESC
+		ORDER BY ` + firstLineage + `, o.modified_at DESC, o.modified DESC
 		LIMIT 1`
 	var r provenanceRow
 	if err := db.db.GetContext(ctx, &r, q, id, modified, v.Org, v.Tier); err != nil {

@@ -109,8 +109,8 @@ func insert(t *testing.T, db *postgres.DB, objs ...seedObject) {
 			if ob.Kind == "ipv4" || ob.Kind == "ipv6" {
 				net = ob.Value
 			}
-			if _, err := x.ExecContext(ctx, `INSERT INTO observables (object_id, modified, kind, value, net, path, op)
-				VALUES ($1, $2, $3, $4, $5::inet, $6, '=')`, o.id, o.modified, ob.Kind, ob.Value, net, "path:"+ob.Kind); err != nil {
+			if _, err := x.ExecContext(ctx, `INSERT INTO observables (object_id, modified, created_by, kind, value, net, path, op)
+				VALUES ($1, $2, $7, $3, $4, $5::inet, $6, '=')`, o.id, o.modified, ob.Kind, ob.Value, net, "path:"+ob.Kind, o.createdBy); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -190,14 +190,14 @@ func TestObject(t *testing.T) {
 	if _, err := db.Object(ctx, memberA, uid("indicator", 99), ""); !errors.Is(err, hub.ErrNotFound) {
 		t.Fatalf("absent object: err = %v", err)
 	}
-	all, err := db.ObjectVersions(ctx, clientB, ind, "", 100, 1<<30)
+	all, err := db.ObjectVersions(ctx, clientB, ind, nil, 100, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := ids(all), []string{ind + "@2026-01-01T00:00:00.000Z", ind + "@2026-01-02T00:00:00.000Z"}; !slices.Equal(got, want) {
 		t.Fatalf("versions = %v, want %v", got, want)
 	}
-	none, err := db.ObjectVersions(ctx, anonymous, ind, "", 100, 1<<30)
+	none, err := db.ObjectVersions(ctx, anonymous, ind, nil, 100, 1<<30)
 	if err != nil || len(none) != 0 {
 		t.Fatalf("anonymous versions = %v, %v", none, err)
 	}

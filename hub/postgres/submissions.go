@@ -76,3 +76,34 @@ func (db *DB) KnownMarkings(ctx context.Context, v hub.Viewer, ids []string) ([]
 	}
 	return known, nil
 }
+
+// RegisteredParticipants implements hub.SubmissionStore: which of ids are
+// registered participants.
+func (db *DB) RegisteredParticipants(ctx context.Context, ids []string) ([]string, error) {
+	var out []string
+	err := db.db.SelectContext(ctx, &out, `SELECT id FROM participants WHERE id = ANY($1::text[])`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("registered participants: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// VisibleVersions implements hub.ReceiptVersions: how many of the
+// versions objs of org's lineages v may see (each listed once counts
+// once; a missing version counts as unseen).
+func (db *DB) VisibleVersions(ctx context.Context, v hub.Viewer, org string, objs []hub.ReceiptObject) (int, error) {
+	ids, mods := make([]string, len(objs)), make([]string, len(objs))
+	for i, o := range objs {
+		ids[i], mods[i] = o.ID, o.Modified
+	}
+	var n int
+	err := db.db.GetContext(ctx, &n, `
+		SELECT count(*) FROM (SELECT DISTINCT id, modified FROM unnest($1::text[], $2::text[]) AS t(id, modified)) t
+		JOIN objects o ON o.id = t.id AND o.modified = t.modified AND o.created_by = $3
+		WHERE jag_visible(o.tlp, o.recipients, o.created_by, $4, $5)`,
+		pq.Array(ids), pq.Array(mods), org, v.Org, v.Tier)
+	if err != nil {
+		return 0, fmt.Errorf("visible versions: %w", mapError(err))
+	}
+	return n, nil
+}

@@ -22,19 +22,20 @@ var (
 	_ hub.StatusStore      = (*DB)(nil)
 )
 
-// stampDateAdded gives the versions ids[i]/mods[i] their TAXII date_added,
+// stampDateAdded gives the versions ids[i]/mods[i] of org's lineages their
+// TAXII date_added,
 // in that order, as max(previous + 1 µs, clock_timestamp()). It must run
 // under feedAppendLock, which is what makes date_added strictly increasing
 // in commit order: the previous holder of the lock has committed (and its
 // rows are visible to this statement's snapshot) before this one can draw.
-func stampDateAdded(ctx context.Context, tx *sqlx.Tx, ids, mods []string) error {
+func stampDateAdded(ctx context.Context, tx *sqlx.Tx, org string, ids, mods []string) error {
 	const q = `
-INSERT INTO object_added (date_added, id, modified)
-SELECT b.t + (v.ord - 1) * interval '1 microsecond', v.id, v.modified
+INSERT INTO object_added (date_added, id, modified, created_by)
+SELECT b.t + (v.ord - 1) * interval '1 microsecond', v.id, v.modified, $3
 FROM (SELECT greatest(coalesce(max(date_added) + interval '1 microsecond', '-infinity'), clock_timestamp()) AS t
       FROM object_added) b,
      unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(id, modified, ord)`
-	if _, err := tx.ExecContext(ctx, q, pq.Array(ids), pq.Array(mods)); err != nil {
+	if _, err := tx.ExecContext(ctx, q, pq.Array(ids), pq.Array(mods), org); err != nil {
 		return fmt.Errorf("stamp date_added: %w", err)
 	}
 	return nil
@@ -152,7 +153,7 @@ var collectionEntries = `
 SELECT a.date_added, o.id, o.modified, o.type, o.created_by, o.received, o.revoked,
        CASE WHEN $15 THEN o.raw ELSE '' END AS raw
 FROM object_added a
-JOIN objects o ON o.id = a.id AND o.modified = a.modified
+JOIN objects o ON o.id = a.id AND o.modified = a.modified AND o.created_by = a.created_by
 WHERE a.date_added > $8
   AND ($9::text[] IS NULL OR o.id = ANY ($9))
   AND ($10::text[] IS NULL OR o.type = ANY ($10))
@@ -161,11 +162,11 @@ WHERE a.date_added > $8
        OR ($12::timestamptz[] IS NOT NULL AND o.modified_at = ANY ($12))
        OR ($13 AND NOT EXISTS (
              SELECT 1 FROM objects n
-             WHERE n.id = o.id AND (n.modified_at, n.modified) > (o.modified_at, o.modified)
+             WHERE n.id = o.id AND n.created_by = o.created_by AND (n.modified_at, n.modified) > (o.modified_at, o.modified)
                AND ` + inCollection("n") + `))
        OR ($14 AND NOT EXISTS (
              SELECT 1 FROM objects n
-             WHERE n.id = o.id AND (n.modified_at, n.modified) < (o.modified_at, o.modified)
+             WHERE n.id = o.id AND n.created_by = o.created_by AND (n.modified_at, n.modified) < (o.modified_at, o.modified)
                AND ` + inCollection("n") + `)))
 ORDER BY a.date_added
 LIMIT $16`

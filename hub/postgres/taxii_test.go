@@ -143,7 +143,7 @@ func TestCollectionEntries(t *testing.T) {
 	if err := db.SQLX().Get(&mismatch, `
 		SELECT count(*) FROM (
 		  SELECT row_number() OVER (ORDER BY e.seq) AS by_seq, row_number() OVER (ORDER BY a.date_added) AS by_added
-		  FROM events e JOIN object_added a ON a.id = e.object_id AND a.modified = e.modified) x
+		  FROM events e JOIN object_added a ON a.id = e.object_id AND a.modified = e.modified AND a.created_by = e.org) x
 		WHERE by_seq <> by_added`); err != nil || mismatch != 0 {
 		t.Fatalf("date_added order differs from seq order in %d rows (%v)", mismatch, err)
 	}
@@ -167,7 +167,7 @@ func TestDateAddedCommitOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	slowID := "indicator--0c000000-0000-4000-8000-0000000000ff"
-	if err := postgres.StampDateAdded(ctx, slow, []string{slowID}, []string{t1}); err != nil {
+	if err := postgres.StampDateAdded(ctx, slow, orgA, []string{slowID}, []string{t1}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -275,7 +275,7 @@ func TestDateAddedNaiveControl(t *testing.T) {
 	naive := func(tx interface {
 		ExecContext(context.Context, string, ...any) (sql.Result, error)
 	}, id string) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO object_added (date_added, id, modified) VALUES (clock_timestamp(), $1, $2)`, id, t1)
+		_, err := tx.ExecContext(ctx, `INSERT INTO object_added (date_added, id, modified, created_by) VALUES (clock_timestamp(), $1, $2, $3)`, id, t1, orgA)
 		return err
 	}
 	slow, err := db.SQLX().BeginTxx(ctx, nil)

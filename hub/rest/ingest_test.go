@@ -101,6 +101,25 @@ func (m *memStore) KnownMarkings(_ context.Context, _ hub.Viewer, ids []string) 
 	return out, nil
 }
 
+// RegisteredParticipants: the orgs holding keys are the participants.
+func (m *memStore) RegisteredParticipants(_ context.Context, ids []string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, id := range ids {
+		if _, ok := m.keys[id]; ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// VisibleVersions: the fake serves receipts to the submitting org's
+// member tier only (hub.receiptReadable never asks for it).
+func (m *memStore) VisibleVersions(context.Context, hub.Viewer, string, []hub.ReceiptObject) (int, error) {
+	return 0, nil
+}
+
 type noRevocations struct{}
 
 func (noRevocations) TokenRevoked(context.Context, string) (bool, error) { return false, nil }

@@ -13,7 +13,8 @@ import (
 )
 
 // lookupMatch is one match of a lookup answer; the object itself is in
-// the answer's "objects", once, under its id.
+// the answer's "objects", once, under Ref (its id and creator: one org's
+// copy of an id is a lineage of its own).
 type lookupMatch struct {
 	Match      string          `json:"match"`
 	Observable matchObservable `json:"observable"`
@@ -23,6 +24,7 @@ type lookupMatch struct {
 	CreatedBy  string          `json:"created_by"`
 	Received   string          `json:"received"`
 	Revoked    bool            `json:"revoked"`
+	Ref        string          `json:"ref"`
 }
 
 // matchObservable is the indexed observable that matched.
@@ -189,12 +191,17 @@ func resultOf(res hub.LookupResult) lookupResult {
 			CreatedBy:  m.Object.CreatedBy,
 			Received:   formatTime(m.Object.Received),
 			Revoked:    m.Object.Revoked,
+			Ref:        lookupRef(m.Object),
 		})
 	}
 	return out
 }
 
-// writeLookupTail ends a lookup answer: "objects" (id → original bytes),
+// lookupRef is the key of an object in a lookup answer's "objects":
+// "<id>/<created_by>".
+func lookupRef(o hub.ObjectVersion) string { return o.ID + "/" + o.CreatedBy }
+
+// writeLookupTail ends a lookup answer: "objects" (ref → original bytes),
 // then "truncated" and "next" when there is more, and flushes.
 func writeLookupTail(bw *bufio.Writer, ans hub.LookupAnswer) {
 	_, _ = bw.WriteString(`,"objects":{`)
@@ -202,7 +209,7 @@ func writeLookupTail(bw *bufio.Writer, ans hub.LookupAnswer) {
 		if i > 0 {
 			_ = bw.WriteByte(',')
 		}
-		_, _ = bw.WriteString(strconv.Quote(o.ID)) // a STIX id: nothing to escape
+		_, _ = bw.WriteString(strconv.Quote(lookupRef(o))) // STIX ids: nothing to escape
 		_ = bw.WriteByte(':')
 		_, _ = bw.Write(o.Raw)
 	}

@@ -40,6 +40,11 @@ type fakeQueries struct {
 	gotMod    string
 }
 
+// VisibleVersions: the fake holds no receipts.
+func (f *fakeQueries) VisibleVersions(context.Context, hub.Viewer, string, []hub.ReceiptObject) (int, error) {
+	return 0, nil
+}
+
 func (f *fakeQueries) Object(_ context.Context, v hub.Viewer, id, modified string) (hub.ObjectVersion, error) {
 	f.gotViewer, f.gotMod = v, modified
 	if f.err != nil {
@@ -52,7 +57,7 @@ func (f *fakeQueries) Object(_ context.Context, v hub.Viewer, id, modified strin
 	return o, nil
 }
 
-func (f *fakeQueries) ObjectVersions(_ context.Context, v hub.Viewer, id, _ string, _ int, _ int64) ([]hub.ObjectVersion, error) {
+func (f *fakeQueries) ObjectVersions(_ context.Context, v hub.Viewer, id string, _ *hub.Cursor, _ int, _ int64) ([]hub.ObjectVersion, error) {
 	f.gotViewer = v
 	return f.versions, f.err
 }
@@ -337,9 +342,9 @@ func TestLookupHandlers(t *testing.T) {
 			t.Fatalf("status %d %s", code, body)
 		}
 		want := `{"value":"10.0.0.1","kind":"ipv4","count":2,"matches":[` +
-			`{"match":"exact","observable":{"kind":"ipv4","value":"10.0.0.1","path":"p","op":"="},"id":"indicator--1","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false},` +
-			`{"match":"cidr","observable":{"kind":"ipv4","value":"10.0.0.0/8","path":"p","op":"="},"id":"indicator--2","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false}],` +
-			`"objects":{"indicator--1":{"id":"indicator--1"},"indicator--2":{"id":"indicator--2"}}}` + "\n"
+			`{"match":"exact","observable":{"kind":"ipv4","value":"10.0.0.1","path":"p","op":"="},"id":"indicator--1","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false,"ref":"indicator--1/` + qOrgA + `"},` +
+			`{"match":"cidr","observable":{"kind":"ipv4","value":"10.0.0.0/8","path":"p","op":"="},"id":"indicator--2","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false,"ref":"indicator--2/` + qOrgA + `"}],` +
+			`"objects":{"indicator--1/` + qOrgA + `":{"id":"indicator--1"},"indicator--2/` + qOrgA + `":{"id":"indicator--2"}}}` + "\n"
 		if string(body) != want {
 			t.Fatalf("body\n%s\nwant\n%s", body, want)
 		}

@@ -11,6 +11,8 @@ type route struct {
 	access    access
 	handler   http.HandlerFunc
 	streaming bool
+	// basicAuth adds a Basic challenge to a 401 (appliances' credentials).
+	basicAuth bool
 }
 
 // routes is the one route table of the hub. Every route states its access
@@ -52,6 +54,14 @@ func (s *Server) routes() []route {
 		{pattern: "GET /v1/participants", access: scope("read"), handler: s.handleListParticipants},
 		{pattern: "GET /v1/participants/{id}/jwks", access: anyToken, handler: s.handleParticipantJWKS},
 		{pattern: "GET /.well-known/jwks.json", access: public, handler: s.handleHubJWKS},
+
+		// Flat exports (export.go): long bodies with their own bounds.
+		{pattern: "GET /v1/exports/{format}", access: readOrAnonymous, handler: s.handleExport, streaming: true, basicAuth: true},
+		{pattern: "GET /v1/exports/by-name/{name}", access: readOrAnonymous, handler: s.handleExportByName, streaming: true, basicAuth: true},
+		{pattern: "GET /v1/admin/exports", access: scope("admin"), handler: s.handleListExports},
+		{pattern: "GET /v1/admin/exports/{name}", access: scope("admin"), handler: s.handleGetExport},
+		{pattern: "PUT /v1/admin/exports/{name}", access: scope("admin"), handler: s.handlePutExport},
+		{pattern: "DELETE /v1/admin/exports/{name}", access: scope("admin"), handler: s.handleDeleteExport},
 
 		// Anything else: a problem+json 404 rather than the mux's text.
 		{pattern: "/", access: public, handler: s.handleNotFound},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,8 @@ func TestUnknownPathIs404(t *testing.T) {
 }
 
 // Non-streaming handlers run under the configured request timeout; the
-// feed does not.
+// feed and the exports (bounded by their own stall and duration limits,
+// export.go) do not.
 func TestRequestTimeout(t *testing.T) {
 	s := New(Config{RequestTimeout: 123 * time.Millisecond}, Deps{Log: zerolog.Nop()})
 	var got []string
@@ -82,8 +84,8 @@ func TestRequestTimeout(t *testing.T) {
 			got = append(got, rt.pattern)
 		}
 	}
-	if len(got) != 1 || got[0] != "GET /v1/feed" {
-		t.Fatalf("streaming routes = %v, want only the feed", got)
+	if want := []string{"GET /v1/feed", "GET /v1/exports/{format}", "GET /v1/exports/by-name/{name}"}; !slices.Equal(got, want) {
+		t.Fatalf("streaming routes = %v, want %v", got, want)
 	}
 	var deadline time.Time
 	var ok bool

@@ -53,6 +53,9 @@ type Deps struct {
 	// Feed serves the websocket alert feed GET /v1/feed (package feeds);
 	// nil answers 503.
 	Feed http.Handler
+	// Exports serves the flat exports (/v1/exports/…) and their named
+	// definitions (/v1/admin/exports…); nil answers 503.
+	Exports *hub.ExportService
 	// IngestBudget bounds the bundles ingested at once in bytes, shared
 	// with the process's other ingest channels; nil builds one from
 	// Config.Ingest.
@@ -145,7 +148,11 @@ func (s *Server) buildHandler() http.Handler {
 		if !rt.streaming {
 			h = withTimeout(s.cfg.RequestTimeout, h)
 		}
-		mux.Handle(rt.pattern, s.guard(rt.access, h))
+		g := s.guard(rt.access, h)
+		if rt.basicAuth {
+			g = withBasicChallenge(g)
+		}
+		mux.Handle(rt.pattern, g)
 	}
 	for _, m := range s.deps.Mounts {
 		h := m.Handler
