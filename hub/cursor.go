@@ -20,8 +20,9 @@ type Cursor struct {
 	Received time.Time
 	ID       string
 	Modified string
-	// Creator is the lineage of the version (set by version lists, whose
-	// order ends with it; "" in search cursors).
+	// Creator is the lineage of the version (migration 0080): two orgs'
+	// copies of one id may share the other keys, so every order ends
+	// with it.
 	Creator string
 }
 

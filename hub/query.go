@@ -88,8 +88,8 @@ type QueryStore interface {
 	// list).
 	ObjectVersions(ctx context.Context, v Viewer, id string, after *Cursor, limit int, maxBytes int64) ([]ObjectVersion, error)
 	// SearchObjects returns up to limit visible versions matching f in
-	// (received, id, modified) order, strictly after the cursor when
-	// after is non-nil.
+	// (received, id, modified, creator) order, strictly after the cursor
+	// when after is non-nil.
 	SearchObjects(ctx context.Context, v Viewer, f ObjectFilter, after *Cursor, limit int, maxBytes int64) ([]ObjectVersion, error)
 	// Lookup returns up to limit hits for probes, ordered by probe index
 	// and object id, strictly after the (probe, id) pair after. Only the
@@ -218,7 +218,7 @@ func (s *QueryService) Search(ctx context.Context, v Viewer, f ObjectFilter, aft
 		return page, nil, nil
 	}
 	last := page[len(page)-1]
-	return page, &Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified}, nil
+	return page, &Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified, Creator: last.CreatedBy}, nil
 }
 
 // HubIdentity is the STIX identity that creates what the hub itself

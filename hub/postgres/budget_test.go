@@ -19,6 +19,10 @@ func TestPagesBoundedInBytes(t *testing.T) {
 		objs = append(objs, seedObject{id: uid("indicator", i), modified: "2026-01-01T00:00:00Z",
 			received: base.Add(time.Duration(i) * time.Second), observables: []pattern.Observable{ob("ipv4", "198.51.100.7")}})
 	}
+	for _, org := range []string{orgA, orgB} { // two lineages of one id (migration 0080)
+		objs = append(objs, seedObject{id: uid("indicator", 8), modified: "2026-01-01T00:00:00Z", createdBy: org,
+			received: base.Add(8 * time.Second), observables: []pattern.Observable{ob("ipv4", "198.51.100.7")}})
+	}
 	for i := 1; i <= 5; i++ { // versions of indicator 1
 		objs = append(objs, seedObject{id: uid("indicator", 1), modified: time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC).Format(time.RFC3339),
 			received: base.Add(time.Minute)})
@@ -41,8 +45,8 @@ func TestPagesBoundedInBytes(t *testing.T) {
 				}
 			}
 		}
-		if len(rows) != 12 || with != 2 {
-			t.Fatalf("%d rows, %d with raw; want 12 and 2", len(rows), with)
+		if len(rows) != 14 || with != 2 {
+			t.Fatalf("%d rows, %d with raw; want 14 and 2", len(rows), with)
 		}
 		one, err := db.SearchObjects(ctx, memberB, hub.ObjectFilter{}, nil, 100, 1)
 		if err != nil || one[0].Raw == nil || one[1].Raw != nil {
@@ -116,10 +120,10 @@ func TestPagesBoundedInBytes(t *testing.T) {
 					}
 					objects := map[string]bool{}
 					for _, o := range ans.Objects {
-						if objects[o.ID] || o.Raw == nil {
+						if objects[o.ID+o.CreatedBy] || o.Raw == nil {
 							t.Fatalf("object %s twice or without its bytes", o.ID)
 						}
-						objects[o.ID] = true
+						objects[o.ID+o.CreatedBy] = true
 					}
 					if ans.Next == nil {
 						break
@@ -130,8 +134,9 @@ func TestPagesBoundedInBytes(t *testing.T) {
 				for i := 1; i <= 7; i++ {
 					want = append(want, uid("indicator", i))
 				}
-				// the latest version of indicator 1 names no observable
-				want = want[1:]
+				// the latest version of indicator 1 names no observable; both
+				// lineages of indicator 8 match
+				want = append(want[1:], uid("indicator", 8), uid("indicator", 8))
 				if !slices.Equal(seen[0], want) || len(seen[1]) != 0 || len(seen[2]) != 0 || !slices.Equal(seen[3], want) {
 					t.Fatalf("budget %d: matches %v", budget, seen)
 				}

@@ -125,15 +125,15 @@ const searchFilters = `jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 		  AND ($9::timestamptz IS NULL OR (o.valid_from <= $9 AND (o.valid_until IS NULL OR o.valid_until > $9)))
 		  AND ($10::boolean IS NULL OR o.revoked = $10)
 		  AND ($11::text IS NULL OR o.name ILIKE $11 OR o.description ILIKE $11)
-		  AND ($12::timestamptz IS NULL OR (o.received, o.id, o.modified) > ($12, $13, $14))`
+		  AND ($12::timestamptz IS NULL OR (o.received, o.id, o.modified, o.created_by) > ($12, $13, $14, $17))`
 
 // searchAll pages through objects in the order of the objects_received
 // index: a page costs an index range scan.
 var searchAll = `SELECT ` + budgetedColumns("$16") + `
 		FROM objects o
 		WHERE ` + searchFilters + `
-		WINDOW w AS (ORDER BY o.received, o.id, o.modified ROWS UNBOUNDED PRECEDING)
-		ORDER BY o.received, o.id, o.modified
+		WINDOW w AS (ORDER BY o.received, o.id, o.modified, o.created_by ROWS UNBOUNDED PRECEDING)
+		ORDER BY o.received, o.id, o.modified, o.created_by
 		LIMIT $15`
 
 // searchObservable starts from the few versions whose observables match
@@ -142,16 +142,16 @@ var searchAll = `SELECT ` + budgetedColumns("$16") + `
 // the planner from walking the whole received index in order in the hope
 // of meeting a rare match early.
 var searchObservable = `WITH matched AS MATERIALIZED (
-		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.kind = ANY ($17) AND ob.value = ANY ($18)
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.kind = ANY ($18) AND ob.value = ANY ($19)
 		  UNION
-		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.net >>= $19::inet
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.net >>= $20::inet
 		)
 		SELECT ` + budgetedColumns("$16") + `
 		FROM matched m
 		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified AND o.created_by = m.created_by
 		WHERE ` + searchFilters + `
-		WINDOW w AS (ORDER BY o.received, o.id, o.modified ROWS UNBOUNDED PRECEDING)
-		ORDER BY o.received, o.id, o.modified
+		WINDOW w AS (ORDER BY o.received, o.id, o.modified, o.created_by ROWS UNBOUNDED PRECEDING)
+		ORDER BY o.received, o.id, o.modified, o.created_by
 		LIMIT $15`
 
 // SearchObjects is the history search: visible versions matching f, in
@@ -161,12 +161,12 @@ func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilte
 	args := []any{v.Org, v.Tier,
 		nullString(f.Type), nullString(f.CreatedBy), nullString(f.Label),
 		nullTime(f.AddedAfter), nullTime(f.AddedBefore), nullTime(f.ModifiedAfter), nullTime(f.ValidAt),
-		f.Revoked, nil, nil, nil, nil, limit, maxBytes}
+		f.Revoked, nil, nil, nil, nil, limit, maxBytes, ""}
 	if f.Text != "" {
 		args[10] = "%" + escapeLike(f.Text) + "%"
 	}
 	if after != nil {
-		args[11], args[12], args[13] = after.Received, after.ID, after.Modified
+		args[11], args[12], args[13], args[16] = after.Received, after.ID, after.Modified, after.Creator
 	}
 	q := searchAll
 	if p := f.Observable; p != nil {

@@ -310,7 +310,7 @@ func TestSearchPagination(t *testing.T) {
 			break
 		}
 		last := vs[len(vs)-1]
-		after = &hub.Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified}
+		after = &hub.Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified, Creator: last.CreatedBy}
 		// round-trip through the opaque form, as clients do
 		c, err := hub.ParseCursor(after.Encode())
 		if err != nil {
