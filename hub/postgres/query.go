@@ -114,7 +114,9 @@ func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string, after
 // searchFilters are the history-search conditions on objects o: the
 // visibility rule, then every filter as a "$n IS NULL OR …" term (lib/pq
 // sends unnamed statements, so PostgreSQL plans each call with its actual
-// values and the unused terms fold away), then the keyset cursor.
+// values and the unused terms fold away), then the keyset cursor (its
+// prefix on the objects_received columns first, so it bounds the index
+// range; the creator breaks ties between lineages).
 const searchFilters = `jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 		  AND ($3::text IS NULL OR o.type = $3)
 		  AND ($4::text IS NULL OR o.created_by = $4)
@@ -125,7 +127,8 @@ const searchFilters = `jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 		  AND ($9::timestamptz IS NULL OR (o.valid_from <= $9 AND (o.valid_until IS NULL OR o.valid_until > $9)))
 		  AND ($10::boolean IS NULL OR o.revoked = $10)
 		  AND ($11::text IS NULL OR o.name ILIKE $11 OR o.description ILIKE $11)
-		  AND ($12::timestamptz IS NULL OR (o.received, o.id, o.modified, o.created_by) > ($12, $13, $14, $17))`
+		  AND ($12::timestamptz IS NULL OR ((o.received, o.id, o.modified) >= ($12, $13, $14)
+		        AND (o.received, o.id, o.modified, o.created_by) > ($12, $13, $14, $17)))`
 
 // searchAll pages through objects in the order of the objects_received
 // index: a page costs an index range scan.
