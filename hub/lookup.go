@@ -292,5 +292,5 @@ func (a LookupAfter) store() LookupAfter {
 func matchSize(m LookupMatch) int64 {
 	o := m.Observable
 	return int64(200 + 2*(len(o.Kind)+len(o.Value)+len(o.Path)+len(o.Op)) +
-		len(m.Object.ID) + len(m.Object.Modified) + len(m.Object.Type) + len(m.Object.CreatedBy))
+		2*(len(m.Object.ID)+len(m.Object.CreatedBy)) + len(m.Object.Modified) + len(m.Object.Type))
 }

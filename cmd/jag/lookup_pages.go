@@ -124,8 +124,15 @@ func (m *lookupMerged) add(raw json.RawMessage, objects map[string]json.RawMessa
 			return fmt.Errorf("decode lookup match: %w", err)
 		}
 		if obj, ok := objects[ref.Ref]; ok {
-			match = append(bytes.TrimSuffix(bytes.TrimSpace(match), []byte("}")), `,"object":`...)
-			match = append(append(match, obj...), '}')
+			// the object replaces its reference (the hub writes "ref" last)
+			m := bytes.TrimSpace(match)
+			tail, _ := json.Marshal(ref.Ref)
+			tail = append(append([]byte(`,"ref":`), tail...), '}')
+			if bytes.HasSuffix(m, tail) {
+				m = append(m[:len(m)-len(tail)], '}')
+			}
+			m = append(bytes.TrimSuffix(m, []byte("}")), `,"object":`...)
+			match = append(append(m, obj...), '}')
 		}
 		m.matches = append(m.matches, match)
 	}

@@ -48,8 +48,8 @@ func TestLookupFollowsPages(t *testing.T) {
 		t.Fatalf("cursors sent: %q", nexts)
 	}
 	want := `{"value":"a.example","kind":"domain","count":0,"matches":[]}
-{"value":"b.example","kind":"domain","count":2,"matches":[{"match":"exact","id":"indicator--1","ref":"indicator--1/o","object":{"id":"indicator--1","name":"one"}},{"match":"parent_domain","id":"indicator--2","ref":"indicator--2/o","object":{"id":"indicator--2"}}]}
-{"value":"c.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1","ref":"indicator--1/o","object":{"id":"indicator--1","name":"one"}}]}
+{"value":"b.example","kind":"domain","count":2,"matches":[{"match":"exact","id":"indicator--1","object":{"id":"indicator--1","name":"one"}},{"match":"parent_domain","id":"indicator--2","object":{"id":"indicator--2"}}]}
+{"value":"c.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1","object":{"id":"indicator--1","name":"one"}}]}
 `
 	if out.String() != want {
 		t.Fatalf("output\n%s\nwant\n%s", out, want)
