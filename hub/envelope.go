@@ -31,6 +31,12 @@ type CollectionQuery struct {
 	Limit int
 	// WithoutRaw leaves ObjectVersion.Raw empty (manifests, versions).
 	WithoutRaw bool
+	// MaxBytes, when positive, bounds the Raw bytes one read loads: the
+	// reader returns the entries whose Raw bytes add up to at most
+	// MaxBytes (at least one entry) and the entry after them, so the
+	// caller learns that more follow. The caller trims its page to the
+	// budget.
+	MaxBytes int64
 }
 
 // CollectionEntry is one object version of a collection as one viewer

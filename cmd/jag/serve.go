@@ -170,8 +170,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.http = &http.Server{
-		// TAXII gets the same body and answer deadlines as the API.
-		Handler:           withTAXII(srv.Handler(), rest.Bound(m.cfg.api, newTAXII(m.cfg.taxii, m.cfg.api, ingest, budget, m.db.DB, authority, log, reg))),
+		// TAXII sets its own connection deadlines (hub/taxii handler.go).
+		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.api, ingest, budget, m.db.DB, authority, log, reg)),
 		ReadHeaderTimeout: m.cfg.limits.readHeaderTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,

@@ -149,9 +149,21 @@ var inCollection = func(alias string) string {
 // are decided among the versions of the object that the viewer may see
 // in the collection (ordered like every read path: modified time, then
 // the modified text).
+//
+// $17 is the byte budget (NULL for none): from the running total of the
+// raw bytes, the read returns the entries that fit in the budget (at
+// least one) and the one after them, which tells the caller that more
+// follow, so one read never loads Limit large objects (the window streams
+// in date_added order under the LIMIT; rows past the budget are dropped
+// before their raw bytes are sent).
 var collectionEntries = `
+SELECT date_added, id, modified, type, created_by, received, revoked, raw
+FROM (
 SELECT a.date_added, o.id, o.modified, o.type, o.created_by, o.received, o.revoked,
-       CASE WHEN $15 THEN o.raw ELSE '' END AS raw
+       CASE WHEN $15 THEN o.raw ELSE '' END AS raw,
+       coalesce(sum(CASE WHEN $15 THEN octet_length(o.raw) ELSE 0 END)
+                  OVER (ORDER BY a.date_added ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+       row_number() OVER (ORDER BY a.date_added) AS n
 FROM object_added a
 JOIN objects o ON o.id = a.id AND o.modified = a.modified AND o.created_by = a.created_by
 WHERE a.date_added > $8
@@ -169,7 +181,9 @@ WHERE a.date_added > $8
              WHERE n.id = o.id AND n.created_by = o.created_by AND (n.modified_at, n.modified) < (o.modified_at, o.modified)
                AND ` + inCollection("n") + `)))
 ORDER BY a.date_added
-LIMIT $16`
+LIMIT $16) page
+WHERE $17::bigint IS NULL OR n <= 2 OR before <= $17
+ORDER BY date_added`
 
 // entryRow is one row of collectionEntries.
 type entryRow struct {
@@ -207,6 +221,10 @@ func (db *DB) CollectionEntries(ctx context.Context, v hub.Viewer, f *hub.Collec
 	if len(m.At) > 0 {
 		at = pq.Array(m.At)
 	}
+	var maxBytes any
+	if q.MaxBytes > 0 && !q.WithoutRaw {
+		maxBytes = q.MaxBytes
+	}
 	after := q.After
 	if after.IsZero() {
 		after = time.Unix(0, 0)
@@ -214,7 +232,7 @@ func (db *DB) CollectionEntries(ctx context.Context, v hub.Viewer, f *hub.Collec
 	args := []any{v.Org, v.Tier,
 		nullArray(f.Types), nullArray(f.Labels), nullArray(f.Creators), maxTLP, minConf,
 		after, nullArray(q.IDs), nullArray(q.Types),
-		m.All, at, m.Last, m.First, !q.WithoutRaw, q.Limit}
+		m.All, at, m.Last, m.First, !q.WithoutRaw, q.Limit, maxBytes}
 	var rows []entryRow
 	if err := db.db.SelectContext(ctx, &rows, collectionEntries, args...); err != nil {
 		return nil, fmt.Errorf("read collection: %w", mapError(err))

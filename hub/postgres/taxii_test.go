@@ -138,6 +138,43 @@ func TestCollectionEntries(t *testing.T) {
 			t.Fatalf("without raw: %v %v", es, err)
 		}
 	})
+	t.Run("byte budget", func(t *testing.T) {
+		// The member sees five versions (01 three times, 02, 03); with a
+		// budget the read returns the versions that fit (at least one)
+		// and the next one, which tells that more follow — also when the
+		// first alone exceeds the budget or the fitting ones fill it
+		// exactly.
+		every, err := db.CollectionEntries(ctx, member, &hub.CollectionFilter{}, &hub.CollectionQuery{Versions: all, Limit: 100})
+		if err != nil || len(every) != 5 {
+			t.Fatalf("every: %d %v", len(every), err)
+		}
+		sizes := make([]int64, len(every))
+		for i, e := range every {
+			sizes[i] = int64(len(e.Raw))
+		}
+		for _, tc := range []struct {
+			budget int64
+			want   int
+		}{
+			{1, 2},
+			{sizes[0], 2},
+			{sizes[0] + 1, 2},
+			{sizes[0] + sizes[1], 3},
+			{sizes[0] + sizes[1] + sizes[2] - 1, 3},
+			{sizes[0] + sizes[1] + sizes[2], 4},
+			{1 << 30, 5},
+		} {
+			es, err := db.CollectionEntries(ctx, member, &hub.CollectionFilter{}, &hub.CollectionQuery{Versions: all, Limit: 100, MaxBytes: tc.budget})
+			if err != nil || !slices.Equal(entryKeys(es), entryKeys(every[:tc.want])) {
+				t.Fatalf("budget %d: %v (%v), want the first %d of %v", tc.budget, entryKeys(es), err, tc.want, entryKeys(every))
+			}
+		}
+		// Without raw bytes (manifests) the budget does not apply.
+		es, err := db.CollectionEntries(ctx, member, &hub.CollectionFilter{}, &hub.CollectionQuery{Versions: all, Limit: 100, MaxBytes: 1, WithoutRaw: true})
+		if err != nil || len(es) != 5 {
+			t.Fatalf("without raw: %d %v", len(es), err)
+		}
+	})
 	// date_added follows the feed's seq order exactly.
 	var mismatch int
 	if err := db.SQLX().Get(&mismatch, `

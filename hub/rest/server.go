@@ -173,11 +173,10 @@ func (s *Server) buildHandler() http.Handler {
 	return Bound(s.cfg, s.logRequests(h))
 }
 
-// Bound applies the time bounds of cfg that hold for every HTTP channel of
-// a process: request bodies (cfg.Body) and the writing of answers (twice
-// cfg.RequestTimeout). Server.Handler has them; cmd/jag also wraps the
-// other channels it serves beside it (TAXII). Applying it twice is
-// harmless: the inner one only moves the same deadlines again.
+// Bound applies the time bounds of cfg to h: request bodies (cfg.Body)
+// and the writing of answers (twice cfg.RequestTimeout). Server.Handler
+// has them; a channel served beside it that sets no deadlines of its own
+// can be wrapped with it (TAXII sets its own).
 func Bound(cfg Config, h http.Handler) http.Handler {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second

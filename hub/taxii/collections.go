@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -177,14 +178,22 @@ func statusOf(s *hub.EnvelopeStatus) statusResource {
 }
 
 // status answers GET {api-root}/status/{id}/: the status of a POST made
-// by the caller's org. Another org's status is answered like a missing
-// one.
+// by the caller's org, to a member-tier token of that org. A status lists
+// every object of its envelope, and only the org's members may see all
+// of the org's objects (a client or community token of the org may not
+// see its TLP:AMBER+STRICT or RED ones), so for any other caller, like
+// another org's status, it is answered like a missing one. The POST's
+// own answer carries the full status to whoever posted.
 func (h *Handler) status(w http.ResponseWriter, r *request) error {
 	id := r.segs[1]
-	if r.p == nil || r.p.Org == "" || !uuidLike(id) || h.deps.Statuses == nil {
-		return newError(http.StatusNotFound, hub.CodeNotFound, "no such status")
+	missing := newError(http.StatusNotFound, hub.CodeNotFound, "no such status")
+	if r.p == nil || r.p.Org == "" || r.p.Tier != auth.TierMember || !uuidLike(id) || h.deps.Statuses == nil {
+		return missing
 	}
 	s, err := h.deps.Statuses.EnvelopeStatus(r.Context(), r.p.Org, id)
+	if errors.Is(err, hub.ErrNotFound) {
+		return missing // another org's, expired or never made: one answer
+	}
 	if err != nil {
 		return fmt.Errorf("get status: %w", err)
 	}

@@ -23,6 +23,13 @@
 //     version. next is an opaque string holding the page's position and a
 //     digest of the request's filters: valid on any replica and after
 //     restarts, and refused with other filters.
+//   - Every resource is bounded: a page stops at the limit and at
+//     MaxPageBytes of objects (at least one object), match lists at 100
+//     values, a POST at MaxContentLength; the body must arrive within
+//     RequestTimeout and the answer be taken within twice it.
+//   - A status resource is readable only by member-tier tokens of the
+//     posting org (it lists every object of the envelope); for anyone
+//     else it answers like a missing one.
 //   - DELETE is not offered: the history is immutable (405).
 //
 // A Handler is safe for concurrent use; it keeps no per-request state.

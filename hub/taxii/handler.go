@@ -38,6 +38,12 @@ type Config struct {
 	BaseURL string
 	// MaxContentLength bounds a POST body (default 16 MiB); larger is 413.
 	MaxContentLength int64
+	// MaxPageBytes bounds the objects of one page of the objects and
+	// object endpoints in bytes (default MaxContentLength): a page stops
+	// adding objects at the budget, not only at the limit, and says more
+	// with a next. A page always holds at least one object, which is never
+	// larger than a POST body.
+	MaxPageBytes int64
 	// RequestTimeout bounds the work of one request (default 30 s).
 	RequestTimeout time.Duration
 	// StatusRetention is how long a POST's status resource stays readable
@@ -63,6 +69,9 @@ func New(cfg Config, d Deps, log zerolog.Logger) *Handler {
 	}
 	if cfg.MaxContentLength <= 0 {
 		cfg.MaxContentLength = 16 << 20
+	}
+	if cfg.MaxPageBytes <= 0 {
+		cfg.MaxPageBytes = cfg.MaxContentLength
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
@@ -116,8 +125,24 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ServeHTTP routes, authenticates and answers one request. The log line
 // names the method, the path (never the query, which carries filters
 // only, nor any header), the status and the duration.
+//
+// The context bounds the request's work to RequestTimeout; connection
+// deadlines bound its time on the wire, which the context cannot: the
+// body must arrive within RequestTimeout and the answer must be taken
+// within twice RequestTimeout, so a client that trickles its body or
+// stops reading a page (up to MaxPageBytes held) is cut off. The server
+// has no global write timeout (it would cut the websocket feed), so the
+// write deadline is cleared once the answer is flushed, for the next
+// request on the connection.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(start.Add(h.cfg.RequestTimeout))
+	_ = rc.SetWriteDeadline(start.Add(2 * h.cfg.RequestTimeout))
+	defer func() {
+		_ = rc.Flush()
+		_ = rc.SetWriteDeadline(time.Time{})
+	}()
 	sw := &statusWriter{ResponseWriter: w}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
 	defer cancel()

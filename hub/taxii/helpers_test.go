@@ -61,7 +61,7 @@ func newWorld(t *testing.T, n int) *world {
 		{ID: adminOnlyID, Title: "Admins", ReadScopes: []string{auth.ScopeAdmin}},
 		{ID: submitOnlyID, Title: "Drop box", ReadScopes: []string{auth.ScopeAdmin}, WriteScopes: []string{auth.ScopeSubmit}},
 	}
-	w.h = New(Config{MaxContentLength: 4096}, Deps{Tokens: tokens, Collections: cols, Reader: w.reader,
+	w.h = New(Config{MaxContentLength: 4096, MaxPageBytes: 1 << 20}, Deps{Tokens: tokens, Collections: cols, Reader: w.reader,
 		Ingester: w.ingester, Statuses: w.statuses}, zerolog.Nop())
 	return w
 }

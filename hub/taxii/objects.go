@@ -55,12 +55,13 @@ func (h *Handler) readPage(r *request, ep endpoint) (*page, error) {
 	if !l.none {
 		q := l.q
 		q.Limit++
+		if !q.WithoutRaw {
+			q.MaxBytes = h.cfg.MaxPageBytes
+		}
 		if p.entries, err = h.deps.Reader.CollectionEntries(r.Context(), r.viewer(), &c.Filter, &q); err != nil {
 			return nil, fmt.Errorf("read collection: %w", err)
 		}
-		if len(p.entries) > l.q.Limit {
-			p.entries, p.more = p.entries[:l.q.Limit], true
-		}
+		p.entries, p.more = trimPage(p.entries, l.q.Limit, q.MaxBytes)
 	}
 	if oid != "" && len(p.entries) == 0 {
 		// 404 only when the collection shows the caller no version of the
@@ -78,11 +79,36 @@ func (h *Handler) readPage(r *request, ep endpoint) (*page, error) {
 	return p, nil
 }
 
+// trimPage cuts entries (read with one entry beyond the page) to at most
+// limit entries and, when maxBytes is positive, to the entries whose raw
+// bytes fit in maxBytes (the first one always stays: it is never larger
+// than a POST body). more reports whether anything was cut.
+func trimPage(entries []hub.CollectionEntry, limit int, maxBytes int64) ([]hub.CollectionEntry, bool) {
+	var size int64
+	for i := range entries {
+		size += int64(len(entries[i].Raw))
+		if i == limit || i > 0 && maxBytes > 0 && size > maxBytes {
+			return entries[:i], true
+		}
+	}
+	return entries, false
+}
+
 // writePage sends a paginated answer with the date-added headers of a
 // non-empty page. body is the JSON after the opening brace's "more" and
 // "next" members.
+//
+// The body is built at its final size (entries of a manifest or versions
+// page are small, an envelope's are the raw objects), and the page's
+// entries are let go before the body is written, so a client that reads
+// slowly holds one copy of the page, not two.
 func writePage(w http.ResponseWriter, p *page, member string, items func(b *bytes.Buffer, e *hub.CollectionEntry)) {
 	var b bytes.Buffer
+	size := 128
+	for i := range p.entries {
+		size += len(p.entries[i].Raw) + 160
+	}
+	b.Grow(size)
 	b.WriteString(`{"more":`)
 	b.WriteString(strconv.FormatBool(p.more))
 	if next := p.next(); next != "" {
@@ -101,6 +127,7 @@ func writePage(w http.ResponseWriter, p *page, member string, items func(b *byte
 		w.Header().Set("X-TAXII-Date-Added-Last", formatTime(p.entries[len(p.entries)-1].DateAdded))
 	}
 	b.WriteString("}\n")
+	p.entries = nil
 	writeBody(w, http.StatusOK, b.Bytes())
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // envelopeOf decodes an objects or manifest answer.
@@ -249,5 +251,30 @@ func TestObjectVersionsManifest(t *testing.T) {
 	if r0["id"] != id || r0["version"] != "2026-11-29T12:00:00.000Z" || r0["media_type"] != "application/stix+json;version=2.1" ||
 		r0["date_added"] != "2026-11-29T12:00:00.000001Z" || a.header.Get("X-TAXII-Date-Added-First") != r0["date_added"] {
 		t.Fatalf("manifest record %v, header %q", r0, a.header.Get("X-TAXII-Date-Added-First"))
+	}
+}
+
+func TestTrimPage(t *testing.T) {
+	entry := func(n int) hub.CollectionEntry {
+		return hub.CollectionEntry{ObjectVersion: hub.ObjectVersion{Raw: make([]byte, n)}}
+	}
+	es := []hub.CollectionEntry{entry(40), entry(30), entry(30), entry(10)}
+	for _, tc := range []struct {
+		limit    int
+		maxBytes int64
+		want     int
+		more     bool
+	}{
+		{10, 0, 4, false},  // no budget, under the limit
+		{3, 0, 3, true},    // the read's extra entry says more
+		{10, 100, 3, true}, // 40+30+30 fit, the fourth would not
+		{10, 110, 4, false},
+		{10, 10, 1, true}, // the first entry always stays
+		{2, 1000, 2, true},
+	} {
+		got, more := trimPage(es, tc.limit, tc.maxBytes)
+		if len(got) != tc.want || more != tc.more {
+			t.Errorf("limit %d budget %d: %d entries more %v, want %d %v", tc.limit, tc.maxBytes, len(got), more, tc.want, tc.more)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"net/url"
 	"regexp"
 	"slices"
@@ -168,6 +169,9 @@ func parseListing(q url.Values, ep endpoint, cid, oid string) (*listing, error) 
 		return nil, e
 	} else if v != "" {
 		n, err := strconv.Atoi(v)
+		if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+			n, err = MaxLimit, nil // too large for an int: capped like any larger limit
+		}
 		if err != nil || n < 1 {
 			return nil, badRequest("limit must be a positive integer (larger than " + strconv.Itoa(MaxLimit) + " is capped)")
 		}
