@@ -20,6 +20,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/auth/jcs"
 	"github.com/jag-hub/jag/hub/postgres/pgtest"
 )
@@ -338,7 +339,7 @@ func TestTransparencyLogIndependentVerifier(t *testing.T) {
 	// Every replica's metrics show the shared log: all entries, and the
 	// newest checkpoint covering them.
 	for _, r := range replicas {
-		m := scrape(t, r.URL)
+		m := scrape(t, r.URL, w.token(e2eOrgA, auth.TierMember, auth.ScopeAdmin))
 		if m["jag_log_size"] != float64(final.N) || m["jag_log_checkpoint_size"] != float64(final.N) {
 			t.Errorf("replica %s: jag_log_size %v, jag_log_checkpoint_size %v, want %d", r.URL, m["jag_log_size"], m["jag_log_checkpoint_size"], final.N)
 		}
