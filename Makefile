@@ -54,6 +54,7 @@ bench: ## run every benchmark BENCHCOUNT times into bench.txt (compare medians: 
 	$(GO) test -run '^$$' -bench 'BenchmarkExport$$' -benchtime 1x -count 1 -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkTAXII' -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
 	$(GO) test -run '^$$' -bench 'BenchmarkFeedWatchlists' -benchtime 3x -count $(BENCHCOUNT) -timeout 60m ./cmd/jag | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkHostile' -benchtime 1x -count $(BENCHCOUNT) -timeout 90m ./cmd/jag | tee -a bench.txt
 
 demo: build ## start the hub if needed, register two participants, sign and submit the Pegasus set, look things up
 	./$(BIN) demo

@@ -20,6 +20,10 @@ type Cursor struct {
 	Received time.Time
 	ID       string
 	Modified string
+	// Creator is the lineage of the version (migration 0080): two orgs'
+	// copies of one id may share the other keys, so every order ends
+	// with it.
+	Creator string
 }
 
 // cursorVersion tags the encoding so a later hub can change it and still
@@ -34,12 +38,13 @@ type wireCursor struct {
 	R string  `json:"r"`
 	I string  `json:"i"`
 	M *string `json:"m"`
+	C string  `json:"c,omitempty"`
 }
 
 // Encode returns the opaque form of c (base64url of a small JSON
 // document; the received time keeps every digit the database has).
 func (c Cursor) Encode() string {
-	b, _ := json.Marshal(wireCursor{V: cursorVersion, R: c.Received.UTC().Format(time.RFC3339Nano), I: c.ID, M: &c.Modified})
+	b, _ := json.Marshal(wireCursor{V: cursorVersion, R: c.Received.UTC().Format(time.RFC3339Nano), I: c.ID, M: &c.Modified, C: c.Creator})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -54,12 +59,12 @@ func ParseCursor(s string) (Cursor, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Cursor{}, fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
-	if w.V != cursorVersion || w.I == "" || w.M == nil || !StorableText(w.I) || !StorableText(*w.M) {
+	if w.V != cursorVersion || w.I == "" || w.M == nil || !StorableText(w.I) || !StorableText(*w.M) || !StorableText(w.C) {
 		return Cursor{}, fmt.Errorf("%w: unknown version or missing key", ErrBadCursor)
 	}
 	r, err := time.Parse(time.RFC3339Nano, w.R)
 	if err != nil {
 		return Cursor{}, fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
-	return Cursor{Received: r, ID: w.I, Modified: *w.M}, nil
+	return Cursor{Received: r, ID: w.I, Modified: *w.M, Creator: w.C}, nil
 }

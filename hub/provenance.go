@@ -45,6 +45,9 @@ type ProvenanceReport struct {
 	Provenance
 	Now        Verification
 	AtReceived Verification
+	// Log is the version's transparency-log position and inclusion proof;
+	// nil when the version was never logged or no log is configured.
+	Log *ProvenanceLog
 }
 
 // Provenance returns the provenance of the version of id whose modified
@@ -75,7 +78,12 @@ func (s *QueryService) Provenance(ctx context.Context, v Viewer, id, version str
 	if !ok {
 		p.Submission.Receipt = ""
 	}
+	plog, err := s.provenanceLog(ctx, p.Object.ID, p.Object.Modified)
+	if err != nil {
+		return ProvenanceReport{}, err
+	}
 	return ProvenanceReport{
+		Log:        plog,
 		Provenance: p,
 		Now:        verify(p.Object.Raw, keys, s.now()),
 		AtReceived: verify(p.Object.Raw, keys, p.Object.Received),

@@ -10,10 +10,15 @@ import (
 	"github.com/jag-hub/jag/auth"
 )
 
-// Search limits (hub/rest/API.md "GET /v1/objects").
+// Search limits (README "API").
 const (
 	DefaultSearchLimit = 100
 	MaxSearchLimit     = 1000
+	// MaxVersionsPage bounds one page of an object's versions.
+	MaxVersionsPage = 1000
+	// DefaultResponseBytes is the default byte budget of one answer of
+	// objects (QueryService.WithResponseBudget).
+	DefaultResponseBytes = 8 << 20
 )
 
 // Viewer is the principal a read is made for, reduced to what the
@@ -42,7 +47,9 @@ type ObjectVersion struct {
 	CreatedBy string
 	Received  time.Time // when the hub accepted it
 	Revoked   bool
-	Raw       []byte
+	// Raw is the stored bytes. A store leaves it nil on rows beyond a
+	// page's byte budget (see QueryStore).
+	Raw []byte
 }
 
 // ObjectFilter is the conjunction of the history-search filters; zero
@@ -64,21 +71,30 @@ type ObjectFilter struct {
 // Every method applies the visibility rule for the viewer inside the
 // query: a version the viewer may not see is indistinguishable from a
 // missing one.
+//
+// The list methods bound their answer in bytes, not only in rows: a row
+// carries its Raw only while the raws of the rows before it in the answer
+// add up to less than maxBytes (so the first row always does); later rows
+// carry metadata only, and the service ends the page before the first of
+// them.
 type QueryStore interface {
 	// Object returns the version of id with the given modified string, or
 	// the latest visible version when modified is "". Missing or hidden
 	// wraps ErrNotFound.
 	Object(ctx context.Context, v Viewer, id, modified string) (ObjectVersion, error)
-	// ObjectVersions returns every visible version of id, oldest first
-	// (empty when none).
-	ObjectVersions(ctx context.Context, v Viewer, id string) ([]ObjectVersion, error)
+	// ObjectVersions returns up to limit visible versions of id, oldest
+	// first, strictly after the visible version whose modified is
+	// afterModified ("" from the first; a missing or hidden one ends the
+	// list).
+	ObjectVersions(ctx context.Context, v Viewer, id string, after *Cursor, limit int, maxBytes int64) ([]ObjectVersion, error)
 	// SearchObjects returns up to limit visible versions matching f in
-	// (received, id, modified) order, strictly after the cursor when
-	// after is non-nil.
-	SearchObjects(ctx context.Context, v Viewer, f ObjectFilter, after *Cursor, limit int) ([]ObjectVersion, error)
+	// (received, id, modified, creator) order, strictly after the cursor
+	// when after is non-nil.
+	SearchObjects(ctx context.Context, v Viewer, f ObjectFilter, after *Cursor, limit int, maxBytes int64) ([]ObjectVersion, error)
 	// Lookup returns up to limit hits for probes, ordered by probe index
-	// and object id. Only the latest visible version of an object counts.
-	Lookup(ctx context.Context, v Viewer, probes []Probe, limit int) ([]LookupHit, error)
+	// and object id, strictly after the (probe, id) pair after. Only the
+	// latest visible version of an object counts.
+	Lookup(ctx context.Context, v Viewer, probes []Probe, after LookupAfter, limit int, maxBytes int64) ([]LookupHit, error)
 	// Provenance returns what proves where a version came from (modified
 	// "" for the latest visible one). Missing or hidden wraps ErrNotFound.
 	Provenance(ctx context.Context, v Viewer, id, modified string) (Provenance, error)
@@ -94,8 +110,10 @@ type QueryStore interface {
 // the service adds the objects the hub publishes itself (the signature
 // extension's definition), pagination and match ranking.
 type QueryService struct {
-	store QueryStore
-	now   func() time.Time
+	store    QueryStore
+	now      func() time.Time
+	log      LogProver // nil: provenance without the transparency log (translog.go)
+	maxBytes int64
 }
 
 // NewQueryService returns the read service over store (nil answers
@@ -104,7 +122,29 @@ func NewQueryService(store QueryStore, now func() time.Time) *QueryService {
 	if now == nil {
 		now = time.Now
 	}
-	return &QueryService{store: store, now: now}
+	return &QueryService{store: store, now: now, maxBytes: DefaultResponseBytes}
+}
+
+// WithResponseBudget sets the byte budget of one answer of objects
+// (lookups, search pages, version lists; default DefaultResponseBytes): a
+// page stops adding objects once the raws it holds reach n bytes, always
+// holds at least one, and says where the next page starts. It returns s.
+func (s *QueryService) WithResponseBudget(n int64) *QueryService {
+	if n > 0 {
+		s.maxBytes = n
+	}
+	return s
+}
+
+// budgeted returns the prefix of vs (at most limit) before the first
+// version a store left without its raw, and whether versions remain.
+func budgeted(vs []ObjectVersion, limit int) (page []ObjectVersion, more bool) {
+	for i, o := range vs {
+		if i == limit || (o.Raw == nil && i > 0) {
+			return vs[:i], true
+		}
+	}
+	return vs, false
 }
 
 // Object returns the version of id whose modified is version, or the
@@ -127,23 +167,37 @@ func (s *QueryService) Object(ctx context.Context, v Viewer, id, version string)
 	return o, nil
 }
 
-// ObjectVersions returns every visible version of id, oldest first; none
-// is ErrNotFound.
-func (s *QueryService) ObjectVersions(ctx context.Context, v Viewer, id string) ([]ObjectVersion, error) {
+// ObjectVersions returns one page of the visible versions of id, oldest
+// first, after the cursor when non-nil (a cursor of this list: its ID is
+// id), and the cursor of the next page (nil on the last). A page holds at
+// most MaxVersionsPage versions and stops at the byte budget. No visible
+// version at all is ErrNotFound; an empty page after a cursor is not.
+func (s *QueryService) ObjectVersions(ctx context.Context, v Viewer, id string, after *Cursor) ([]ObjectVersion, *Cursor, error) {
+	if after != nil && after.ID != id {
+		return nil, nil, Errorf(CodeBadRequest, "the cursor is not one of this object's versions")
+	}
 	if id == auth.ExtensionID {
-		return []ObjectVersion{extensionVersion}, nil
+		if after != nil {
+			return nil, nil, nil
+		}
+		return []ObjectVersion{extensionVersion}, nil, nil
 	}
 	if s.store == nil {
-		return nil, fmt.Errorf("get object versions: %w: no query store configured", ErrUnavailable)
+		return nil, nil, fmt.Errorf("get object versions: %w: no query store configured", ErrUnavailable)
 	}
-	vs, err := s.store.ObjectVersions(ctx, v, id)
+	vs, err := s.store.ObjectVersions(ctx, v, id, after, MaxVersionsPage+1, s.maxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("get object versions: %w", err)
+		return nil, nil, fmt.Errorf("get object versions: %w", err)
 	}
-	if len(vs) == 0 {
-		return nil, ErrNotFound
+	if len(vs) == 0 && after == nil {
+		return nil, nil, ErrNotFound
 	}
-	return vs, nil
+	page, more := budgeted(vs, MaxVersionsPage)
+	if !more {
+		return page, nil, nil
+	}
+	last := page[len(page)-1]
+	return page, &Cursor{ID: last.ID, Modified: last.Modified, Creator: last.CreatedBy}, nil
 }
 
 // Search returns one page of at most limit visible versions matching f,
@@ -156,16 +210,16 @@ func (s *QueryService) Search(ctx context.Context, v Viewer, f ObjectFilter, aft
 	if s.store == nil {
 		return nil, nil, fmt.Errorf("search objects: %w: no query store configured", ErrUnavailable)
 	}
-	vs, err := s.store.SearchObjects(ctx, v, f, after, limit+1)
+	vs, err := s.store.SearchObjects(ctx, v, f, after, limit+1, s.maxBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("search objects: %w", err)
 	}
-	if len(vs) <= limit {
-		return vs, nil, nil
+	page, more := budgeted(vs, limit)
+	if !more {
+		return page, nil, nil
 	}
-	vs = vs[:limit]
-	last := vs[limit-1]
-	return vs, &Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified}, nil
+	last := page[len(page)-1]
+	return page, &Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified, Creator: last.CreatedBy}, nil
 }
 
 // HubIdentity is the STIX identity that creates what the hub itself

@@ -18,6 +18,9 @@ type Submission struct {
 	Accepted   int      // versions stored by this submission
 	Duplicates int      // versions that were already stored
 	Receipt    string   // hub-signed compact JWS
+	// Log is the transparency-log position of every version this
+	// submission stored, in log order (empty when the log was off).
+	Log []LogPosition
 }
 
 // StoredObject is one object version ready to be written: the exact bytes

@@ -76,6 +76,15 @@ var serveRules = map[string]rule{
 	"feed-poll-interval": {name: "duration", format: durationFormat, min: int64(10 * time.Millisecond), why: "must be at least 10ms"},
 	"public-access":      {format: "true or false"},
 	"default-tlp":        {format: "one of clear, green, amber, amber+strict or red"},
+	// hostile clients (serve_limits.go; cross-flag rules in its validate)
+	"max-conns":            atLeastOne,
+	"max-conns-per-client": atLeastOne,
+	"read-header-timeout":  positiveDuration,
+	"body-grace":           positiveDuration,
+	"body-min-rate":        {name: "bytes/s", format: "a rate in bytes per second (a whole number)", min: 1, why: "must be at least 1 byte/s"},
+	"ingest-budget-bytes":  {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
+	"ingest-wait":          positiveDuration,
+	"max-response-bytes":   {name: "bytes", format: "a size in bytes (a whole number)", min: 64 << 10, why: "must be at least 65536 bytes"},
 
 	"feed-max-watch-entries": atLeastOne,
 	"feed-max-watch-bytes":   {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},

@@ -38,7 +38,7 @@ func TestMetricsCountAuthenticatedRoutesAndIngest(t *testing.T) {
 	}
 	hubDo(t, http.MethodDelete, p.URL+"/v1/objects", reader, "", "")
 
-	m := scrape(t, p.URL)
+	m := scrape(t, p.URL, w.token(e2eOrgA, auth.TierMember, auth.ScopeAdmin))
 	for series, want := range map[string]float64{
 		`jag_http_requests_total{code="200",route="GET /v1/objects"}`:  3,
 		`jag_http_requests_total{code="200",route="GET /v1/lookup"}`:   1,
@@ -68,10 +68,11 @@ func TestMetricsCountAuthenticatedRoutesAndIngest(t *testing.T) {
 	}
 }
 
-// scrape reads /metrics into series → value.
-func scrape(t *testing.T, base string) map[string]float64 {
+// scrape reads /metrics into series → value, with token ("" none: a
+// --metrics-addr listener).
+func scrape(t *testing.T, base, token string) map[string]float64 {
 	t.Helper()
-	a := hubGet(t, base+"/metrics", "")
+	a := hubGet(t, base+"/metrics", token)
 	if a.Status != 200 {
 		t.Fatalf("/metrics: %d", a.Status)
 	}

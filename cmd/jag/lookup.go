@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 )
 
@@ -56,8 +55,8 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 		lw.names = c.participantNames(ctx)
 	}
 	if len(values) == 1 {
-		var res json.RawMessage
-		if _, err := c.call(ctx, request{method: "GET", path: "/v1/lookup", query: url.Values{"value": {values[0]}}}, &res); err != nil {
+		res, err := lookupSingle(ctx, c, values[0]) // every page (lookup_pages.go)
+		if err != nil {
 			return err
 		}
 		if err := lw.result(res); err != nil {
@@ -67,19 +66,11 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 	}
 	for start := 0; start < len(values); start += lookupBatch {
 		end := min(start+lookupBatch, len(values))
-		body, err := json.Marshal(map[string][]string{"values": values[start:end]})
+		results, err := lookupBatchPages(ctx, c, values[start:end]) // every page (lookup_pages.go)
 		if err != nil {
-			return fmt.Errorf("encode lookup: %w", err)
-		}
-		var ans struct {
-			Results   []json.RawMessage `json:"results"`
-			Truncated bool              `json:"truncated"`
-		}
-		if _, err := c.call(ctx, request{method: "POST", path: "/v1/lookup", body: body}, &ans); err != nil {
 			return err
 		}
-		lw.truncated = lw.truncated || ans.Truncated
-		for _, res := range ans.Results {
+		for _, res := range results {
 			if err := lw.result(res); err != nil {
 				return err
 			}

@@ -74,6 +74,8 @@ func commands() []command {
 		{"provenance", "where a stored object came from (signer, key, receipt), re-verified here", cmdProvenance},
 		{"subscribe", "follow the live alert feed: cursor persisted, reconnects and resumes, says what it is doing", cmdSubscribe},
 		{"export", "flat exports (ip, domain, url, hashes, rpz, suricata, csv, stix) to stdout or a file; add|list|remove named exports", cmdExport},
+		{"log", "log verify|prove|key: check the hub's transparency log (signature, consistency, inclusion) against a saved checkpoint; key list|rotate|retire on the database", cmdLog},
+		{"witness", "co-sign the hub's log checkpoint after checking it extends the last one this witness signed; keygen makes a witness key", cmdWitness},
 	}
 }
 

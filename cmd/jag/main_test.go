@@ -82,7 +82,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestServeHealthReadinessMetrics(t *testing.T) {
-	_, base := startMain(t, pgtest.URL(t))
+	m, base := startMain(t, pgtest.URL(t), "--metrics-addr", "127.0.0.1:0")
 
 	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
 		t.Fatalf("/healthz = %d %s", code, body)
@@ -90,7 +90,7 @@ func TestServeHealthReadinessMetrics(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, `"ready"`) {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
-	code, body := get(t, base+"/metrics")
+	code, body := get(t, "http://"+m.metricsLn.Addr().String()+"/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics = %d", code)
 	}

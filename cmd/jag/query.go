@@ -171,18 +171,28 @@ func queryObject(ctx context.Context, c *client, out *objectWriter, id, version 
 		}
 		return out.close("")
 	}
-	var list struct {
-		Objects []json.RawMessage `json:"objects"`
-	}
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return fmt.Errorf("decode versions: %w", err)
-	}
-	for _, o := range list.Objects {
-		if err := out.object(o); err != nil {
+	for { // the versions come in pages bounded in bytes
+		var list struct {
+			Objects []json.RawMessage `json:"objects"`
+			Next    string            `json:"next"`
+		}
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return fmt.Errorf("decode versions: %w", err)
+		}
+		for _, o := range list.Objects {
+			if err := out.object(o); err != nil {
+				return err
+			}
+		}
+		if list.Next == "" {
+			return out.close("")
+		}
+		q.Set("next", list.Next)
+		raw = nil
+		if _, err := c.call(ctx, request{method: "GET", path: "/v1/objects/" + url.PathEscape(id), query: q}, &raw); err != nil {
 			return err
 		}
 	}
-	return out.close("")
 }
 
 // objectWriter prints objects as JSON lines (each compacted onto one

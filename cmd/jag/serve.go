@@ -21,6 +21,7 @@ import (
 	"github.com/jag-hub/jag/hub/postgres"
 	"github.com/jag-hub/jag/hub/problem"
 	"github.com/jag-hub/jag/hub/rest"
+	"github.com/jag-hub/jag/hub/tlogapi"
 	"github.com/jag-hub/jag/stix"
 )
 
@@ -37,7 +38,9 @@ type serveConfig struct {
 	statementTimeout time.Duration
 	feed             feedConfig
 	auth             authConfig
+	log              logConfig
 	taxii            taxiiConfig
+	limits           limitsConfig
 }
 
 func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
@@ -58,7 +61,9 @@ func (c *serveConfig) register(e *env, name string) *flag.FlagSet {
 	c.db.register(fs, e)
 	c.feed.register(fs, e)
 	c.auth.register(fs, e)
+	c.log.register(fs, e)
 	c.taxii.register(fs, e)
+	c.limits.register(fs, e, &c.api)
 	return fs
 }
 
@@ -79,12 +84,15 @@ func (c *serveConfig) parse(fs *flag.FlagSet, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, taxiiEnv} {
+	for _, vars := range []map[string]string{serveEnv, feedEnv, authEnv, logEnv, taxiiEnv, limitsEnv} {
 		if err := applyEnv(fs, e, vars); err != nil {
 			return err
 		}
 	}
-	return c.checkServe(fs)
+	if err := c.checkServe(fs); err != nil {
+		return err
+	}
+	return c.limits.validate(c.api)
 }
 
 // Main is the running hub: configuration in, a serving process out. The
@@ -98,7 +106,12 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	feed *feedRunner
-	done chan error
+	tlog *logRunner // nil with the log switched off
+	// metrics is the unauthenticated /metrics listener (--metrics-addr);
+	// nil when none.
+	metrics   *http.Server
+	metricsLn net.Listener
+	done      chan error
 
 	stopHousekeeping context.CancelFunc
 }
@@ -116,7 +129,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	if m.db, err = m.cfg.db.openServe(ctx, m.env, log, postgres.Options{StatementTimeout: m.cfg.statementTimeout}); err != nil {
+	if m.db, err = m.cfg.db.openServe(ctx, m.env, log, postgres.Options{StatementTimeout: m.cfg.statementTimeout, NoTransparencyLog: !m.cfg.log.enabled}); err != nil {
 		return err
 	}
 	for _, mg := range m.db.applied {
@@ -136,34 +149,55 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.feed, err = startFeed(m.cfg.feed, m.db.DB, m.db.dsn(m.cfg.db), log, reg); err != nil {
 		return fmt.Errorf("start feed: %w", err)
 	}
+	queries := hub.NewQueryService(m.db.DB, nil).WithResponseBudget(m.cfg.limits.maxResponseBytes)
+	var mounts []rest.Mount
+	if m.cfg.log.enabled {
+		if m.tlog, err = startLog(ctx, m.cfg.log, m.db.DB, m.db.dsn(m.cfg.db), log); err != nil {
+			return fmt.Errorf("start transparency log: %w", err)
+		}
+		queries.WithLog(m.tlog.prover)
+		metrics.NewLog(reg, m.db.DB)
+		mounts = append(mounts, rest.Mount{Pattern: tlogapi.Prefix, Handler: m.tlog.handler})
+	}
 	authn := auth.Authenticate(authority, problem.Write)
 	ingestCfg := m.cfg.ingest
 	ingestCfg.MaxBytes = m.cfg.api.MaxBodyBytes
 	ingest := hub.NewIngestService(ingestCfg, m.db.DB, authority, nil, metrics.NewIngest(reg))
+	budget := m.cfg.api.Ingest.Budget() // REST and TAXII ingest share it
 	srv := rest.New(m.cfg.api, rest.Deps{
 		Log:          log,
 		Registry:     reg,
 		Ready:        m.db.DB,
 		Authenticate: authn,
 		Ingest:       ingest,
-		Queries:      hub.NewQueryService(m.db.DB, nil),
+		Queries:      queries,
 		Admin:        hub.NewAdminService(m.db.DB, authority, nil),
 		Collections:  hub.NewCollectionService(m.db.DB, nil),
 		Feed:         m.feed.feed,
 		Exports:      hub.NewExportService(m.db.DB, nil, ""),
+		Mounts:       mounts,
+		IngestBudget: budget,
 	})
 
-	if m.ln, err = net.Listen("tcp", m.cfg.addr); err != nil {
-		return fmt.Errorf("listen on %s: %w", m.cfg.addr, err)
+	m.cfg.limits.checkFileLimit(log)
+	if m.ln, err = m.cfg.limits.listenAPI(m.cfg.addr); err != nil {
+		return err
+	}
+	if m.metrics, m.metricsLn, err = m.cfg.limits.serveMetrics(srv.MetricsHandler()); err != nil {
+		_ = m.ln.Close()
+		return err
 	}
 	m.http = &http.Server{
-		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.api, ingest, m.db.DB, authority, log, reg)),
-		ReadHeaderTimeout: 10 * time.Second,
+		// TAXII sets its own connection deadlines (hub/taxii handler.go).
+		Handler:           withTAXII(srv.Handler(), newTAXII(m.cfg.taxii, m.cfg.api, ingest, budget, m.db.DB, authority, log, reg)),
+		ReadHeaderTimeout: m.cfg.limits.readHeaderTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          newStdLogger(log),
-		// No WriteTimeout: it would cut long-lived websocket feeds; request
-		// work is bounded by hub.Config.RequestTimeout instead.
+		// No ReadTimeout or WriteTimeout: they would cut long-lived
+		// websocket feeds. Bodies are bounded per request (rest.BodyTiming),
+		// answers by twice the request timeout, request work by
+		// rest.Config.RequestTimeout.
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.http.Serve(m.ln) }()
@@ -221,10 +255,16 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	if m.metrics != nil {
+		_ = m.metrics.Close()
+	}
 	if m.http != nil {
 		if err := m.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
+	}
+	if m.tlog != nil {
+		m.tlog.stop()
 	}
 	if m.feed != nil {
 		if err := m.feed.stop(); err != nil {

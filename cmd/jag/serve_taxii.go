@@ -37,7 +37,7 @@ var taxiiEnv = map[string]string{"taxii-status-retention": "JAG_TAXII_STATUS_RET
 // newTAXII builds the TAXII 2.1 handler on the same ingest service as the
 // REST API, the database and the token authority; body size, request
 // time and public access are the REST API's.
-func newTAXII(c taxiiConfig, api rest.Config, ingest *hub.IngestService, db *postgres.DB, tokens *auth.Authority, log zerolog.Logger, reg prometheus.Registerer) *taxii.Handler {
+func newTAXII(c taxiiConfig, api rest.Config, ingest *hub.IngestService, budget *hub.ByteBudget, db *postgres.DB, tokens *auth.Authority, log zerolog.Logger, reg prometheus.Registerer) *taxii.Handler {
 	return taxii.New(taxii.Config{
 		BaseURL:          c.baseURL,
 		Contact:          c.contact,
@@ -51,7 +51,9 @@ func newTAXII(c taxiiConfig, api rest.Config, ingest *hub.IngestService, db *pos
 		Reader:      db,
 		Ingester:    ingest,
 		Statuses:    db,
-		Metrics:     reg,
+		// one ingest byte budget for both channels
+		IngestBudget: budget,
+		Metrics:      reg,
 	}, log)
 }
 

@@ -39,12 +39,20 @@ type Options struct {
 	// server's setting). A statement cut off answers hub.ErrUnavailable, so a
 	// stuck query becomes a fast 503 instead of a held connection.
 	StatementTimeout time.Duration
+	// NoTransparencyLog stops appending entries to the transparency log
+	// (versions and registry changes accepted meanwhile are not logged
+	// and cannot be proven); for benchmarks and emergencies.
+	NoTransparencyLog bool
 }
 
 // DB is a handle on the JAG database.
 type DB struct {
-	db  *sqlx.DB
-	now func() time.Time
+	db    *sqlx.DB
+	now   func() time.Time
+	noLog bool // Options.NoTransparencyLog
+	// leaves holds the leaf hashes of the log batches this process
+	// committed, until its sequencer has hashed them (translog_leaves.go).
+	leaves leafCache
 }
 
 // Open connects to dsn (a lib/pq URL or key=value string) and checks that
@@ -75,7 +83,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("connect to database: %w", mapError(err))
 	}
-	return &DB{db: sdb, now: time.Now}, nil
+	return &DB{db: sdb, now: time.Now, noLog: opt.NoTransparencyLog}, nil
 }
 
 // withSetting adds a server setting to a lib/pq connection string (URL or

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/jag-hub/jag/auth"
 	"github.com/jag-hub/jag/hub"
@@ -62,9 +63,16 @@ func (db *DB) AddKey(ctx context.Context, k auth.Key) error {
 	if err != nil {
 		return fmt.Errorf("add key: %w", err)
 	}
-	_, err = db.db.ExecContext(ctx, `
-		INSERT INTO participant_keys (kid, participant_id, alg, jwk, not_before)
-		VALUES ($1, $2, $3, $4, $5)`, k.KID, k.Participant, k.Alg, jwk, k.NotBefore)
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var r keyRow
+		if err := tx.GetContext(ctx, &r, `
+			INSERT INTO participant_keys (kid, participant_id, alg, jwk, not_before)
+			VALUES ($1, $2, $3, $4, $5)
+			RETURNING `+keyColumns, k.KID, k.Participant, k.Alg, jwk, k.NotBefore); err != nil {
+			return err
+		}
+		return db.logKey(ctx, tx, &r)
+	})
 	if err != nil {
 		return fmt.Errorf("add key: %w", mapConstraint(err))
 	}
@@ -77,10 +85,22 @@ func (db *DB) AddKey(ctx context.Context, k auth.Key) error {
 // read from the database per request, never cached.
 func (db *DB) RevokeKey(ctx context.Context, kid string, at time.Time) (auth.Key, error) {
 	var r keyRow
-	err := db.db.GetContext(ctx, &r, `
-		UPDATE participant_keys SET revoked_at = LEAST(COALESCE(revoked_at, $2), $2)
-		WHERE kid = $1
-		RETURNING `+keyColumns, kid, at)
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var before keyRow
+		if err := tx.GetContext(ctx, &before, `SELECT `+keyColumns+` FROM participant_keys WHERE kid = $1 FOR UPDATE`, kid); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &r, `
+			UPDATE participant_keys SET revoked_at = LEAST(COALESCE(revoked_at, $2), $2)
+			WHERE kid = $1
+			RETURNING `+keyColumns, kid, at); err != nil {
+			return err
+		}
+		if before.RevokedAt != nil && before.RevokedAt.Equal(*r.RevokedAt) {
+			return nil // an earlier revocation stands: nothing changed
+		}
+		return db.logKeyRevoked(ctx, tx, &r)
+	})
 	if err != nil {
 		return auth.Key{}, fmt.Errorf("revoke key %q: %w", kid, keyNotFound(mapError(err)))
 	}

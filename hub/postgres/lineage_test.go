@@ -48,7 +48,7 @@ func TestLineages(t *testing.T) {
 				}
 			}
 		}
-		vs, err := db.ObjectVersions(ctx, rivalMember, ind1)
+		vs, err := db.ObjectVersions(ctx, rivalMember, ind1, nil, 100, 1<<30)
 		if err != nil || len(vs) != 2 {
 			t.Fatalf("versions for the rival = %d, %v; want both lineages", len(vs), err)
 		}
@@ -59,7 +59,7 @@ func TestLineages(t *testing.T) {
 			v    hub.Viewer
 			want int
 		}{{subMember, 1}, {rivalMember, 2}, {rivalClient, 1}} {
-			hits, err := db.Lookup(ctx, tc.v, []hub.Probe{{Kinds: []string{"domain"}, Values: []string{"lineage.example"}}}, 10)
+			hits, err := db.Lookup(ctx, tc.v, []hub.Probe{{Kinds: []string{"domain"}, Values: []string{"lineage.example"}}}, hub.LookupAfter{}, 10, 1<<30)
 			if err != nil || len(hits) != tc.want {
 				t.Fatalf("Lookup(%v) = %d hits, %v; want %d", tc.v, len(hits), err, tc.want)
 			}

@@ -21,8 +21,14 @@ import (
 // creator, migration 0080) the viewer may see: a version superseded by a
 // visible later one that dropped the value does not match; each org's
 // copy of an id is a hit of its own.
-func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limit int) ([]hub.LookupHit, error) {
-	const q = `WITH hits AS (
+//
+// Hits come in (probe, object id, creator) order strictly after after
+// (hub.LookupAfter; the zero value starts at the first probe), and carry
+// their object's raw bytes only while the raws of the hits before stay
+// under maxBytes (budgetedColumns): a repeated object costs its bytes per
+// hit here, so the bound is conservative.
+func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, after hub.LookupAfter, limit int, maxBytes int64) ([]hub.LookupHit, error) {
+	q := `WITH hits AS (
 		    SELECT p.idx, ob.object_id, ob.modified, ob.created_by, ob.kind, ob.value, ob.path, ob.op
 		    FROM unnest($1::int[], $2::text[], $3::text[]) AS p (idx, kind, value)
 		    JOIN observables ob ON ob.kind = p.kind AND ob.value = p.value
@@ -31,16 +37,18 @@ func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limi
 		    FROM unnest($4::int[], $5::inet[]) AS n (idx, net)
 		    JOIN observables ob ON ob.net && n.net
 		)
-		SELECT h.idx, h.kind, h.value, h.path, h.op, ` + objectColumns + `
+		SELECT h.idx, h.kind, h.value, h.path, h.op, ` + budgetedColumns("$11") + `
 		FROM hits h
 		JOIN objects o ON o.id = h.object_id AND o.modified = h.modified AND o.created_by = h.created_by
 		WHERE jag_visible(o.tlp, o.recipients, o.created_by, $6, $7)
+		  AND (h.idx, o.id, o.created_by) > ($9::int, $10::text, $12::text)
 		  AND NOT EXISTS (
 		        SELECT 1 FROM objects l
 		        WHERE l.id = o.id AND l.created_by = o.created_by
 		          AND (l.modified_at, l.modified) > (o.modified_at, o.modified)
 		          AND jag_visible(l.tlp, l.recipients, l.created_by, $6, $7))
-		ORDER BY h.idx, o.id
+		WINDOW w AS (ORDER BY h.idx, o.id, o.created_by ROWS UNBOUNDED PRECEDING)
+		ORDER BY h.idx, o.id, o.created_by
 		LIMIT $8`
 	var idx, nidx []int64
 	var kinds, values, nets []string
@@ -71,7 +79,7 @@ func (db *DB) Lookup(ctx context.Context, v hub.Viewer, probes []hub.Probe, limi
 		return nil, fmt.Errorf("lookup: %w", mapError(err))
 	}
 	rows, err := tx.QueryxContext(ctx, q, pq.Array(idx), pq.Array(kinds), pq.Array(values),
-		pq.Array(nidx), pq.Array(nets), v.Org, v.Tier, limit)
+		pq.Array(nidx), pq.Array(nets), v.Org, v.Tier, limit, after.Value, after.ID, maxBytes, after.Creator)
 	if err != nil {
 		return nil, fmt.Errorf("lookup: %w", mapError(err))
 	}

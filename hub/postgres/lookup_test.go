@@ -81,7 +81,7 @@ func TestLookup(t *testing.T) {
 			if !ok {
 				return
 			}
-			hits, err := db.Lookup(context.Background(), tc.v, []hub.Probe{p}, 100)
+			hits, err := db.Lookup(context.Background(), tc.v, []hub.Probe{p}, hub.LookupAfter{}, 100, 1<<30)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func TestLookupBatch(t *testing.T) {
 		p, _ := hub.NewProbe(v)
 		probes = append(probes, p)
 	}
-	hits, err := db.Lookup(context.Background(), memberB, probes, 100)
+	hits, err := db.Lookup(context.Background(), memberB, probes, hub.LookupAfter{}, 100, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestLookupBatch(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	limited, err := db.Lookup(context.Background(), memberB, probes, 2)
+	limited, err := db.Lookup(context.Background(), memberB, probes, hub.LookupAfter{}, 2, 1<<30)
 	if err != nil || len(limited) != 2 {
 		t.Fatalf("limit 2: %d hits, %v", len(limited), err)
 	}
@@ -194,7 +194,7 @@ func TestLookupAgreesWithMatch(t *testing.T) {
 			}
 			q, _ := pattern.Classify(tc.value)
 			wantHow, want := pattern.Match(q, tc.stored)
-			hits, err := db.Lookup(context.Background(), memberB, []hub.Probe{p}, 100)
+			hits, err := db.Lookup(context.Background(), memberB, []hub.Probe{p}, hub.LookupAfter{}, 100, 1<<30)
 			if err != nil {
 				t.Fatal(err)
 			}

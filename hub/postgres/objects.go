@@ -29,9 +29,11 @@ import (
 //     ids the org used before, one query for its versions already stored
 //     (identical content is a duplicate, different content 409); another
 //     org's versions of the same ids never take part; then the submission
-//     row with its counts, and COPY of the new versions and of their
+//     row with its counts, the transparency-log batch of the new versions
+//     (translog.go), and COPY of the new versions and of their
 //     observables;
-//  4. last, under feedAppendLock, COPY of the events;
+//  4. last, under feedAppendLock, COPY of the events, then the log
+//     batch's place (one row);
 //  5. COMMIT, then NOTIFY jag_events outside the transaction.
 //
 // COPY has no ON CONFLICT. Identical submissions cannot race (step 1), and
@@ -66,10 +68,14 @@ func (db *DB) StoreSubmission(ctx context.Context, s *hub.NewSubmission) (hub.St
 	var res hub.StoreResult
 	var lastSeq int64
 	var err error
+	var leaves *batchLeaves
+	if !db.noLog {
+		leaves = &batchLeaves{}
+	}
 	for range storeAttempts {
 		err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 			var err error
-			res, lastSeq, err = storeSubmission(ctx, tx, s)
+			res, lastSeq, err = storeSubmission(ctx, tx, s, leaves)
 			return err
 		})
 		if !isUniqueViolation(err) {
@@ -78,6 +84,9 @@ func (db *DB) StoreSubmission(ctx context.Context, s *hub.NewSubmission) (hub.St
 	}
 	if err != nil {
 		return hub.StoreResult{}, fmt.Errorf("store submission: %w", err)
+	}
+	if leaves != nil && leaves.hashes != nil {
+		db.leaves.put(leaves.first, leaves.hashes) // committed: the sequencer may use them
 	}
 	if lastSeq > 0 {
 		// A wake-up only: a tailer that misses it still polls.
@@ -105,13 +114,23 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return mapError(tx.Commit())
 }
 
-func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hub.StoreResult, int64, error) {
+// storeSubmission runs the ingest transaction. leaves is nil when the log
+// is off; otherwise it receives the leaf hashes and first index of the
+// batch the transaction logged (none: nil hashes).
+func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, leaves *batchLeaves) (hub.StoreResult, int64, error) {
+	logged := leaves != nil
+	if logged {
+		*leaves = batchLeaves{} // a retried attempt starts afresh
+	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, submissionLockKey(s.Org, s.Digest)); err != nil {
 		return hub.StoreResult{}, 0, fmt.Errorf("lock submission: %w", err)
 	}
 	prev, err := submissionByDigest(ctx, tx, s.Org, s.Digest)
 	switch {
 	case err == nil:
+		if prev.Log, err = submissionLog(ctx, tx, prev.ID); err != nil {
+			return hub.StoreResult{}, 0, err
+		}
 		return hub.StoreResult{Submission: prev, Replayed: true}, 0, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return hub.StoreResult{}, 0, err
@@ -134,7 +153,20 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 		sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt); err != nil {
 		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
 	}
-	if err := copyObjects(ctx, tx, s, fresh); err != nil {
+	// The log entries are written before the feed lock is taken: under
+	// it, placing them in the log is one small row.
+	var logEntries [][]byte
+	if logged {
+		if logEntries, err = objectLogEntries(s, fresh); err != nil {
+			return hub.StoreResult{}, 0, err
+		}
+		if len(logEntries) > 0 {
+			if err := writeBatch(ctx, tx, sub.ID, logEntries); err != nil {
+				return hub.StoreResult{}, 0, err
+			}
+		}
+	}
+	if err := copyObjects(ctx, tx, s, fresh, logged); err != nil {
 		return hub.StoreResult{}, 0, err
 	}
 	if err := copyObservables(ctx, tx, s.Objects, fresh); err != nil {
@@ -143,6 +175,22 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission) (hu
 	lastSeq, err := appendEvents(ctx, tx, s, fresh, created)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
+	}
+	if len(logEntries) > 0 {
+		// appendEvents took feedAppendLock: the entries follow the
+		// events' order, and index k of the bundle's fresh versions is
+		// entry first + k (objects.log_ordinal).
+		first, err := assignBatch(ctx, tx, sub.ID, len(logEntries))
+		if err != nil {
+			return hub.StoreResult{}, 0, err
+		}
+		leaves.first, leaves.hashes = first, recordHashes(logEntries)
+		sub.Log = make([]hub.LogPosition, 0, len(logEntries))
+		for i := range s.Objects {
+			if o := &s.Objects[i]; fresh[versionKey{o.ID, o.Modified}] {
+				sub.Log = append(sub.Log, hub.LogPosition{ID: o.ID, Modified: o.Modified, Index: first + int64(len(sub.Log))})
+			}
+		}
 	}
 	return hub.StoreResult{Submission: sub}, lastSeq, nil
 }
@@ -265,8 +313,9 @@ func copyFrom(ctx context.Context, tx *sqlx.Tx, copyStmt string, ncols, n int, r
 	return nil
 }
 
-// copyObjects writes the new versions of s.
-func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh map[versionKey]bool) error {
+// copyObjects writes the new versions of s, with their log ordinal (their
+// position among them, in bundle order) when logged.
+func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh map[versionKey]bool, logged bool) error {
 	objs := make([]*hub.StoredObject, 0, len(fresh))
 	for i := range s.Objects {
 		if fresh[versionKey{s.Objects[i].ID, s.Objects[i].Modified}] {
@@ -278,9 +327,9 @@ func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh m
 	}
 	const copyStmt = `COPY objects (id, modified, modified_at, type, created_at, created_by, tlp, recipients,
 		revoked, valid_from, valid_until, confidence, labels, name, description,
-		raw, sha256, signature, kid, submission, received) FROM STDIN`
+		raw, sha256, signature, kid, submission, received, log_ordinal) FROM STDIN`
 	submission, received := any(s.ID), any(s.Received) // boxed once for all rows
-	return copyFrom(ctx, tx, copyStmt, 21, len(objs), func(i int, dst []any) {
+	return copyFrom(ctx, tx, copyStmt, 22, len(objs), func(i int, dst []any) {
 		o := objs[i]
 		var recipients, confidence any
 		if o.Recipients != nil {
@@ -295,7 +344,10 @@ func copyObjects(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, fresh m
 		}
 		copy(dst, []any{o.ID, o.Modified, o.ModifiedAt, o.Type, o.CreatedAt, o.CreatedBy, string(o.TLP), recipients,
 			o.Revoked, optionalTime(o.ValidFrom), optionalTime(o.ValidUntil), confidence, labels, optionalString(o.Name), optionalString(o.Desc),
-			o.Raw, o.SHA256[:], o.Signature, o.KID, submission, received})
+			o.Raw, o.SHA256[:], o.Signature, o.KID, submission, received, nil})
+		if logged {
+			dst[len(dst)-1] = int64(i)
+		}
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/jag-hub/jag/auth"
@@ -38,10 +39,15 @@ const participantColumns = `id, name, country, sector, identity, created_at`
 
 // CreateParticipant registers p; an existing id is hub.ErrConflict.
 func (db *DB) CreateParticipant(ctx context.Context, p auth.Participant) error {
-	_, err := db.db.ExecContext(ctx, `
-		INSERT INTO participants (id, name, country, sector, identity, created_at)
-		VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6)`,
-		p.ID, p.Name, p.Country, p.Sector, []byte(p.Identity), p.CreatedAt)
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO participants (id, name, country, sector, identity, created_at)
+			VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6)`,
+			p.ID, p.Name, p.Country, p.Sector, []byte(p.Identity), p.CreatedAt); err != nil {
+			return err
+		}
+		return db.logParticipant(ctx, tx, p)
+	})
 	if err != nil {
 		return fmt.Errorf("create participant: %w", mapConstraint(err))
 	}

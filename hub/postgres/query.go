@@ -28,6 +28,18 @@ type objectRow struct {
 	Raw       []byte    `db:"raw"`
 }
 
+// budgetedColumns are objectColumns with the raw bytes only while the
+// raws of the rows before stay under the byte budget $param, in the
+// order of window w (which the query defines). octet_length reads a
+// stored value's size without fetching it, so rows beyond the budget cost
+// their metadata only: the page the service cuts at the first raw-less
+// row is bounded in bytes whatever the objects' sizes.
+func budgetedColumns(param string) string {
+	return `o.id, o.modified, o.type, o.created_by, o.received, o.revoked,
+		CASE WHEN coalesce(sum(octet_length(o.raw)) OVER w, 0) - octet_length(o.raw) < ` + param + `
+		     THEN o.raw END AS raw`
+}
+
 func (r objectRow) version() hub.ObjectVersion {
 	return hub.ObjectVersion{ID: r.ID, Modified: r.Modified, Type: r.Type, CreatedBy: r.CreatedBy,
 		Received: r.Received, Revoked: r.Revoked, Raw: r.Raw}
@@ -72,14 +84,28 @@ func (db *DB) Object(ctx context.Context, v hub.Viewer, id, modified string) (hu
 	return r.version(), nil
 }
 
-// ObjectVersions returns every visible version of id, oldest first.
-func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string) ([]hub.ObjectVersion, error) {
-	const q = `SELECT ` + objectColumns + `
+// ObjectVersions returns up to limit visible versions of id, every
+// lineage's, oldest first (ties by creator), strictly after the visible
+// version (after.Modified, after.Creator) when after is non-nil; raws only
+// within maxBytes (budgetedColumns). A cursor naming a missing or hidden
+// version returns nothing, like the end of the list.
+func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string, after *hub.Cursor, limit int, maxBytes int64) ([]hub.ObjectVersion, error) {
+	q := `SELECT ` + budgetedColumns("$6") + `
 		FROM objects o
 		WHERE o.id = $1 AND jag_visible(o.tlp, o.recipients, o.created_by, $2, $3)
-		ORDER BY o.modified_at, o.modified`
+		  AND ($4::text IS NULL OR (o.modified_at, o.modified, o.created_by) > (
+		        SELECT c.modified_at, c.modified, c.created_by FROM objects c
+		        WHERE c.id = $1 AND c.modified = $4 AND c.created_by = $7
+		          AND jag_visible(c.tlp, c.recipients, c.created_by, $2, $3)))
+		WINDOW w AS (ORDER BY o.modified_at, o.modified, o.created_by ROWS UNBOUNDED PRECEDING)
+		ORDER BY o.modified_at, o.modified, o.created_by
+		LIMIT $5`
+	var afterModified, afterCreator any
+	if after != nil {
+		afterModified, afterCreator = after.Modified, after.Creator
+	}
 	var rows []objectRow
-	if err := db.db.SelectContext(ctx, &rows, q, id, v.Org, v.Tier); err != nil {
+	if err := db.db.SelectContext(ctx, &rows, q, id, v.Org, v.Tier, afterModified, limit, maxBytes, afterCreator); err != nil {
 		return nil, fmt.Errorf("list object versions: %w", mapError(err))
 	}
 	return versions(rows), nil
@@ -88,7 +114,9 @@ func (db *DB) ObjectVersions(ctx context.Context, v hub.Viewer, id string) ([]hu
 // searchFilters are the history-search conditions on objects o: the
 // visibility rule, then every filter as a "$n IS NULL OR …" term (lib/pq
 // sends unnamed statements, so PostgreSQL plans each call with its actual
-// values and the unused terms fold away), then the keyset cursor.
+// values and the unused terms fold away), then the keyset cursor (its
+// prefix on the objects_received columns first, so it bounds the index
+// range; the creator breaks ties between lineages).
 const searchFilters = `jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 		  AND ($3::text IS NULL OR o.type = $3)
 		  AND ($4::text IS NULL OR o.created_by = $4)
@@ -99,14 +127,16 @@ const searchFilters = `jag_visible(o.tlp, o.recipients, o.created_by, $1, $2)
 		  AND ($9::timestamptz IS NULL OR (o.valid_from <= $9 AND (o.valid_until IS NULL OR o.valid_until > $9)))
 		  AND ($10::boolean IS NULL OR o.revoked = $10)
 		  AND ($11::text IS NULL OR o.name ILIKE $11 OR o.description ILIKE $11)
-		  AND ($12::timestamptz IS NULL OR (o.received, o.id, o.modified) > ($12, $13, $14))`
+		  AND ($12::timestamptz IS NULL OR ((o.received, o.id, o.modified) >= ($12, $13, $14)
+		        AND (o.received, o.id, o.modified, o.created_by) > ($12, $13, $14, $17)))`
 
 // searchAll pages through objects in the order of the objects_received
 // index: a page costs an index range scan.
-const searchAll = `SELECT ` + objectColumns + `
+var searchAll = `SELECT ` + budgetedColumns("$16") + `
 		FROM objects o
 		WHERE ` + searchFilters + `
-		ORDER BY o.received, o.id, o.modified
+		WINDOW w AS (ORDER BY o.received, o.id, o.modified, o.created_by ROWS UNBOUNDED PRECEDING)
+		ORDER BY o.received, o.id, o.modified, o.created_by
 		LIMIT $15`
 
 // searchObservable starts from the few versions whose observables match
@@ -114,30 +144,32 @@ const searchAll = `SELECT ` + objectColumns + `
 // addresses inside networks) and sorts them. Materialising that set keeps
 // the planner from walking the whole received index in order in the hope
 // of meeting a rare match early.
-const searchObservable = `WITH matched AS MATERIALIZED (
-		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.kind = ANY ($16) AND ob.value = ANY ($17)
+var searchObservable = `WITH matched AS MATERIALIZED (
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.kind = ANY ($18) AND ob.value = ANY ($19)
 		  UNION
-		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.net >>= $18::inet
+		    SELECT ob.object_id, ob.modified, ob.created_by FROM observables ob WHERE ob.net >>= $20::inet
 		)
-		SELECT ` + objectColumns + `
+		SELECT ` + budgetedColumns("$16") + `
 		FROM matched m
 		JOIN objects o ON o.id = m.object_id AND o.modified = m.modified AND o.created_by = m.created_by
 		WHERE ` + searchFilters + `
-		ORDER BY o.received, o.id, o.modified
+		WINDOW w AS (ORDER BY o.received, o.id, o.modified, o.created_by ROWS UNBOUNDED PRECEDING)
+		ORDER BY o.received, o.id, o.modified, o.created_by
 		LIMIT $15`
 
 // SearchObjects is the history search: visible versions matching f, in
-// (received, id, modified) order strictly after the cursor.
-func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilter, after *hub.Cursor, limit int) ([]hub.ObjectVersion, error) {
+// (received, id, modified) order strictly after the cursor; raws only
+// within maxBytes (budgetedColumns).
+func (db *DB) SearchObjects(ctx context.Context, v hub.Viewer, f hub.ObjectFilter, after *hub.Cursor, limit int, maxBytes int64) ([]hub.ObjectVersion, error) {
 	args := []any{v.Org, v.Tier,
 		nullString(f.Type), nullString(f.CreatedBy), nullString(f.Label),
 		nullTime(f.AddedAfter), nullTime(f.AddedBefore), nullTime(f.ModifiedAfter), nullTime(f.ValidAt),
-		f.Revoked, nil, nil, nil, nil, limit}
+		f.Revoked, nil, nil, nil, nil, limit, maxBytes, ""}
 	if f.Text != "" {
 		args[10] = "%" + escapeLike(f.Text) + "%"
 	}
 	if after != nil {
-		args[11], args[12], args[13] = after.Received, after.ID, after.Modified
+		args[11], args[12], args[13], args[16] = after.Received, after.ID, after.Modified, after.Creator
 	}
 	q := searchAll
 	if p := f.Observable; p != nil {

@@ -190,14 +190,14 @@ func TestObject(t *testing.T) {
 	if _, err := db.Object(ctx, memberA, uid("indicator", 99), ""); !errors.Is(err, hub.ErrNotFound) {
 		t.Fatalf("absent object: err = %v", err)
 	}
-	all, err := db.ObjectVersions(ctx, clientB, ind)
+	all, err := db.ObjectVersions(ctx, clientB, ind, nil, 100, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := ids(all), []string{ind + "@2026-01-01T00:00:00.000Z", ind + "@2026-01-02T00:00:00.000Z"}; !slices.Equal(got, want) {
 		t.Fatalf("versions = %v, want %v", got, want)
 	}
-	none, err := db.ObjectVersions(ctx, anonymous, ind)
+	none, err := db.ObjectVersions(ctx, anonymous, ind, nil, 100, 1<<30)
 	if err != nil || len(none) != 0 {
 		t.Fatalf("anonymous versions = %v, %v", none, err)
 	}
@@ -262,7 +262,7 @@ func TestSearchFilters(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := db.SearchObjects(context.Background(), tc.v, tc.f, nil, 100)
+			got, err := db.SearchObjects(context.Background(), tc.v, tc.f, nil, 100, 1<<30)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,7 +292,7 @@ func TestSearchPagination(t *testing.T) {
 	var seen []string
 	var after *hub.Cursor
 	for page := 0; ; page++ {
-		vs, err := db.SearchObjects(ctx, memberB, hub.ObjectFilter{}, after, 3)
+		vs, err := db.SearchObjects(ctx, memberB, hub.ObjectFilter{}, after, 3, 1<<30)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +310,7 @@ func TestSearchPagination(t *testing.T) {
 			break
 		}
 		last := vs[len(vs)-1]
-		after = &hub.Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified}
+		after = &hub.Cursor{Received: last.Received, ID: last.ID, Modified: last.Modified, Creator: last.CreatedBy}
 		// round-trip through the opaque form, as clients do
 		c, err := hub.ParseCursor(after.Encode())
 		if err != nil {

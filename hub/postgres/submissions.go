@@ -44,7 +44,11 @@ func (db *DB) Submission(ctx context.Context, org, id string) (hub.Submission, e
 	if err != nil {
 		return hub.Submission{}, fmt.Errorf("get submission: %w", mapError(err))
 	}
-	return r.submission(), nil
+	sub := r.submission()
+	if sub.Log, err = submissionLog(ctx, db.db, sub.ID); err != nil {
+		return hub.Submission{}, fmt.Errorf("get submission: %w", mapError(err))
+	}
+	return sub, nil
 }
 
 // submissionByDigest returns the earliest submission of org with digest

@@ -16,6 +16,16 @@
 // means a new adapter package mounted by cmd/jag next to this one, not
 // routes here.
 //
+// Hostile clients are bounded here, in bytes and time: LimitListener caps
+// connections per client address and in total (503 beyond, before any
+// request handling); every request body must arrive within a grace plus
+// its size at a minimum rate (BodyTiming), on every route; answers must be
+// written within twice the request timeout; ingest holds a byte budget
+// across concurrent bundles (IngestBudget; 503 with Retry-After); answers
+// of objects are streamed and paged by the query service's byte budget;
+// the access log redacts anything token-shaped in paths; /metrics needs
+// an admin token (MetricsHandler serves it on a private listener).
+//
 // A Server is safe for concurrent use once built; handlers never keep
 // request state in the Server.
 package rest

@@ -31,6 +31,18 @@ func (s *Server) handleSubmitBundle(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, hub.CodeForbidden, "the token names no participant org")
 		return
 	}
+	// Room in the ingest byte budget first: the body and everything
+	// decoded from it live until Submit returns.
+	weight := s.cfg.MaxBodyBytes
+	if r.ContentLength >= 0 {
+		weight = min(r.ContentLength, weight)
+	}
+	release, err := s.ingestBudget.Acquire(r.Context(), weight)
+	if err != nil {
+		writeBusy(w, r, s.ingestBudget, err)
+		return
+	}
+	defer release()
 	body, err := readBody(r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		if problem.IsMaxBytes(err) {

@@ -1,12 +1,15 @@
 package rest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/rs/zerolog/hlog"
 
 	"github.com/jag-hub/jag/hub"
 	"github.com/jag-hub/jag/hub/problem"
@@ -39,24 +42,40 @@ func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// objectList renders {"objects":[…]} (plus "next" when non-empty) with
-// every object's original bytes spliced in, not re-encoded.
-func objectList(vs []hub.ObjectVersion, next string) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"objects":[`)
+// streamJSON starts a 200 JSON answer written as it is produced (no
+// Content-Length): an answer of objects is never copied whole into one
+// more buffer.
+func streamJSON(w http.ResponseWriter) *bufio.Writer {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	return bufio.NewWriterSize(w, 32<<10)
+}
+
+// hlogError logs a failure after the answer's status was sent.
+func hlogError(r *http.Request, err error) {
+	hlog.FromRequest(r).Error().Err(err).Msg("answer cut short")
+}
+
+// writeObjectList streams {"objects":[…]} (plus "next" when non-empty)
+// with every object's original bytes spliced in, not re-encoded.
+func writeObjectList(w http.ResponseWriter, vs []hub.ObjectVersion, next string) {
+	b := streamJSON(w)
+	_, _ = b.WriteString(`{"objects":[`)
 	for i, o := range vs {
 		if i > 0 {
-			b.WriteByte(',')
+			_ = b.WriteByte(',')
 		}
-		b.Write(o.Raw)
+		_, _ = b.Write(o.Raw)
 	}
-	b.WriteByte(']')
+	_ = b.WriteByte(']')
 	if next != "" {
-		b.WriteString(`,"next":`)
-		b.WriteString(strconv.Quote(next)) // base64url: nothing to escape
+		_, _ = b.WriteString(`,"next":`)
+		_, _ = b.WriteString(strconv.Quote(next)) // base64url: nothing to escape
 	}
-	b.WriteString("}\n")
-	return b.Bytes()
+	_, _ = b.WriteString("}\n")
+	_ = b.Flush()
 }
 
 // withRaw marshals meta (a struct encoding to a non-empty JSON object) and

@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/jag-hub/jag/hub"
 )
 
 // httpMetrics counts requests by route pattern (never by raw path, which
@@ -71,6 +73,16 @@ func (s *Server) routeOf(r *http.Request) string {
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// MetricsHandler serves GET /metrics without authentication, for a
+// listener of its own that only the operator's network reaches (jag serve
+// --metrics-addr); anything else there is a 404 problem.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { refuse(w, r, hub.CodeNotFound, "no such endpoint") })
+	return mux
 }
 
 // statusWriter records the status code; it forwards Unwrap so

@@ -21,6 +21,9 @@ type provenanceAnswer struct {
 	Signer     provenanceSigner   `json:"signer"`
 	Submission provenanceSubmit   `json:"submission"`
 	Verify     provenanceVerified `json:"verification"`
+	// Log is the version's transparency-log entry and inclusion proof
+	// (absent for versions accepted before the log existed).
+	Log *provenanceLog `json:"log,omitempty"`
 }
 
 type provenanceSigner struct {
@@ -88,6 +91,7 @@ func (s *Server) handleProvenance(w http.ResponseWriter, r *http.Request) {
 			Receipt:  p.Submission.Receipt,
 		},
 		Verify: provenanceVerified{Now: verificationOf(p.Now), AtReceived: verificationOf(p.AtReceived)},
+		Log:    provenanceLogOf(p.Log),
 	}
 	b, err := withRaw(ans, "object", p.Object.Raw)
 	if err != nil {

@@ -19,10 +19,10 @@ func viewerOf(r *http.Request) hub.Viewer {
 
 // handleObject answers GET /v1/objects/{id}: the latest visible version
 // (its original bytes), ?version=<modified> for one version, or
-// ?version=all for {"objects":[…]} with every visible version, oldest
-// first.
+// ?version=all for {"objects":[…]} with the visible versions, oldest
+// first, a page at a time ("next" when more follow; ?version=all&next=…).
 func (s *Server) handleObject(w http.ResponseWriter, r *http.Request) {
-	if err := onlyParams(r.URL.Query(), "version"); err != nil {
+	if err := onlyParams(r.URL.Query(), "version", "next"); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -31,13 +31,35 @@ func (s *Server) handleObject(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	next := r.URL.Query()["next"]
+	if version != "all" && len(next) > 0 {
+		refuse(w, r, hub.CodeBadRequest, "next pages version=all only")
+		return
+	}
 	if version == "all" {
-		vs, err := s.deps.Queries.ObjectVersions(r.Context(), viewerOf(r), id)
+		var after *hub.Cursor
+		switch {
+		case len(next) > 1 || (len(next) == 1 && next[0] == ""):
+			fail(w, r, badParam("next", "must be given once, not empty"))
+			return
+		case len(next) == 1:
+			c, err := hub.ParseCursor(next[0])
+			if err != nil {
+				fail(w, r, badParam("next", "is not a cursor this hub issued"))
+				return
+			}
+			after = &c
+		}
+		vs, nextC, err := s.deps.Queries.ObjectVersions(r.Context(), viewerOf(r), id, after)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
-		writeRawJSON(w, http.StatusOK, objectList(vs, ""))
+		nextS := ""
+		if nextC != nil {
+			nextS = nextC.Encode()
+		}
+		writeObjectList(w, vs, nextS)
 		return
 	}
 	o, err := s.deps.Queries.Object(r.Context(), viewerOf(r), id, version)
@@ -87,7 +109,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	if next != nil {
 		nextS = next.Encode()
 	}
-	writeRawJSON(w, http.StatusOK, objectList(vs, nextS))
+	writeObjectList(w, vs, nextS)
 }
 
 // searchParams are the query parameters of GET /v1/objects.

@@ -57,12 +57,12 @@ func (f *fakeQueries) Object(_ context.Context, v hub.Viewer, id, modified strin
 	return o, nil
 }
 
-func (f *fakeQueries) ObjectVersions(_ context.Context, v hub.Viewer, id string) ([]hub.ObjectVersion, error) {
+func (f *fakeQueries) ObjectVersions(_ context.Context, v hub.Viewer, id string, _ *hub.Cursor, _ int, _ int64) ([]hub.ObjectVersion, error) {
 	f.gotViewer = v
 	return f.versions, f.err
 }
 
-func (f *fakeQueries) SearchObjects(_ context.Context, v hub.Viewer, flt hub.ObjectFilter, after *hub.Cursor, limit int) ([]hub.ObjectVersion, error) {
+func (f *fakeQueries) SearchObjects(_ context.Context, v hub.Viewer, flt hub.ObjectFilter, after *hub.Cursor, limit int, _ int64) ([]hub.ObjectVersion, error) {
 	f.gotViewer, f.gotFilter, f.gotAfter, f.gotLimit = v, flt, after, limit
 	if len(f.search) > limit {
 		return f.search[:limit], f.err
@@ -70,7 +70,7 @@ func (f *fakeQueries) SearchObjects(_ context.Context, v hub.Viewer, flt hub.Obj
 	return f.search, f.err
 }
 
-func (f *fakeQueries) Lookup(_ context.Context, v hub.Viewer, probes []hub.Probe, limit int) ([]hub.LookupHit, error) {
+func (f *fakeQueries) Lookup(_ context.Context, v hub.Viewer, probes []hub.Probe, _ hub.LookupAfter, limit int, _ int64) ([]hub.LookupHit, error) {
 	f.gotViewer, f.gotProbes, f.gotLimit = v, probes, limit
 	return f.hits, f.err
 }
@@ -342,8 +342,9 @@ func TestLookupHandlers(t *testing.T) {
 			t.Fatalf("status %d %s", code, body)
 		}
 		want := `{"value":"10.0.0.1","kind":"ipv4","count":2,"matches":[` +
-			`{"match":"exact","observable":{"kind":"ipv4","value":"10.0.0.1","path":"p","op":"="},"id":"indicator--1","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false,"object":{"id":"indicator--1"}},` +
-			`{"match":"cidr","observable":{"kind":"ipv4","value":"10.0.0.0/8","path":"p","op":"="},"id":"indicator--2","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false,"object":{"id":"indicator--2"}}]}`
+			`{"match":"exact","observable":{"kind":"ipv4","value":"10.0.0.1","path":"p","op":"="},"id":"indicator--1","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false,"ref":"indicator--1/` + qOrgA + `"},` +
+			`{"match":"cidr","observable":{"kind":"ipv4","value":"10.0.0.0/8","path":"p","op":"="},"id":"indicator--2","modified":"m","type":"indicator","created_by":"` + qOrgA + `","received":"0001-01-01T00:00:00Z","revoked":false,"ref":"indicator--2/` + qOrgA + `"}],` +
+			`"objects":{"indicator--1/` + qOrgA + `":{"id":"indicator--1"},"indicator--2/` + qOrgA + `":{"id":"indicator--2"}}}` + "\n"
 		if string(body) != want {
 			t.Fatalf("body\n%s\nwant\n%s", body, want)
 		}

@@ -21,7 +21,10 @@ func (s *Server) routes() []route {
 	return []route{
 		{pattern: "GET /healthz", access: public, handler: s.handleHealthz},
 		{pattern: "GET /readyz", access: public, handler: s.handleReadyz},
-		{pattern: "GET /metrics", access: public, handler: s.handleMetrics},
+		// Metrics reveal activity (feed position, submission counters):
+		// admin only here; cmd/jag can serve them on a private listener
+		// (MetricsHandler).
+		{pattern: "GET /metrics", access: scope("admin"), handler: s.handleMetrics},
 
 		{pattern: "POST /v1/bundles", access: scope("submit"), handler: s.handleSubmitBundle},
 		// submit or read: checked by the handler (one rule holds one scope).

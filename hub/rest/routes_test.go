@@ -169,7 +169,7 @@ func TestMount(t *testing.T) {
 	})
 	authn := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), &auth.Principal{Org: "o"})))
+			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), &auth.Principal{Org: "o", Scopes: []string{auth.ScopeAdmin}}))) // admin: /metrics
 		})
 	}
 	reg := prometheus.NewRegistry()

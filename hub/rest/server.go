@@ -20,8 +20,12 @@ type Config struct {
 	// MaxBodyBytes bounds every request body (default 16 MiB).
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work of one non-streaming request
-	// (default 30 s).
+	// (default 30 s); writing its answer must end within twice that.
 	RequestTimeout time.Duration
+	// Body bounds the reading of request bodies in time.
+	Body BodyTiming
+	// Ingest bounds the bundles ingested at once in bytes.
+	Ingest IngestBudget
 }
 
 // Deps are the collaborators a Server is built from; cmd/jag wires them.
@@ -52,6 +56,10 @@ type Deps struct {
 	// Exports serves the flat exports (/v1/exports/…) and their named
 	// definitions (/v1/admin/exports…); nil answers 503.
 	Exports *hub.ExportService
+	// IngestBudget bounds the bundles ingested at once in bytes, shared
+	// with the process's other ingest channels; nil builds one from
+	// Config.Ingest.
+	IngestBudget *hub.ByteBudget
 	// Mounts are the HTTP handlers of other channels (TAXII, exports, …),
 	// each served under its own pattern beside the API's routes.
 	Mounts []Mount
@@ -92,6 +100,8 @@ type Server struct {
 	mux     *http.ServeMux
 	mounted map[string]router // by mount pattern
 	methods []string          // every method of the route table, for Allow
+
+	ingestBudget *hub.ByteBudget
 }
 
 // New builds a Server.
@@ -116,6 +126,10 @@ func New(cfg Config, d Deps) *Server {
 	}
 	s := &Server{cfg: cfg, deps: d, log: d.Log, ready: d.Ready, reg: d.Registry, authn: d.Authenticate, mounted: map[string]router{}}
 	s.metrics = newHTTPMetrics(d.Registry)
+	s.ingestBudget = d.IngestBudget
+	if s.ingestBudget == nil {
+		s.ingestBudget = cfg.Ingest.Budget()
+	}
 	s.handler = s.buildHandler()
 	return s
 }
@@ -156,7 +170,29 @@ func (s *Server) buildHandler() http.Handler {
 	}
 	h = s.metrics.instrument(s.routeOf, h)
 	h = limitBody(s.cfg.MaxBodyBytes, h)
-	return s.logRequests(h)
+	return Bound(s.cfg, s.logRequests(h))
+}
+
+// Bound applies the time bounds of cfg to h: request bodies (cfg.Body)
+// and the writing of answers (twice cfg.RequestTimeout). Server.Handler
+// has them; a channel served beside it that sets no deadlines of its own
+// can be wrapped with it (TAXII sets its own).
+func Bound(cfg Config, h http.Handler) http.Handler {
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	return writeDeadline(2*cfg.RequestTimeout, bodyDeadline(cfg.Body, h))
+}
+
+// writeDeadline bounds the writing of every answer to d after its request
+// arrived: a client that reads slowly loses its connection rather than
+// holding it. The websocket upgrade clears the deadline (gorilla), and
+// the feed then sets one per message.
+func writeDeadline(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		h.ServeHTTP(w, r)
+	})
 }
 
 // withTimeout bounds the work of a request: its context ends after d, so

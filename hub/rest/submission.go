@@ -16,6 +16,8 @@ type submissionView struct {
 	Accepted   int    `json:"accepted"`
 	Duplicates int    `json:"duplicates"`
 	Receipt    string `json:"receipt"`
+	// Log names each stored version's transparency-log entry index.
+	Log []logPositionView `json:"log,omitempty"`
 }
 
 func viewOf(s hub.Submission) submissionView {
@@ -25,6 +27,7 @@ func viewOf(s hub.Submission) submissionView {
 		Accepted:   s.Accepted,
 		Duplicates: s.Duplicates,
 		Receipt:    s.Receipt,
+		Log:        logPositionViews(s.Log),
 	}
 }
 

@@ -45,6 +45,9 @@ type Deps struct {
 	Reader      Reader
 	Ingester    Ingester
 	Statuses    Statuses
+	// IngestBudget bounds the bytes of the submissions ingested at once,
+	// shared with the other channels (hub.ByteBudget); nil bounds nothing.
+	IngestBudget *hub.ByteBudget
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Metrics registers the adapter's request metrics; nil registers

@@ -70,7 +70,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *zerolog.Logger, err
 		h.Set("Retry-After", "2")
 	case http.StatusInternalServerError:
 		if r.Context().Err() == nil {
-			log.Error().Err(err).Str("method", r.Method).Str("path", r.URL.Path).Msg("taxii request failed")
+			log.Error().Err(err).Str("method", r.Method).Str("path", auth.RedactPath(r.URL.Path)).Msg("taxii request failed")
 		}
 	}
 	writeJSON(w, e.Status, e)

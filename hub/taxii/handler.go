@@ -152,7 +152,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(sw, r, &h.log, err)
 	}
 	h.metrics.observe(ep, sw.status, time.Since(start))
-	h.log.Info().Str("method", r.Method).Str("path", r.URL.Path).Int("status", sw.status).
+	h.log.Info().Str("method", r.Method).Str("path", auth.RedactPath(r.URL.Path)).Int("status", sw.status).
 		Dur("duration", time.Since(start)).Msg("taxii request")
 }
 

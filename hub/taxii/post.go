@@ -39,6 +39,21 @@ func (h *Handler) addObjects(w http.ResponseWriter, r *request) error {
 	if !taxiiContent(r.Header.Get("Content-Type")) {
 		return newError(http.StatusUnsupportedMediaType, hub.CodeUnsupportedMedia, "send "+MediaType)
 	}
+	if r.ContentLength > h.cfg.MaxContentLength {
+		return h.tooLarge()
+	}
+	// Room in the ingest byte budget before the body is read (503 beyond
+	// its wait, the body discarded so the client sees the answer).
+	weight := h.cfg.MaxContentLength
+	if r.ContentLength >= 0 {
+		weight = r.ContentLength
+	}
+	release, err := h.deps.IngestBudget.Acquire(r.Context(), weight)
+	if err != nil {
+		_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, h.cfg.MaxContentLength))
+		return err
+	}
+	defer release()
 	body, err := h.readBody(w, r)
 	if err != nil {
 		return err
@@ -98,12 +113,17 @@ func (h *Handler) addObjects(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
+// tooLarge is the 413 of a body beyond max_content_length.
+func (h *Handler) tooLarge() *Error {
+	return newError(http.StatusRequestEntityTooLarge, hub.CodeTooLarge,
+		"the body exceeds max_content_length ("+strconv.FormatInt(h.cfg.MaxContentLength, 10)+" bytes)")
+}
+
 // readBody reads the POST body, answering 413 above max_content_length
 // (at once from Content-Length when it says so).
 func (h *Handler) readBody(w http.ResponseWriter, r *request) ([]byte, error) {
 	limit := h.cfg.MaxContentLength
-	tooLarge := newError(http.StatusRequestEntityTooLarge, hub.CodeTooLarge,
-		"the body exceeds max_content_length ("+strconv.FormatInt(limit, 10)+" bytes)")
+	tooLarge := h.tooLarge()
 	if r.ContentLength > limit {
 		return nil, tooLarge
 	}
