@@ -348,7 +348,22 @@ func TestIngestSurvivesKill(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill once some submissions were acknowledged, while the clients
+	// have more in flight: a condition, not a fixed delay, so the test
+	// proves the same on a loaded machine.
+	ackedSoFar := func() (n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range all {
+			if s.acked != "" {
+				n++
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(60 * time.Second); ackedSoFar() < clients && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	p.Kill()
 	close(stop)
 	wg.Wait()

@@ -80,7 +80,7 @@ func TestRollingDeployKeepsOlderReplicaReady(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(50 * time.Millisecond):
+			case <-time.After(10 * time.Millisecond):
 			}
 			resp, err := e2eClient.Get(old.URL + "/readyz")
 			polls.Add(1)
