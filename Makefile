@@ -31,7 +31,7 @@ install: build ## install the binary as $(DESTDIR)$(PREFIX)/bin/jag (PREFIX=/usr
 	install -m 0755 $(BIN) '$(DESTDIR)$(PREFIX)/bin/jag'
 
 test: ## run every test with the race detector (needs PostgreSQL binaries; see README)
-	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -parallel 8 ./...
 
 lint: ## gofmt must be clean, go vet and staticcheck must pass
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

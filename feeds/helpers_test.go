@@ -27,6 +27,7 @@ type memLog struct {
 	seq    int64
 	wake   chan struct{}
 	reads  int
+	behind int // reads from below the head: replays, not the tailer's polls
 }
 
 func newMemLog() *memLog { return &memLog{wake: make(chan struct{}, 1)} }
@@ -37,6 +38,9 @@ func (l *memLog) EventsAfter(_ context.Context, after int64, limit int) (hub.Pag
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.reads++
+	if after < l.seq {
+		l.behind++
+	}
 	p := hub.Page{PurgedThrough: l.purged}
 	for _, e := range l.events {
 		if e.Seq > after && len(p.Events) < limit {

@@ -14,6 +14,7 @@ import (
 // or database that does not answer, so a configuration that got through
 // would fail with exit status 1 instead.
 func TestClientFlagsRefused(t *testing.T) {
+	t.Parallel()
 	const (
 		noHub = "http://127.0.0.1:1"
 		noDB  = "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1"

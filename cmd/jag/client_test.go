@@ -28,6 +28,7 @@ func newTestClient(t *testing.T, vars map[string]string, args ...string) (*clien
 }
 
 func TestClientFlags(t *testing.T) {
+	t.Parallel()
 	tokFile := filepath.Join(t.TempDir(), "tok")
 	if err := os.WriteFile(tokFile, []byte("  file-token\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -71,6 +72,7 @@ func TestClientFlags(t *testing.T) {
 }
 
 func TestClientCall(t *testing.T) {
+	t.Parallel()
 	var gotAuth, gotCT string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotAuth, gotCT = r.Header.Get("Authorization"), r.Header.Get("Content-Type")
@@ -152,6 +154,7 @@ func TestClientCall(t *testing.T) {
 // Many values are looked up in POSTs of at most lookupBatch values, and
 // the results come out in the order given.
 func TestLookupBatches(t *testing.T) {
+	t.Parallel()
 	var sizes []int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct{ Values []string }

@@ -12,6 +12,7 @@ import (
 // TestCollectionCommands drives jag collection add|list|remove on a
 // database.
 func TestCollectionCommands(t *testing.T) {
+	t.Parallel()
 	db := "--database-url=" + pgtest.URL(t)
 	code, out, errs := runJag(t, "", "collection", "add", db, "--title", "APT, amber", "--alias", "apt", "--type", "indicator,malware",
 		"--label", "apt", "--max-tlp", "AMBER", "--min-confidence", "0", "--write-scopes", "none")

@@ -11,6 +11,7 @@ import (
 // expected format, and nothing started (no database is configured, so
 // getting past the configuration would fail differently).
 func TestServeConfigRefused(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		env  map[string]string
@@ -63,6 +64,7 @@ func TestServeConfigRefused(t *testing.T) {
 }
 
 func TestVersionFlag(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
 		e, out, errb := testEnv(nil)
 		if code := run(context.Background(), e, args); code != 0 || !strings.HasPrefix(out.String(), "jag ") || !strings.Contains(out.String(), "schema ") {

@@ -31,6 +31,7 @@ func demoBundle(t *testing.T) string {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	dataset := demoBundle(t)
 	demo := func(t *testing.T, server, dbURL string) string {
 		t.Helper()

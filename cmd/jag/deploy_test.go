@@ -60,6 +60,7 @@ func stockPostgres(t *testing.T) (addr string, first <-chan string) {
 // (no TLS) instead of failing on lib/pq's sslmode=require default, and the
 // Dockerfile says which TLS mode it uses.
 func TestDockerfileDatabaseURL(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../deploy/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +138,7 @@ func dockerIgnored(patterns []string, path string) bool {
 // .dockerignore keeps local state and build output out of the context and
 // keeps every file the image build needs.
 func TestDockerignore(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../.dockerignore")
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +178,7 @@ func TestDockerignore(t *testing.T) {
 // The systemd unit documents admin commands run as its service user with
 // its data dir.
 func TestSystemdUnitDocumentsAdminCommands(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../deploy/jag.service")
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +197,7 @@ func TestSystemdUnitDocumentsAdminCommands(t *testing.T) {
 // jag healthcheck: exit 0 on a ready hub (0.0.0.0 probed on loopback, as
 // in the image), 1 with the reason otherwise; bad flags are usage errors.
 func TestHealthcheck(t *testing.T) {
+	t.Parallel()
 	m, _ := startMain(t, pgtest.URL(t))
 	_, port, _ := net.SplitHostPort(m.Addr())
 	check := func(vars map[string]string, args ...string) (int, string, string) {

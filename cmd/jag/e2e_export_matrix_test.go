@@ -22,6 +22,7 @@ import (
 // caller's conditional poll still answers 304 (its tag learned nothing),
 // A's members get a new export.
 func TestExportVisibilityMatrix(t *testing.T) {
+	t.Parallel()
 	A, B, C := e2eOrgA, e2eOrgB, e2eOrgC
 	w := newWorld(t, pgtest.URL(t), A, B, C)
 	p := startServe(t, w.dbURL, "--public-access")

@@ -88,6 +88,7 @@ func signedDataset(t *testing.T, w *world, file, org string) []byte {
 // poller may not see changes nothing it can observe, and appliances'
 // Basic credentials work.
 func TestExportsE2E(t *testing.T) {
+	t.Parallel()
 	A, B := e2eOrgA, e2eOrgB
 	w := newWorld(t, pgtest.URL(t), A, B)
 	p := startServe(t, w.dbURL)

@@ -25,6 +25,7 @@ import (
 // sealed cursor of B's first event resumes on another replica exactly
 // after it.
 func TestFeedCursorsRevealNoHiddenEvents(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.URL(t)
 	w := newIngestWorld(t, dbURL)
 	ps := startReplicas(t, 2, dbURL)
@@ -119,6 +120,7 @@ func TestFeedCursorsRevealNoHiddenEvents(t *testing.T) {
 // object.created; the org that saw the earlier version is told of an
 // update, and B is told of the next one.
 func TestFeedUpdatedAsTheViewerSeesIt(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.URL(t)
 	w := newIngestWorld(t, dbURL)
 	p := startServe(t, dbURL)

@@ -90,6 +90,7 @@ func (r *replicas) pick(not string) string {
 // different replica with their cursor (and one replica restarting),
 // receive every event, in the same order, with no gap and no duplicate.
 func TestFeedThreeReplicas(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	delayCommits(t, w, 30)

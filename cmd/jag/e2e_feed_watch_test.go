@@ -81,6 +81,7 @@ func objectID(m watchMsg) string {
 // TestFeedRefusesClientWithoutSubprotocol: a client that does not offer
 // jag.v1 gets a 400 problem and is not upgraded (issue 10 finding 13).
 func TestFeedRefusesClientWithoutSubprotocol(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.URL(t)
 	w := newIngestWorld(t, dbURL)
 	p := startServe(t, dbURL)
@@ -113,6 +114,7 @@ func TestFeedRefusesClientWithoutSubprotocol(t *testing.T) {
 // network finds the same objects with the same labels (issue 10 finding
 // 13, issue 11 point 8).
 func TestFeedWatchNetworkAndSCOs(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.URL(t)
 	w := newIngestWorld(t, dbURL)
 	p := startServe(t, dbURL)
@@ -204,6 +206,7 @@ func TestFeedWatchNetworkAndSCOs(t *testing.T) {
 // it again once a session has left; sessions without a watchlist are not
 // affected (issue 10 finding 4).
 func TestFeedWatchlistBounds(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.URL(t)
 	w := newIngestWorld(t, dbURL)
 	p := startServe(t, dbURL, "--feed-max-watch-entries", "5000")

@@ -72,6 +72,7 @@ func trickle(c net.Conn, head string, length int, interval time.Duration) (time.
 // does not read bodies, and authenticated routes that do, ingest
 // included. The hub's goroutines return to their baseline.
 func TestSlowBodiesAreCut(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	read := w.token(e2eOrgA, auth.TierMember, auth.ScopeRead)
@@ -121,6 +122,7 @@ func TestSlowBodiesAreCut(t *testing.T) {
 // A body sent at a steady rate above the minimum is read whole, however
 // long it takes beyond the grace.
 func TestSteadyBodyOutlivesGrace(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL, "--body-grace", "1s", "--body-min-rate", "1024")
 	bundle := w.bundle(w.signedIndicator(e2eOrgA, "steady.example"))
@@ -160,6 +162,7 @@ func rawGet(t *testing.T, c net.Conn, path string) (*http.Response, string) {
 // hub accepts again. Hijacked websocket feeds count, and keep no HTTP
 // deadline: they outlive the header, body and answer timeouts.
 func TestConnectionLimits(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL, "--max-conns", "25", "--max-conns-per-client", "10",
 		"--read-header-timeout", "1s", "--body-grace", "1s", "--request-timeout", "1s")
@@ -259,6 +262,7 @@ func TestConnectionLimits(t *testing.T) {
 // operator may serve it on a listener of its own (--metrics-addr). The
 // anonymous health answers say nothing but their status.
 func TestMetricsNotAnonymous(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	metricsAddr := freeAddr(t)
 	p := startServe(t, w.dbURL, "--metrics-addr", metricsAddr)
@@ -289,6 +293,7 @@ func TestMetricsNotAnonymous(t *testing.T) {
 // No token reaches the access log, wherever the client puts it: a path
 // parameter, a path segment, the query string or a header.
 func TestAccessLogNeverHoldsTokens(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	token := w.token(e2eOrgA, auth.TierMember, auth.ScopeRead)

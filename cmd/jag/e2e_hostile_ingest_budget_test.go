@@ -17,6 +17,7 @@ import (
 // nothing is stored; once they end, it is accepted. TAXII envelopes share
 // the budget.
 func TestIngestByteBudget(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL, "--max-body-bytes", "1048576", "--ingest-budget-bytes", "1048576",
 		"--ingest-wait", "1s", "--body-grace", "30s")

@@ -89,6 +89,7 @@ func lookupCreators(t *testing.T, base, token, value string) []string {
 // does not exist (finding 5), and identical observables of several orgs
 // are all stored and each served under the visibility rule.
 func TestHostileNoExistenceOracle(t *testing.T) {
+	t.Parallel()
 	A, B, C := e2eOrgA, e2eOrgB, e2eOrgC
 	w := newWorld(t, pgtest.URL(t), A, B, C)
 	p := startServe(t, w.dbURL)
@@ -222,6 +223,7 @@ func (w *world) postWith(base, token, bundle string) answer {
 // registered participant's identity, the hub's identity or the signature
 // extension's definition (finding 6); the real owner still can.
 func TestHostileIdentitySquatting(t *testing.T) {
+	t.Parallel()
 	A, B := e2eOrgA, e2eOrgB
 	w := newWorld(t, pgtest.URL(t), A, B)
 	p := startServe(t, w.dbURL)
@@ -312,6 +314,7 @@ func registerParticipant(t *testing.T, w *world, org string) {
 // it (finding 10): GET /v1/submissions/{id} is 404 otherwise, exactly like
 // a missing submission, and provenance carries no receipt.
 func TestHostileReceiptTiers(t *testing.T) {
+	t.Parallel()
 	A, B := e2eOrgA, e2eOrgB
 	w := newWorld(t, pgtest.URL(t), A, B)
 	p := startServe(t, w.dbURL)

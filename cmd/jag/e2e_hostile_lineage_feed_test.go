@@ -19,6 +19,7 @@ import (
 // event of its own on the feed, carrying that org's object, and each
 // subscriber receives exactly the copies it may see.
 func TestHostileLineagesFeed(t *testing.T) {
+	t.Parallel()
 	A, B, C := e2eOrgA, e2eOrgB, e2eOrgC
 	w := newWorld(t, pgtest.URL(t), A, B, C)
 	p := startServe(t, w.dbURL)

@@ -40,6 +40,7 @@ func granularMarking(objectLevel, granularRef string) string {
 // marking is granular to an unknown definition is RED, not the default
 // AMBER (which a client would see).
 func TestHostileGranularMarkings(t *testing.T) {
+	t.Parallel()
 	A, B, C := e2eOrgA, e2eOrgB, e2eOrgC
 	w := newWorld(t, pgtest.URL(t), A, B, C)
 	p := startServe(t, w.dbURL)
@@ -213,6 +214,7 @@ func feedObjectsUntil(t *testing.T, ctx context.Context, conn *websocket.Conn, l
 // the claim, and nothing of its bundle is stored; the predefined TLP:GREEN
 // definition, as published, is accepted in a bundle.
 func TestHostileCounterfeitTLP(t *testing.T) {
+	t.Parallel()
 	A := e2eOrgA
 	w := newWorld(t, pgtest.URL(t), A, e2eOrgB)
 	p := startServe(t, w.dbURL)

@@ -42,6 +42,7 @@ type lookupAnswerPage struct {
 // answer carries the indicator once, not a thousand times (the old answer
 // was 200 MB).
 func TestLookupNamesEachObjectOnce(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	big := w.bigIndicator(e2eOrgA, "amp.example", 200<<10)
@@ -84,6 +85,7 @@ func TestLookupNamesEachObjectOnce(t *testing.T) {
 // once, by lookup (POST and GET), by search and as versions; every page
 // stays within the budget plus one object.
 func TestAnswersStopAtByteBudget(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	const budget = 64 << 10
 	p := startServe(t, w.dbURL, "--max-response-bytes", fmt.Sprint(budget))

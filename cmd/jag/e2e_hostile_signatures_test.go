@@ -155,6 +155,7 @@ func selfSignedCert(t testing.TB, key ed25519.PrivateKey) []byte {
 }
 
 func TestHostileObjectSignatures(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	A, B := e2eOrgA, e2eOrgB
 	now := time.Now()

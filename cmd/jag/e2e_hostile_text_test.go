@@ -19,6 +19,7 @@ import (
 // PostgreSQL cannot hold as text (invalid UTF-8, NUL): each is a client
 // error with its documented code, never a 500 from the database.
 func TestHostileTextParameters(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, pgtest.URL(t), e2eOrgA)
 	p := startServe(t, w.dbURL)
 	read := w.token(e2eOrgA, auth.TierMember, auth.ScopeRead, auth.ScopeSubmit)
@@ -77,6 +78,7 @@ func TestHostileTextParameters(t *testing.T) {
 // The token of each request is signed by the hub's key, so claims the
 // hub would never issue (a NUL in org, sub or jti) reach the verifier.
 func TestHostileTextEveryParameter(t *testing.T) {
+	t.Parallel()
 	const iss, aud = "jag-nul-issuer", "jag-nul-audience"
 	w := newWorld(t, pgtest.URL(t), e2eOrgA)
 	A := e2eOrgA

@@ -21,6 +21,7 @@ import (
 // e2e_hostile_signatures_test.go.
 
 func TestHostileAccessTokens(t *testing.T) {
+	t.Parallel()
 	const iss, aud = "jag-hostile-issuer", "jag-hostile-audience"
 	w := newIngestWorld(t, pgtest.URL(t))
 	A := e2eOrgA

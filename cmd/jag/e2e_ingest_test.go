@@ -25,6 +25,7 @@ import (
 // one bundle posted concurrently to three replicas.
 
 func TestIngestEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	A, B := e2eOrgA, e2eOrgB
@@ -202,6 +203,7 @@ func TestIngestEndToEnd(t *testing.T) {
 }
 
 func TestIngestRegexIsHarmless(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	A := e2eOrgA
@@ -218,6 +220,7 @@ func TestIngestRegexIsHarmless(t *testing.T) {
 // Retry-After and nothing written; after the database is back the same
 // hub stores the bundle without a restart.
 func TestIngestUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "jag503")
 	if err != nil {
@@ -297,6 +300,7 @@ func TestIngestUnavailable(t *testing.T) {
 // same database, no bundle is partially stored, and retrying the
 // unacknowledged ones is safe.
 func TestIngestSurvivesKill(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 
@@ -344,7 +348,22 @@ func TestIngestSurvivesKill(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill once some submissions were acknowledged, while the clients
+	// have more in flight: a condition, not a fixed delay, so the test
+	// proves the same on a loaded machine.
+	ackedSoFar := func() (n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range all {
+			if s.acked != "" {
+				n++
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(60 * time.Second); ackedSoFar() < clients && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	p.Kill()
 	close(stop)
 	wg.Wait()
@@ -389,6 +408,7 @@ func TestIngestSurvivesKill(t *testing.T) {
 // replicas: one version and one event per object, one submission, and
 // every answer carries the same receipt.
 func TestIngestConcurrentReplicas(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	replicas := startReplicas(t, 3, w.dbURL)
 	var wg sync.WaitGroup

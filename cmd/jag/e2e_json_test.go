@@ -19,6 +19,7 @@ import (
 // the number (not 400 invalid_signature), store nothing, and accept the
 // object exactly as it was signed.
 func TestIngestUnrepresentableNumber(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	A := e2eOrgA

@@ -17,6 +17,7 @@ import (
 // ingest metrics: bundles and objects by outcome, bytes, verification
 // time.
 func TestMetricsCountAuthenticatedRoutesAndIngest(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	reader := w.token(e2eOrgA, auth.TierMember, auth.ScopeRead)

@@ -19,6 +19,7 @@ import (
 // and cache header, type "https://jag.example/problems/<code>", the
 // status's title, the status, and only the documented members.
 func TestEveryErrorSurfaceAnswersOneProblem(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL)
 	reader := w.token(e2eOrgA, auth.TierMember, auth.ScopeRead)

@@ -25,6 +25,7 @@ import (
 var e2eSHA256 = strings.Repeat("c0ffee", 10) + "abcd"
 
 func TestQueryEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, pgtest.URL(t), e2eOrgA, e2eOrgB, e2eOrgC)
 	p := startServe(t, w.dbURL)
 	A, B := e2eOrgA, e2eOrgB
@@ -249,6 +250,7 @@ func TestQueryEndToEnd(t *testing.T) {
 // A statement timeout is a fast 503 with Retry-After, and the next request
 // succeeds.
 func TestQueryUnavailable(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, pgtest.URL(t), e2eOrgA)
 	p := startServe(t, w.dbURL, "--statement-timeout", "500ms")
 	tok := w.token(e2eOrgA, auth.TierMember, "read")
@@ -276,6 +278,7 @@ func TestQueryUnavailable(t *testing.T) {
 
 // jag query and jag lookup against a running hub.
 func TestQueryLookupCLI(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, pgtest.URL(t), e2eOrgA)
 	p := startServe(t, w.dbURL)
 	var objs []string

@@ -63,6 +63,7 @@ func runJagBin(t *testing.T, bin string, args ...string) (stdout, stderr string,
 // ready throughout and keeps accepting and serving bundles, and the newer
 // binary serves the same database beside it.
 func TestRollingDeployKeepsOlderReplicaReady(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	older := jagBinary(t)
 	newer := newerJagBinary(t)
@@ -79,7 +80,7 @@ func TestRollingDeployKeepsOlderReplicaReady(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(50 * time.Millisecond):
+			case <-time.After(10 * time.Millisecond):
 			}
 			resp, err := e2eClient.Get(old.URL + "/readyz")
 			polls.Add(1)
@@ -136,6 +137,7 @@ func TestRollingDeployKeepsOlderReplicaReady(t *testing.T) {
 // an empty (or older) database refuses with a message that says what to
 // run and changes nothing; jag migrate prints what it applied.
 func TestSubcommandsNeverMigrate(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	db, err := sql.Open("postgres", url)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 // budget (max_content_length), not only at the limit, and paging with
 // next still delivers every version exactly once.
 func TestTAXIIPageByteBudget(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	const budget = 65536
@@ -80,6 +81,7 @@ func TestTAXIIPageByteBudget(t *testing.T) {
 // community token of that org (which may not see the org's RED objects)
 // gets exactly the answer of a missing status.
 func TestTAXIIStatusMemberOnly(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	p := startServe(t, url)
@@ -115,6 +117,7 @@ func TestTAXIIStatusMemberOnly(t *testing.T) {
 // body, or stops reading a large page, is cut off instead of holding the
 // request (and up to a page of objects in memory) for ever.
 func TestTAXIISlowClientsCutOff(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	const maxBody = 8 << 20
@@ -185,6 +188,7 @@ func TestTAXIISlowClientsCutOff(t *testing.T) {
 // a page that still says more, and the object after them comes on the
 // next page (a read that stopped at the budget would have lost it).
 func TestTAXIIPageExactlyFull(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	const budget = 65536

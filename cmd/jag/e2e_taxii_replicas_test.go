@@ -27,6 +27,7 @@ import (
 // it may see exactly once: at the end, exactly what /v1/objects shows that
 // principal, narrowed by the collection.
 func TestTAXIIPollingThreeReplicas(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	A, B := e2eOrgA, e2eOrgB

@@ -19,6 +19,7 @@ import (
 // TestTAXIIEndToEnd drives every TAXII endpoint and error path of the real
 // binary over raw HTTP.
 func TestTAXIIEndToEnd(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	A, B := e2eOrgA, e2eOrgB

@@ -17,6 +17,7 @@ import (
 // Tampering with what the hub stores or serves is caught by `jag log
 // verify`, `jag log prove` or `jag witness`, each saying what it caught.
 func TestTransparencyLogTamper(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	p := startServe(t, w.dbURL, "--log-checkpoint-interval", "100ms", "--log-poll-interval", "50ms")
 	token := w.tokens["a"]
@@ -232,6 +233,7 @@ func TestTransparencyLogTamper(t *testing.T) {
 // the old one moves to the new one only once a checkpoint carries both,
 // and the old key is then retired.
 func TestTransparencyLogKeyRotation(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	args := []string{"--log-checkpoint-interval", "100ms", "--log-poll-interval", "50ms"}
 	p := startServe(t, w.dbURL, args...)

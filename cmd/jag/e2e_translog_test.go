@@ -262,6 +262,7 @@ func waitForSize(t *testing.T, w *world, v *indepVerifier) tlog.Tree {
 // checkpoints, and that every object version the hub serves is in the
 // log with an entry that commits to its bytes.
 func TestTransparencyLogIndependentVerifier(t *testing.T) {
+	t.Parallel()
 	w := newIngestWorld(t, pgtest.URL(t))
 	replicas := startReplicas(t, 3, w.dbURL, "--log-checkpoint-interval", "100ms", "--log-poll-interval", "50ms")
 	token := w.tokens["a"]

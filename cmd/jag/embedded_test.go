@@ -67,6 +67,7 @@ func waitNoClusterProcs(t *testing.T, pgdata string) {
 // one they refuse, say where they looked and how to point them, and
 // create nothing.
 func TestAdminCommandsAttachOrRefuse(t *testing.T) {
+	t.Parallel()
 	dataDir := embeddedDataDir(t)
 	admin := func(args ...string) (int, string, string) {
 		e, out, errb := testEnv(nil)
@@ -119,6 +120,7 @@ func TestAdminCommandsAttachOrRefuse(t *testing.T) {
 // stops the hub and its cluster like SIGINT. A second hub on a data dir a
 // live one uses is refused.
 func TestEmbeddedClusterLifecycle(t *testing.T) {
+	t.Parallel()
 	dataDir := embeddedDataDir(t)
 	pgdata := filepath.Join(dataDir, "pgdata")
 	p := startEmbedded(t, dataDir)

@@ -17,6 +17,7 @@ import (
 // database) and jag subscribe --export, which must bring its file up to
 // date when the feed announces a new indicator and resume from its cursor.
 func TestExportCLI(t *testing.T) {
+	t.Parallel()
 	A := e2eOrgA
 	dbURL := pgtest.URL(t)
 	w := newWorld(t, dbURL, A)

@@ -271,6 +271,7 @@ func (g *golden) cmdIn(t *testing.T, name string, tty bool, stdin string, args .
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	g := newGolden(t)
 	db := "--database-url=" + g.w.dbURL
 

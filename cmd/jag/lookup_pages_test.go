@@ -12,6 +12,7 @@ import (
 // `jag lookup` follows the hub's pages and prints each value's whole
 // result once, every match with its object.
 func TestLookupFollowsPages(t *testing.T) {
+	t.Parallel()
 	pages := []string{
 		`{"first":0,"results":[{"value":"a.example","kind":"domain","count":0,"matches":[]},` +
 			`{"value":"b.example","kind":"domain","count":1,"matches":[{"match":"exact","id":"indicator--1","ref":"indicator--1/o"}]}],` +

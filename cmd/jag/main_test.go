@@ -82,6 +82,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestServeHealthReadinessMetrics(t *testing.T) {
+	t.Parallel()
 	m, base := startMain(t, pgtest.URL(t), "--metrics-addr", "127.0.0.1:0")
 
 	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
@@ -107,6 +108,7 @@ func TestServeHealthReadinessMetrics(t *testing.T) {
 
 // A database whose schema is behind the binary is not ready.
 func TestServeNotReadyWhenSchemaBehind(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	m, base := startMain(t, url)
 	if _, err := m.db.DB.SQLX().Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
@@ -119,6 +121,7 @@ func TestServeNotReadyWhenSchemaBehind(t *testing.T) {
 }
 
 func TestRunUnknownCommand(t *testing.T) {
+	t.Parallel()
 	e, _, errb := testEnv(nil)
 	if code := run(context.Background(), e, []string{"frobnicate"}); code != 2 {
 		t.Fatalf("exit = %d, want 2", code)
@@ -129,6 +132,7 @@ func TestRunUnknownCommand(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	e, out, _ := testEnv(nil)
 	if code := run(context.Background(), e, []string{"version"}); code != 0 {
 		t.Fatalf("exit = %d", code)
@@ -139,6 +143,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestServeRejectsBadEnvironment(t *testing.T) {
+	t.Parallel()
 	e, _, errb := testEnv(map[string]string{"JAG_MAX_BODY_BYTES": "lots"})
 	if code := run(context.Background(), e, []string{"serve"}); code != 2 {
 		t.Fatalf("exit = %d, want 2", code)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestChooseOutput(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		tty   bool
 		given string
@@ -40,6 +41,7 @@ func TestChooseOutput(t *testing.T) {
 // /dev/null is a character device but not a terminal: output sent there
 // is machine output.
 func TestIsTerminalDevNull(t *testing.T) {
+	t.Parallel()
 	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +54,7 @@ func TestIsTerminalDevNull(t *testing.T) {
 
 // A hostile name cannot move the cursor, clear the screen or reorder text.
 func TestCellNeutralisesControls(t *testing.T) {
+	t.Parallel()
 	got := cell("KR\x1b[2J CERT\n\tx\u202eevil\u0085", 0)
 	if got != "KR [2J CERT  x evil " {
 		t.Fatalf("cell = %q", got)
@@ -62,6 +65,7 @@ func TestCellNeutralisesControls(t *testing.T) {
 }
 
 func TestWriteProblemsBounded(t *testing.T) {
+	t.Parallel()
 	var lines []string
 	for i := range 25 {
 		lines = append(lines, fmt.Sprintf("problem %d", i))
@@ -75,6 +79,7 @@ func TestWriteProblemsBounded(t *testing.T) {
 }
 
 func TestAPIErrorForPeople(t *testing.T) {
+	t.Parallel()
 	e := &apiError{Status: 400, Code: "invalid_signature", Detail: "30 object(s) without a valid signature"}
 	for i := range 30 {
 		e.Errors = append(e.Errors, apiErrorItem{Object: fmt.Sprintf("indicator--%d", i), Pointer: "/objects/0", Message: "invalid signature: object is not signed"})
@@ -96,6 +101,7 @@ func TestAPIErrorForPeople(t *testing.T) {
 }
 
 func TestNextPageCommand(t *testing.T) {
+	t.Parallel()
 	got := nextPageCommand([]string{"--type", "indicator", "--next", "old", "--token", "secret", "--q", "two words", "--token=s2", "--next=old2"}, "CUR_1")
 	want := "jag query --type indicator --q 'two words' --next CUR_1"
 	if got != want {
@@ -104,6 +110,7 @@ func TestNextPageCommand(t *testing.T) {
 }
 
 func TestTLPOf(t *testing.T) {
+	t.Parallel()
 	if got := tlpOf([]string{stix.TLPGreenID, "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", stix.TLPAmberStrictID}); got != "TLP:AMBER+STRICT" {
 		t.Fatalf("tlpOf = %q", got)
 	}

@@ -17,6 +17,7 @@ import (
 // TestAdminCommands bootstraps a registry with the admin subcommands only
 // (no token needed) and checks the database agrees.
 func TestAdminCommands(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	db := "--database-url=" + url

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -78,11 +79,24 @@ func freeAddr(t testing.TB) string {
 // until /readyz answers 200.
 func startServe(t testing.TB, dbURL string, args ...string) *serveProc {
 	t.Helper()
-	p, err := tryStartServe(t, freeAddr(t), dbURL, args...)
+	p, err := tryStartServeFree(t, dbURL, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// tryStartServeFree is tryStartServe on a free port. The tests run in
+// parallel, so the port freeAddr found may be taken (by another test's
+// listener or as the source port of a connection) before jag serve binds
+// it; then it tries again on another port.
+func tryStartServeFree(t testing.TB, dbURL string, args ...string) (*serveProc, error) {
+	for attempt := 1; ; attempt++ {
+		p, err := tryStartServe(t, freeAddr(t), dbURL, args...)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return p, err
+		}
+	}
 }
 
 // startReplicas starts n `jag serve` processes at once against dbURL.
@@ -96,7 +110,7 @@ func startReplicas(t testing.TB, n int, dbURL string, args ...string) []*servePr
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			procs[i], errs[i] = tryStartServe(t, freeAddr(t), dbURL, args...)
+			procs[i], errs[i] = tryStartServeFree(t, dbURL, args...)
 		}()
 	}
 	wg.Wait()
@@ -186,6 +200,7 @@ func (p *serveProc) Logs() string { return p.logs.String() }
 
 // TestServeBinaryGracefulStop checks the real binary serves and exits 0 on SIGTERM.
 func TestServeBinaryGracefulStop(t *testing.T) {
+	t.Parallel()
 	p := startServe(t, pgtest.URL(t))
 	if code, _ := get(t, p.URL+"/healthz"); code != 200 {
 		t.Fatalf("/healthz = %d", code)
@@ -204,6 +219,7 @@ func TestServeBinaryGracefulStop(t *testing.T) {
 // Two replicas started at the same moment against one empty database both
 // come up, and the migrations are applied once.
 func TestTwoReplicasStartOnEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	db, err := sql.Open("postgres", url)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 // the binary each time, with the build cache of this machine), so -short
 // leaves it out; `make test` and CI run it.
 func TestQuickStart(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: the quick start builds the binary with make")
 	}

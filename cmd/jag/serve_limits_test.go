@@ -9,6 +9,7 @@ import (
 // Connection and time limits are validated: a value that bounds nothing
 // is a usage error naming the flag.
 func TestServeLimitFlagsValidated(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--max-conns", "0"},
 		{"--max-conns", "10", "--max-conns-per-client", "11"},

@@ -40,6 +40,7 @@ func keygen(t *testing.T, dir, alg string) (string, string) {
 }
 
 func TestKeygen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	priv, pub := keygen(t, dir, "ES256")
 	st, err := os.Stat(priv)
@@ -64,6 +65,7 @@ func TestKeygen(t *testing.T) {
 // TestSignVerify signs the MVT Predator dataset with jag sign and checks it
 // with jag verify, from a file and from a URL, and after tampering.
 func TestSignVerify(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	priv, pub := keygen(t, dir, "EdDSA")
 	key, err := auth.ParseJWK([]byte(pub))

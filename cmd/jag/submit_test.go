@@ -58,6 +58,7 @@ func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestSubmitRetries(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		script   []string
@@ -116,6 +117,7 @@ func TestSubmitRetries(t *testing.T) {
 }
 
 func TestSubmitCommand(t *testing.T) {
+	t.Parallel()
 	hub := &fakeHub{script: []string{"201"}}
 	srv := httptest.NewServer(hub)
 	defer srv.Close()
@@ -158,6 +160,7 @@ func TestSubmitCommand(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		in   string
@@ -179,6 +182,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	for attempt := 1; attempt <= 40; attempt++ {
 		step := min(submitBackoffBase<<min(attempt-1, 16), submitBackoffMax)
 		for range 20 {
@@ -197,6 +201,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestSubmitStopsOnCancel(t *testing.T) {
+	t.Parallel()
 	hub := &fakeHub{script: []string{"503"}}
 	srv := httptest.NewServer(hub)
 	defer srv.Close()

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSubscribe(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	_, base := startMain(t, url)
@@ -72,6 +73,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 // reconnecting, connected again, stopped with the cursor), events alone
 // go to stdout, and the last line is never stale.
 func TestSubscribeStatusLines(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	w := newIngestWorld(t, url)
 	addr := freeAddr(t)

@@ -20,6 +20,7 @@ import (
 // authority (same database, same keys) accepts it, and revokes it by
 // giving the token on stdin.
 func TestTokenCommands(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	db := "--database-url=" + url
@@ -81,6 +82,7 @@ func TestTokenCommands(t *testing.T) {
 // (and nothing is generated in the database); an external issuer's tokens
 // are accepted with its JWKS file.
 func TestAuthConfigKeyFilesAndExternalIssuer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	dir := t.TempDir()

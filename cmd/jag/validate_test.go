@@ -13,6 +13,7 @@ import (
 var testDatasets = filepath.Join("..", "..", "stix", "testdata", "datasets")
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	datasets := testDatasets
 	cases := []struct {
 		name     string
@@ -60,6 +61,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateUsage(t *testing.T) {
+	t.Parallel()
 	e, _, _ := testEnv(nil)
 	if code := run(context.Background(), e, []string{"validate"}); code != 2 {
 		t.Fatalf("exit = %d, want 2", code)

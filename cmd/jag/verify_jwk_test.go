@@ -11,6 +11,7 @@ import (
 // `jag keygen` prints as well as a JWKS; a JWKS and non-JWK input pass
 // through unchanged for ParseJWKS to judge.
 func TestVerifyAcceptsSingleJWK(t *testing.T) {
+	t.Parallel()
 	const jwk = `{"use":"sig","kty":"OKP","kid":"k1","crv":"Ed25519","alg":"EdDSA","x":"zB4TfwUYPxsvVF-v1KB0klYvG8YE8YBnZGvGcfctsOE"}`
 	keys, err := auth.ParseJWKS(asJWKS([]byte(jwk+"\n")), "identity--6f2d2a8e-3b1c-4b5e-9c1d-2f6a1e0b7c3d")
 	if err != nil || len(keys) != 1 || keys[0].KID != "k1" {

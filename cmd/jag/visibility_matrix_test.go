@@ -21,6 +21,7 @@ import (
 // return. auth.Visible is the oracle; an object the caller may not see
 // must answer byte for byte like one that does not exist.
 func TestVisibilityMatrix(t *testing.T) {
+	t.Parallel()
 	A, B, C := e2eOrgA, e2eOrgB, e2eOrgC
 	w := newWorld(t, pgtest.URL(t), A, B, C)
 	p := startServe(t, w.dbURL, "--public-access")

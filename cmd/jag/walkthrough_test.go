@@ -33,6 +33,7 @@ import (
 // section must appear in the output of the commands before it ("…" stands
 // for any text).
 func TestReadmeWalkthrough(t *testing.T) {
+	t.Parallel()
 	blocks := readmeWalkthrough(t)
 	var cmds []walkCommand
 	for bi, b := range blocks {
