@@ -106,17 +106,23 @@ func (s *IngestService) Submit(ctx context.Context, p *auth.Principal, body []by
 	case err == nil:
 		out.Stored, out.Duplicates = res.Submission.Accepted, res.Submission.Duplicates
 	default:
-		out.Code = CodeInternal
-		var he *Error
-		switch {
-		case errors.As(err, &he):
-			out.Code = he.Code
-		case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			out.Code = CodeUnavailable
-		}
+		out.Code = outcomeCode(err)
 	}
 	s.metrics.Submitted(out)
 	return res, err
+}
+
+// outcomeCode is the metrics code of a failed ingest: the code of a typed
+// error, unavailable for an outage or a request given up, else internal.
+func outcomeCode(err error) string {
+	var he *Error
+	switch {
+	case errors.As(err, &he):
+		return he.Code
+	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return CodeUnavailable
+	}
+	return CodeInternal
 }
 
 func (s *IngestService) submit(ctx context.Context, p *auth.Principal, body []byte, out *IngestOutcome) (StoreResult, error) {

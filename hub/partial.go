@@ -46,14 +46,7 @@ func (s *IngestService) IngestEnvelope(ctx context.Context, p *auth.Principal, o
 			}
 		}
 	case err != nil:
-		out.Code = CodeInternal
-		var he *Error
-		switch {
-		case errors.As(err, &he):
-			out.Code = he.Code
-		case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			out.Code = CodeUnavailable
-		}
+		out.Code = outcomeCode(err)
 	}
 	s.metrics.Submitted(out)
 	return res, err

@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/jmoiron/sqlx"
 
@@ -46,23 +44,5 @@ LEFT JOIN LATERAL (
 	if err := sqlx.SelectContext(ctx, db.db, &rows, q, after, limit, max(maxBytes, 1)); err != nil {
 		return hub.Page{}, fmt.Errorf("read events: %w", mapError(err))
 	}
-	p := hub.Page{Events: make([]*hub.Event, 0, len(rows))}
-	for _, r := range rows {
-		p.PurgedThrough = r.PurgedThrough
-		if r.Seq == nil {
-			continue // the LEFT JOIN's empty side: no events
-		}
-		ev := &hub.Event{
-			Seq: *r.Seq, Kind: *r.Kind, ObjectID: *r.ObjectID, Modified: *r.Modified,
-			Org: *r.Org, Received: *r.Received, Object: r.Raw, Type: *r.Type,
-			CreatedBy: *r.CreatedBy, TLP: *r.TLP, Revoked: *r.Revoked,
-			Confidence: r.Confidence, Labels: []string(r.Labels),
-		}
-		if r.Recipients != nil {
-			ev.Recipients = []string(r.Recipients)
-		}
-		p.Events = append(p.Events, ev)
-	}
-	slices.SortFunc(p.Events, func(a, b *hub.Event) int { return cmp.Compare(a.Seq, b.Seq) })
-	return p, nil
+	return pageOf(rows), nil
 }

@@ -80,6 +80,13 @@ LEFT JOIN LATERAL (
 	if err := sqlx.SelectContext(ctx, db.db, &rows, q, after, limit); err != nil {
 		return hub.Page{}, fmt.Errorf("read events: %w", mapError(err))
 	}
+	return pageOf(rows), nil
+}
+
+// pageOf turns the rows of an event read (EventsAfter, EventsAfterBytes)
+// into a page in seq order. The rows usually come in order already (the
+// join keeps the inner order), which the sort detects in one pass.
+func pageOf(rows []eventRow) hub.Page {
 	p := hub.Page{Events: make([]*hub.Event, 0, len(rows))}
 	for _, r := range rows {
 		p.PurgedThrough = r.PurgedThrough
@@ -97,10 +104,8 @@ LEFT JOIN LATERAL (
 		}
 		p.Events = append(p.Events, ev)
 	}
-	// Usually already in order (the join keeps the inner order), which
-	// the sort detects in one pass.
 	slices.SortFunc(p.Events, func(a, b *hub.Event) int { return cmp.Compare(a.Seq, b.Seq) })
-	return p, nil
+	return p
 }
 
 // EventHead implements hub.EventSource.
