@@ -134,11 +134,7 @@ func collectionList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "collection list", "[--output table|text|json|jsonl] [flags]")
 	var dbf dbFlags
 	dbf.register(fs, e)
-	output := registerOutput(fs, outTable, outJSONL)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	format, err := chooseOutput(e, *output, outTable, outJSONL)
+	format, err := parseOutput(e, fs, args, outTable, outJSONL)
 	if err != nil {
 		return err
 	}
@@ -161,16 +157,8 @@ func collectionList(ctx context.Context, e *env, args []string) error {
 // printCollections prints collections: jsonl one collectionLine per line,
 // json {"collections":[…]}, for people a table or one sentence each.
 func printCollections(w io.Writer, format string, lines []collectionLine) error {
-	switch format {
-	case outJSONL:
-		for _, l := range lines {
-			if err := writeJSONLine(w, l); err != nil {
-				return err
-			}
-		}
-		return nil
-	case outJSON:
-		return writeJSONDoc(w, map[string]any{"collections": lines})
+	if done, err := writeMachine(w, format, "collections", lines); done {
+		return err
 	}
 	filter := func(f hub.CollectionFilter) string {
 		var parts []string

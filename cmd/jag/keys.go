@@ -184,11 +184,7 @@ func keyList(ctx context.Context, e *env, args []string) error {
 	var participant string
 	dbf.register(fs, e)
 	fs.StringVar(&participant, "participant", "", "only the keys of this participant")
-	output := registerOutput(fs, outTable, outJSONL)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	format, err := chooseOutput(e, *output, outTable, outJSONL)
+	format, err := parseOutput(e, fs, args, outTable, outJSONL)
 	if err != nil {
 		return err
 	}
@@ -234,16 +230,8 @@ func printKeys(w io.Writer, format string, keys []auth.Key, names map[string]str
 		}
 		docs = append(docs, doc)
 	}
-	switch format {
-	case outJSONL:
-		for _, d := range docs {
-			if err := writeJSONLine(w, d); err != nil {
-				return err
-			}
-		}
-		return nil
-	case outJSON:
-		return writeJSONDoc(w, map[string]any{"keys": docs})
+	if done, err := writeMachine(w, format, "keys", docs); done {
+		return err
 	}
 	if len(keys) == 0 {
 		_, err := io.WriteString(w, "no key is registered; add one with `jag key add --participant identity--… --jwk PUBLIC.jwk`\n")

@@ -61,6 +61,35 @@ func chooseOutput(e *env, given, human, machine string) (string, error) {
 	return "", fmt.Errorf("%w: --output %q: want one of %s", errUsage, given, strings.Join(outputFormats, ", "))
 }
 
+// parseOutput registers --output on fs (human on a terminal, machine in a
+// pipe), parses args and returns the chosen format: the tail every
+// command with both kinds of output shares.
+func parseOutput(e *env, fs *flag.FlagSet, args []string, human, machine string) (string, error) {
+	output := registerOutput(fs, human, machine)
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	return chooseOutput(e, *output, human, machine)
+}
+
+// writeMachine writes items for scripts when format is a machine format:
+// jsonl one item per line, json one document {key: items}. It reports
+// whether it wrote, so the caller renders the human formats otherwise.
+func writeMachine[T any](w io.Writer, format, key string, items []T) (bool, error) {
+	switch format {
+	case outJSONL:
+		for _, it := range items {
+			if err := writeJSONLine(w, it); err != nil {
+				return true, err
+			}
+		}
+		return true, nil
+	case outJSON:
+		return true, writeJSONDoc(w, map[string]any{key: items})
+	}
+	return false, nil
+}
+
 // human reports whether format is one of the formats for people.
 func human(format string) bool { return format == outTable || format == outText }
 

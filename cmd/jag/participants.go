@@ -72,11 +72,7 @@ func participantList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "participant list", "[--output table|text|json|jsonl] [flags]")
 	var dbf dbFlags
 	dbf.register(fs, e)
-	output := registerOutput(fs, outTable, outJSONL)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	format, err := chooseOutput(e, *output, outTable, outJSONL)
+	format, err := parseOutput(e, fs, args, outTable, outJSONL)
 	if err != nil {
 		return err
 	}
@@ -114,16 +110,8 @@ func participantList(ctx context.Context, e *env, args []string) error {
 // printParticipants prints the participants: jsonl one participantLine per
 // line, json {"participants":[…]}, for people a table with key counts.
 func printParticipants(w io.Writer, format string, lines []participantLine, keys []auth.Key, now time.Time) error {
-	switch format {
-	case outJSONL:
-		for _, l := range lines {
-			if err := writeJSONLine(w, l); err != nil {
-				return err
-			}
-		}
-		return nil
-	case outJSON:
-		return writeJSONDoc(w, map[string]any{"participants": lines})
+	if done, err := writeMachine(w, format, "participants", lines); done {
+		return err
 	}
 	if len(lines) == 0 {
 		_, err := io.WriteString(w, "no participant is registered yet; add one with `jag participant add --id identity--… --name NAME`\n")
