@@ -220,15 +220,12 @@ func TestServeBinaryGracefulStop(t *testing.T) {
 // come up, and the migrations are applied once.
 func TestTwoReplicasStartOnEmptyDatabase(t *testing.T) {
 	t.Parallel()
-	url := pgtest.URL(t)
+	url := pgtest.EmptyURL(t)
 	db, err := sql.Open("postgres", url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
-		t.Fatal(err)
-	}
 	procs := startReplicas(t, 2, url)
 	for i, p := range procs {
 		if code, _ := get(t, p.URL+"/readyz"); code != 200 {

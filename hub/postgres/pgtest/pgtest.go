@@ -85,6 +85,23 @@ func URL(t testing.TB) string {
 	return shared.url(name)
 }
 
+// EmptyURL returns the connection string of a fresh database for t with
+// nothing migrated: the template's schema is dropped, as a new install's
+// database would be.
+func EmptyURL(t testing.TB) string {
+	t.Helper()
+	url := URL(t)
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
+		t.Fatalf("pgtest: empty the database: %v", err)
+	}
+	return url
+}
+
 // New opens a fresh, migrated database for t, closed at the end of the test.
 func New(t testing.TB) *postgres.DB {
 	t.Helper()
