@@ -15,15 +15,12 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the request contradicts stored state.
 	ErrConflict = errors.New("conflict")
-	// ErrNotCreator: a submission adds a version of an object that another
-	// org created. Since migration 0080 each org versions its own lineage
-	// of an id and hub/postgres never returns it; a store that keeps one
-	// owner per id would, and ingest still answers it with 403.
-	ErrNotCreator = errors.New("object was created by another org")
 )
 
 // VersionError names the object version a store refusal is about. Err is
-// ErrConflict (same id and modified, different content) or ErrNotCreator.
+// ErrConflict (same id and modified, different content). There is no
+// "created by another org" refusal: each org versions its own lineage of an
+// id (migration 0080), so no answer depends on another org's objects.
 type VersionError struct {
 	Err      error
 	ID       string

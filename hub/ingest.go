@@ -372,8 +372,6 @@ func storeError(err error, b *stix.Bundle) error {
 	switch {
 	case errors.Is(err, ErrConflict):
 		return &Error{Code: CodeConflict, Detail: "a stored version has the same id and modified but different content", Items: []Item{item}}
-	case errors.Is(err, ErrNotCreator):
-		return &Error{Code: CodeForbidden, Detail: "only the creating org may add versions of an object", Items: []Item{item}}
 	}
 	return err
 }

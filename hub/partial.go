@@ -241,14 +241,11 @@ func storeEach(ctx context.Context, store SubmissionStore, receipts ReceiptSigne
 			}
 			return &res.Submission, nil
 		}
-		code := CodeConflict
-		if errors.Is(err, ErrNotCreator) {
-			code = CodeForbidden
-		}
+		const code = CodeConflict
 		refused := false
 		for i := range cands {
 			c := &cands[i]
-			if !c.skip && c.dupOf < 0 && c.stored.ID == ve.ID && (ve.Modified == "" || ve.Modified == c.stored.Modified || code == CodeForbidden) {
+			if !c.skip && c.dupOf < 0 && c.stored.ID == ve.ID && (ve.Modified == "" || ve.Modified == c.stored.Modified) {
 				fail(i, code, ve.Error())
 				refused = true
 			}

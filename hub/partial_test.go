@@ -178,9 +178,9 @@ func TestIngestEnvelope(t *testing.T) {
 		b := f.signed(envOrgA, "[ipv4-addr:value = '10.0.2.2']")
 		var bo struct{ ID string }
 		_ = json.Unmarshal([]byte(b), &bo)
-		f.store.refuse, f.store.err = bo.ID, &VersionError{Err: ErrNotCreator, ID: bo.ID}
+		f.store.refuse, f.store.err = bo.ID, &VersionError{Err: ErrConflict, ID: bo.ID}
 		res, err := f.svc.IngestEnvelope(ctx, member, raws(a, b), nil)
-		if err != nil || !res.Outcomes[0].Stored || res.Outcomes[1].Code != CodeForbidden || len(f.store.last.Objects) != 1 {
+		if err != nil || !res.Outcomes[0].Stored || res.Outcomes[1].Code != CodeConflict || len(f.store.last.Objects) != 1 {
 			t.Fatalf("%+v %v", res, err)
 		}
 	})

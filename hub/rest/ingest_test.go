@@ -373,7 +373,6 @@ func TestSubmitStoreRefusals(t *testing.T) {
 		code   string
 	}{
 		{"conflict", &hub.VersionError{Err: hub.ErrConflict, ID: "indicator--00000000-0000-4000-8000-000000000000"}, 409, hub.CodeConflict},
-		{"not creator", &hub.VersionError{Err: hub.ErrNotCreator, ID: "indicator--00000000-0000-4000-8000-000000000000"}, 403, hub.CodeForbidden},
 		{"database down", fmt.Errorf("store submission: %w", hub.ErrUnavailable), 503, hub.CodeUnavailable},
 		{"internal", errors.New("boom"), 500, hub.CodeInternal},
 	}
