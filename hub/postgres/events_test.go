@@ -147,6 +147,15 @@ func tail(ctx context.Context, t *testing.T, db *postgres.DB, stop <-chan struct
 	var got []int64
 	var cursor int64
 	for {
+		// Stopped before the read began: every writer has committed, so
+		// an empty page means the reader has seen all it ever will. (A
+		// read that began earlier may have had an older snapshot.)
+		var stopped bool
+		select {
+		case <-stop:
+			stopped = true
+		default:
+		}
 		p, err := db.EventsAfter(ctx, cursor, 100)
 		if err != nil {
 			t.Error(err)
@@ -156,12 +165,10 @@ func tail(ctx context.Context, t *testing.T, db *postgres.DB, stop <-chan struct
 			got = append(got, e.Seq)
 			cursor = e.Seq
 		}
-		select {
-		case <-stop:
-			if len(p.Events) == 0 {
-				return got
-			}
-		default:
+		switch {
+		case stopped && len(p.Events) == 0:
+			return got
+		case !stopped:
 			time.Sleep(time.Millisecond)
 		}
 	}
