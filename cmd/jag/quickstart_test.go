@@ -40,6 +40,7 @@ func TestQuickStart(t *testing.T) {
 	// Build once the way the Makefile does (-trimpath: the cache entries
 	// do not depend on where the tree is), so every `make` below only
 	// links, and the unprivileged user's cache copy is warm.
+	warmed := time.Now()
 	warm := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(t.TempDir(), "jag"), "./cmd/jag")
 	warm.Dir, warm.Env = src, append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := warm.CombinedOutput(); err != nil {
@@ -68,8 +69,12 @@ func TestQuickStart(t *testing.T) {
 			u.cred = cred
 			// The user's own build caches: hard links to this machine's
 			// (read-only entries), in directories the user owns.
-			u.gocache = linkTree(t, cache, filepath.Join(base, "gocache"), cred, true)
-			u.modcache = linkTree(t, modcache, filepath.Join(base, "gomodcache"), cred, false)
+			// The go command marks a cache entry used by setting its
+			// mtime when it is over an hour old, so the entries the
+			// warm build used are the ones of the last hour (a missed
+			// one would only be compiled again).
+			u.gocache = linkTree(t, cache, filepath.Join(base, "gocache"), cred, true, warmed.Add(-time.Hour-time.Minute))
+			u.modcache = linkTree(t, modcache, filepath.Join(base, "gomodcache"), cred, false, time.Time{})
 		}
 		copyTree(t, src, filepath.Join(u.home, "jag"), files)
 		if u.cred != nil {
@@ -378,8 +383,9 @@ func chownTree(t *testing.T, dir string, c *syscall.Credential) {
 }
 
 // linkTree mirrors src at dst with hard links (copies across file
-// systems); the directories belong to the user when writable is set.
-func linkTree(t *testing.T, src, dst string, c *syscall.Credential, writable bool) string {
+// systems), leaving out files last modified before since (zero: none);
+// the directories belong to the user when writable is set.
+func linkTree(t *testing.T, src, dst string, c *syscall.Credential, writable bool, since time.Time) string {
 	t.Helper()
 	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
@@ -399,7 +405,7 @@ func linkTree(t *testing.T, src, dst string, c *syscall.Credential, writable boo
 				return os.Chown(to, int(c.Uid), int(c.Gid))
 			}
 			return nil
-		case info.Mode().IsRegular():
+		case info.Mode().IsRegular() && !info.ModTime().Before(since):
 			if err := os.Link(p, to); err != nil {
 				b, rerr := os.ReadFile(p)
 				if rerr != nil {
