@@ -71,6 +71,7 @@ func uidOf(t *testing.T, path string) uint32 {
 // A fresh data dir the server account can reach holds the cluster itself;
 // a second Start reuses it without re-initialising.
 func TestStartInPlace(t *testing.T) {
+	t.Parallel() // the tests that set ExternalRoot are not parallel: they never overlap this one
 	base := reachableTemp(t)
 	dir := filepath.Join(base, "a", "jag-data")
 	var n notes
@@ -161,6 +162,7 @@ func TestStartAsRootUnreachable(t *testing.T) {
 // JAG gives only the directories it creates to the server account: an
 // existing data dir keeps its owner and mode, with Start and with Attach.
 func TestNeverTakesOverExistingDir(t *testing.T) {
+	t.Parallel() // the tests that set ExternalRoot are not parallel: they never overlap this one
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: only root can change owners")
 	}
@@ -192,6 +194,7 @@ func TestNeverTakesOverExistingDir(t *testing.T) {
 
 // Attach never creates anything and says where it looked.
 func TestAttachRefuses(t *testing.T) {
+	t.Parallel() // the tests that set ExternalRoot are not parallel: they never overlap this one
 	base := reachableTemp(t)
 	missing := filepath.Join(base, "nowhere")
 	_, err := Attach(context.Background(), missing)
@@ -225,6 +228,7 @@ func TestAttachRefuses(t *testing.T) {
 // orphan) is stopped and started again under the new owner, and after Stop
 // no process of the cluster remains.
 func TestInUseAndOrphan(t *testing.T) {
+	t.Parallel() // the tests that set ExternalRoot are not parallel: they never overlap this one
 	dir := filepath.Join(reachableTemp(t), "jag-data")
 	c := startT(t, dir, &notes{})
 	if _, err := Start(context.Background(), dir, Options{NoSync: true}); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "this process") {
