@@ -31,11 +31,13 @@ install: build ## install the binary as $(DESTDIR)$(PREFIX)/bin/jag (PREFIX=/usr
 	install -m 0755 $(BIN) '$(DESTDIR)$(PREFIX)/bin/jag'
 
 # -trimpath: compiled packages do not depend on where the clone is, so a
-# fresh clone reuses the build cache. The second run is the STIX schema
-# differential test, built out of the -race run (//go:build !race): it is
-# single-goroutine and ten times slower under the race detector.
+# fresh clone reuses the build cache. -p 4: four test binaries at once on
+# two cores, since the end-to-end and SQL tests mostly wait on processes
+# and PostgreSQL. The second run is the STIX schema differential test,
+# built out of the -race run (//go:build !race): it is single-goroutine
+# and ten times slower under the race detector.
 test: ## run every test with the race detector (needs PostgreSQL binaries; see README)
-	CGO_ENABLED=1 $(GO) test -race -trimpath -count=1 -parallel 8 ./...
+	CGO_ENABLED=1 $(GO) test -race -trimpath -count=1 -p 4 -parallel 8 ./...
 	$(GO) test -trimpath -count=1 -run '^TestDifferentialSchemas$$' ./stix
 
 lint: ## gofmt must be clean, go vet and staticcheck must pass

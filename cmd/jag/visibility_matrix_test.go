@@ -111,6 +111,7 @@ func TestVisibilityMatrix(t *testing.T) {
 
 	for _, c := range callers {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // read-only: the callers' requests may interleave
 			missing := hubGet(t, p.URL+"/v1/objects/"+w.id("indicator"), c.token)
 			missingProv := hubGet(t, p.URL+"/v1/objects/"+w.id("indicator")+"/provenance", c.token)
 			if missing.Status != 404 || missingProv.Status != 404 {
