@@ -149,7 +149,6 @@ func TestQueueReleasesBurstMemory(t *testing.T) {
 // keeps reading, and one that stalls until the burst waits in its queue.
 // Once the burst is written the queue's large array is released.
 func TestBurstWithinDefaultQueue(t *testing.T) {
-	t.Parallel()
 	const (
 		burst       = 5000
 		formerLimit = 1024 // DefaultQueueSize before queues grew lazily
@@ -166,7 +165,6 @@ func TestBurstWithinDefaultQueue(t *testing.T) {
 		{"StalledThenReading", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			h := newHarness(t, Config{})
 			c := h.dial("member-a")
 			c.subscribe("", nil)

@@ -334,7 +334,6 @@ func TestCloseCodes(t *testing.T) {
 // others get every event without delay, and the slow one resumes from its
 // cursor without loss.
 func TestSlowConsumer(t *testing.T) {
-	t.Parallel()
 	h := newHarness(t, Config{QueueSize: 32, BatchSize: 4})
 	slow, fast := h.dial("member-a"), h.dial("member-b")
 	slow.subscribe("", nil)

@@ -17,7 +17,6 @@ import (
 // random observables, exactly the (watcher, match) pairs a brute-force
 // application of pattern.Match to every remaining entry finds.
 func TestWatchIndexAgreesWithRule(t *testing.T) {
-	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	randNet := func() string {
 		if r.IntN(4) == 0 {
