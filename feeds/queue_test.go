@@ -165,7 +165,9 @@ func TestBurstWithinDefaultQueue(t *testing.T) {
 		{"StalledThenReading", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Config{})
+			// The default queue, and a write deadline long enough that a
+			// loaded machine's stall is never taken for a dead client.
+			h := newHarness(t, Config{WriteWait: time.Minute})
 			c := h.dial("member-a")
 			c.subscribe("", nil)
 			s := onlySession(t, h.feed)
