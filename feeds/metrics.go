@@ -17,6 +17,8 @@ type metrics struct {
 	closes        *prometheus.CounterVec
 	pollErrors    prometheus.Counter
 	purged        prometheus.Counter
+	ringEvents    prometheus.Gauge
+	ringBytes     prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -45,11 +47,25 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		purged: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "jag_feed_events_purged_total", Help: "Events removed from the log by retention.",
 		}),
+		ringEvents: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jag_feed_ring_events", Help: "Recent events this replica keeps in memory for reconnecting cursors (the ring; at most --feed-ring-bytes of them, the newest always).",
+		}),
+		ringBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jag_feed_ring_bytes", Help: "Estimated memory of the ring's events in bytes (3 × the stored object plus 1 KiB each), bounded by --feed-ring-bytes beyond its newest event.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.lagEvents, m.oldestXactAge, m.head, m.sessions, m.delivered, m.closes, m.pollErrors, m.purged)
+		reg.MustRegister(m.lagEvents, m.oldestXactAge, m.head, m.sessions, m.delivered, m.closes, m.pollErrors, m.purged,
+			m.ringEvents, m.ringBytes)
 	}
 	return m
+}
+
+// ring records the ring's size after it changed: two atomic stores, cheap
+// enough for the tailer's critical section.
+func (m *metrics) ring(events int, bytes int64) {
+	m.ringEvents.Set(float64(events))
+	m.ringBytes.Set(float64(bytes))
 }
 
 // closed counts a session's end by close code. A client that closes

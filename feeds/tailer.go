@@ -154,6 +154,7 @@ func (t *tailer) follow(ctx context.Context) (more bool, err error) {
 	// part, so the head never moves back; max guards the gauge anyway.
 	t.head = max(t.head, head, purged)
 	t.floor, t.ring, t.ringBytes = t.head, nil, 0
+	t.f.metrics.ring(0, 0)
 	t.f.metrics.head.Set(float64(t.head))
 	return false, nil
 }
@@ -196,6 +197,7 @@ func (t *tailer) publish(batch []*event) {
 	t.ring = append(t.ring, batch...)
 	t.ringBytes += batchBytes(batch)
 	t.trimRing()
+	t.f.metrics.ring(len(t.ring), t.ringBytes)
 	t.head = last
 	t.f.metrics.head.Set(float64(last))
 	subs := make([]*session, 0, len(t.subs))
@@ -337,6 +339,7 @@ func (t *tailer) fellBehind(purged int64) {
 		s.kill(CloseCursorExpired, "events were purged; resync through the history API")
 	}
 	t.head, t.floor, t.ring, t.ringBytes = purged, purged, nil, 0
+	t.f.metrics.ring(0, 0)
 }
 
 // catchUp moves a replaying session at position after towards live. When
