@@ -35,7 +35,7 @@ func newerJagBinary(t *testing.T) string {
 			return
 		}
 		newerPath = filepath.Join(dir, "jag")
-		out, err := exec.Command("go", "build", "-tags", "jag_rolling", "-o", newerPath, ".").CombinedOutput()
+		out, err := goBuild("-tags", "jag_rolling", "-o", newerPath, ".")
 		if err != nil {
 			newerErr = err
 			t.Logf("%s", out)

@@ -45,12 +45,21 @@ func buildJag() (string, error) {
 			return
 		}
 		binPath = filepath.Join(dir, "jag")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := goBuild("-o", binPath, ".")
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
 	return binPath, buildErr
+}
+
+// goBuild runs go build as `make build` does: a static binary
+// (CGO_ENABLED=0, whatever the test run's setting) with -trimpath, so its
+// compiled packages come from the build cache wherever the clone is.
+func goBuild(args ...string) ([]byte, error) {
+	cmd := exec.Command("go", append([]string{"build", "-trimpath"}, args...)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	return cmd.CombinedOutput()
 }
 
 // serveProc is a running `jag serve` process.

@@ -37,15 +37,11 @@ func TestQuickStart(t *testing.T) {
 	files := sourceFiles(t, src)
 	cache := goEnv(t, "GOCACHE")
 	modcache := goEnv(t, "GOMODCACHE")
-	// Build once the way the Makefile does (-trimpath: the cache entries
-	// do not depend on where the tree is), so every `make` below only
-	// links, and the unprivileged user's cache copy is warm.
-	warmed := time.Now()
-	warm := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(t.TempDir(), "jag"), "./cmd/jag")
-	warm.Dir, warm.Env = src, append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := warm.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	// The end-to-end tests' binary is built the way the Makefile builds
+	// (goBuild: -trimpath, so the cache entries do not depend on where the
+	// tree is): every `make` below only links, and the unprivileged user's
+	// cache copy is warm.
+	jagBinary(t)
 
 	t.Run("root", func(t *testing.T) {
 		if os.Geteuid() != 0 {
@@ -71,9 +67,9 @@ func TestQuickStart(t *testing.T) {
 			// (read-only entries), in directories the user owns.
 			// The go command marks a cache entry used by setting its
 			// mtime when it is over an hour old, so the entries the
-			// warm build used are the ones of the last hour (a missed
+			// build used are the ones of the last hour before it (a missed
 			// one would only be compiled again).
-			u.gocache = linkTree(t, cache, filepath.Join(base, "gocache"), cred, true, warmed.Add(-time.Hour-time.Minute))
+			u.gocache = linkTree(t, cache, filepath.Join(base, "gocache"), cred, true, testsStarted.Add(-time.Hour-time.Minute))
 			u.modcache = linkTree(t, modcache, filepath.Join(base, "gomodcache"), cred, false, time.Time{})
 		}
 		copyTree(t, src, filepath.Join(u.home, "jag"), files)
@@ -86,6 +82,9 @@ func TestQuickStart(t *testing.T) {
 		runQuickStart(t, u, filepath.Join(u.home, "jag"))
 	})
 }
+
+// testsStarted is when this test binary started, before it built jag.
+var testsStarted = time.Now()
 
 // quickUser is who runs the quick start, and with which Go caches.
 type quickUser struct {
