@@ -18,15 +18,7 @@ func TestRingBoundedInBytes(t *testing.T) {
 	f := &Feed{cfg: Config{RingBytes: 100_000, RingSize: 1000}.withDefaults(), metrics: newMetrics(nil), watch: newWatchIndex(math.MaxInt, math.MaxInt64)}
 	tl := newTailer(f)
 	big := []byte(`{"x":"` + strings.Repeat("x", 20_000) + `"}`) // size about 61 kB
-	var seq int64
-	publish := func(n int, obj []byte) {
-		var batch []*event
-		for range n {
-			seq++
-			batch = append(batch, &event{Event: &hub.Event{Seq: seq, Kind: hub.KindCreated, Type: "indicator", Object: obj}})
-		}
-		tl.publish(batch)
-	}
+	publish := ringPublisher(tl)
 	publish(10, big)
 	if len(tl.ring) != 1 || tl.ringBytes > f.cfg.RingBytes+int64(3*len(big)+1024) || tl.floor != 9 {
 		t.Fatalf("after 10 events of %d bytes: ring %d events, %d bytes, floor %d", len(big), len(tl.ring), tl.ringBytes, tl.floor)
@@ -39,7 +31,7 @@ func TestRingBoundedInBytes(t *testing.T) {
 	if len(tl.ring) != 50 || tl.floor != 10 {
 		t.Fatalf("the oldest event leaves first: %d events, floor %d", len(tl.ring), tl.floor)
 	}
-	publish(1, append(big, big...)) // one event above the bound stays alone
+	seq := publish(1, append(big, big...)) // one event above the bound stays alone
 	if len(tl.ring) != 1 || tl.floor != seq-1 {
 		t.Fatalf("an event larger than the bound: ring %d events, floor %d (seq %d)", len(tl.ring), tl.floor, seq)
 	}
@@ -65,15 +57,7 @@ func TestRingGauges(t *testing.T) {
 		}
 	}
 	big := []byte(`{"x":"` + strings.Repeat("x", 20_000) + `"}`)
-	var seq int64
-	publish := func(n int, obj []byte) {
-		var batch []*event
-		for range n {
-			seq++
-			batch = append(batch, &event{Event: &hub.Event{Seq: seq, Kind: hub.KindCreated, Type: "indicator", Object: obj}})
-		}
-		tl.publish(batch)
-	}
+	publish := ringPublisher(tl)
 	publish(3, []byte(`{}`))
 	check("three small events", 3, 3*(3*2+1024))
 	publish(10, big) // trimmed to the newest big event and what fits beside it
@@ -88,7 +72,7 @@ func TestRingGauges(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("idle", 0, 0)
-	publish(2, []byte(`{}`))
+	seq := publish(2, []byte(`{}`))
 	check("two more", 2, 2*(3*2+1024))
 	tl.fellBehind(seq)
 	check("fell behind", 0, 0)
@@ -108,4 +92,19 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	t.Fatalf("gauge %s not registered", name)
 	return 0
+}
+
+// ringPublisher returns a function that publishes n events with obj to
+// tl, numbered on from 1, and returns the last seq.
+func ringPublisher(tl *tailer) func(n int, obj []byte) int64 {
+	var seq int64
+	return func(n int, obj []byte) int64 {
+		var batch []*event
+		for range n {
+			seq++
+			batch = append(batch, &event{Event: &hub.Event{Seq: seq, Kind: hub.KindCreated, Type: "indicator", Object: obj}})
+		}
+		tl.publish(batch)
+		return seq
+	}
 }
