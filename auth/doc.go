@@ -26,6 +26,13 @@
 // exp and jti, checks issuer and audience with a bounded leeway, refuses a
 // lifetime beyond the configured maximum, and asks a RevocationChecker
 // (implemented by hub/postgres, shared by all replicas) about the jti.
+// An Authority remembers, by SHA-256, up to 4,096 tokens that passed the
+// checks that depend on the token's bytes alone (signature, issuer,
+// audience, lifetime, tier, org) for at most ten minutes and never past
+// their expiry; a token seen again skips only those checks: its time
+// claims are judged against the clock and its jti is looked up on the
+// revocation list on every request, so a revocation is refused at once.
+// Refused tokens are never remembered.
 // Authenticate and Require are the HTTP middleware around it.
 //
 // # Errors

@@ -82,6 +82,10 @@ type Authority struct {
 	maxLifetime time.Duration
 	revocations RevocationChecker
 	now         func() time.Time
+	// verified remembers the tokens whose signature and static claims
+	// were checked (tokencache.go); the clock and the revocation list are
+	// judged on every use.
+	verified verifiedCache
 }
 
 // verifyKey is a public key trusted for tokens and the issuer it speaks for.
@@ -252,6 +256,34 @@ type storeError struct{ err error }
 func (e *storeError) Error() string { return e.err.Error() }
 
 func (a *Authority) verify(ctx context.Context, token string) (*Principal, error) {
+	now := a.now()
+	key := tokenKey(token)
+	v := a.verified.get(key, now)
+	if v == nil {
+		var err error
+		if v, err = a.verifySigned(token, now); err != nil {
+			return nil, err
+		}
+		a.verified.put(key, v, now)
+	} else if err := a.checkTime(&v.std, v.issuer, now); err != nil {
+		return nil, err
+	}
+	revoked, err := a.revocations.TokenRevoked(ctx, v.std.ID)
+	if err != nil {
+		return nil, &storeError{fmt.Errorf("check revocation: %w", err)}
+	}
+	if revoked {
+		return nil, fmt.Errorf("%w: jti %q", ErrTokenRevoked, v.std.ID)
+	}
+	p := v.principal
+	p.Scopes = slices.Clone(p.Scopes)
+	return &p, nil
+}
+
+// verifySigned makes every check of a token but the revocation lookup:
+// the signature, the claims that depend on the token alone, and those
+// that depend on the clock at now.
+func (a *Authority) verifySigned(token string, now time.Time) (*verifiedToken, error) {
 	// Exactly three non-empty parts: a JWE (five parts), a detached JWS
 	// (empty payload) or a JSON serialisation never gets further.
 	parts := strings.Split(token, ".")
@@ -278,20 +310,11 @@ func (a *Authority) verify(ctx context.Context, token string) (*Principal, error
 	if err := tok.Claims(vk.key.Key, &std, &priv); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	now := a.now()
 	if std.Expiry == nil || std.ID == "" {
 		return nil, fmt.Errorf("%w: exp and jti are required", ErrTokenClaims)
 	}
-	err = std.ValidateWithLeeway(jwt.Expected{
-		Issuer:      vk.issuer,
-		AnyAudience: jwt.Audience{a.audience},
-		Time:        now,
-	}, a.leeway)
-	switch {
-	case errors.Is(err, jwt.ErrExpired), errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return nil, fmt.Errorf("%w: %w", ErrTokenExpired, err)
-	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrTokenClaims, err)
+	if err := a.checkTime(&std, vk.issuer, now); err != nil {
+		return nil, err
 	}
 	exp := std.Expiry.Time()
 	start := now
@@ -313,27 +336,46 @@ func (a *Authority) verify(ctx context.Context, token string) (*Principal, error
 	if !storableText(std.ID) || !storableText(priv.Org) || !storableText(std.Subject) {
 		return nil, fmt.Errorf("%w: jti, org and sub must be text without NUL", ErrTokenClaims)
 	}
-	revoked, err := a.revocations.TokenRevoked(ctx, std.ID)
-	if err != nil {
-		return nil, &storeError{fmt.Errorf("check revocation: %w", err)}
-	}
-	if revoked {
-		return nil, fmt.Errorf("%w: jti %q", ErrTokenRevoked, std.ID)
-	}
 	var scopes []string
 	for _, s := range strings.Fields(priv.Scope) {
 		if slices.Contains(Scopes, s) && !slices.Contains(scopes, s) {
 			scopes = append(scopes, s)
 		}
 	}
-	return &Principal{
-		Subject: std.Subject,
-		Org:     priv.Org,
-		Tier:    priv.Tier,
-		JTI:     std.ID,
-		Scopes:  scopes,
-		Expires: exp,
+	until := now.Add(verifiedCacheTTL)
+	if last := exp.Add(a.leeway); last.Before(until) {
+		until = last
+	}
+	return &verifiedToken{
+		std:    std,
+		issuer: vk.issuer,
+		principal: Principal{
+			Subject: std.Subject,
+			Org:     priv.Org,
+			Tier:    priv.Tier,
+			JTI:     std.ID,
+			Scopes:  scopes,
+			Expires: exp,
+		},
+		until: until,
 	}, nil
+}
+
+// checkTime checks the claims of std that depend on the clock (and, again,
+// issuer and audience) at now, with the leeway.
+func (a *Authority) checkTime(std *jwt.Claims, issuer string, now time.Time) error {
+	err := std.ValidateWithLeeway(jwt.Expected{
+		Issuer:      issuer,
+		AnyAudience: jwt.Audience{a.audience},
+		Time:        now,
+	}, a.leeway)
+	switch {
+	case errors.Is(err, jwt.ErrExpired), errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
+		return fmt.Errorf("%w: %w", ErrTokenExpired, err)
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrTokenClaims, err)
+	}
+	return nil
 }
 
 // TokenExpiry reads the exp and jti of a token without verifying it, so a

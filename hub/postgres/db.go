@@ -53,6 +53,8 @@ type DB struct {
 	// leaves holds the leaf hashes of the log batches this process
 	// committed, until its sequencer has hashed them (translog_leaves.go).
 	leaves leafCache
+	// stmts are the hot read paths' prepared statements (prepared.go).
+	stmts preparedStmts
 }
 
 // Open connects to dsn (a lib/pq URL or key=value string) and checks that
@@ -109,7 +111,10 @@ func withSetting(dsn, key, value string) string {
 }
 
 // Close closes the pool.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.stmts.closeAll()
+	return db.db.Close()
+}
 
 // SQLX exposes the pool to tests, benchmarks and the migration runner.
 func (db *DB) SQLX() *sqlx.DB { return db.db }

@@ -28,24 +28,36 @@ const exportStatementTimeout = "300s"
 // exportWorkMem is the memory of each sort of an export on the server.
 const exportWorkMem = "32MB"
 
-// ExportPosition implements hub.ExportStore.
+// ExportPosition implements hub.ExportStore. It answers every
+// conditional poll, so its statement is prepared (one round trip).
 func (db *DB) ExportPosition(ctx context.Context, v hub.Viewer, f export.Filter) (int64, time.Time, error) {
-	return exportPosition(ctx, db.db, v, f)
+	st, err := db.prepared(ctx, exportPositionQuery)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("export position: %w", err)
+	}
+	return scanExportPosition(st.QueryRowxContext(ctx, exportPositionArgs(v, f)...))
 }
 
-// exportPosition reads the export_positions classes (one row per tlp,
-// recipients and creator) the viewer may see under jag_visible — the
-// one visibility rule — and that the filter's creators and TLP ceiling
-// allow.
-func exportPosition(ctx context.Context, q sqlx.QueryerContext, v hub.Viewer, f export.Filter) (int64, time.Time, error) {
-	const stmt = `SELECT coalesce(max(p.max_seq), 0), coalesce(max(p.max_received), 'epoch')
+// exportPositionQuery reads the export_positions classes (one row per
+// tlp, recipients and creator) the viewer ($1 org, $2 tier) may see under
+// jag_visible — the one visibility rule — and that the filter's creators
+// ($3) and TLP ceiling ($4) allow.
+const exportPositionQuery = `SELECT coalesce(max(p.max_seq), 0), coalesce(max(p.max_received), 'epoch')
 		FROM export_positions p
 		WHERE jag_visible(p.tlp, p.recipients, p.created_by, $1, $2)
 		  AND ($3::text[] IS NULL OR p.created_by = ANY ($3))
 		  AND ($4::text[] IS NULL OR p.tlp = ANY ($4))`
+
+func exportPositionArgs(v hub.Viewer, f export.Filter) []any {
+	return []any{v.Org, v.Tier, nullArray(f.Creators), nullArray(f.TLPRanks())}
+}
+
+// scanExportPosition reads the answer of exportPositionQuery: the
+// position and receive time, both zero when no class is visible.
+func scanExportPosition(row *sqlx.Row) (int64, time.Time, error) {
 	var pos int64
 	var received time.Time
-	if err := q.QueryRowxContext(ctx, stmt, v.Org, v.Tier, nullArray(f.Creators), nullArray(f.TLPRanks())).Scan(&pos, &received); err != nil {
+	if err := row.Scan(&pos, &received); err != nil {
 		return 0, time.Time{}, fmt.Errorf("export position: %w", mapError(err))
 	}
 	if pos == 0 {
@@ -141,7 +153,7 @@ func (db *DB) Export(ctx context.Context, v hub.Viewer, q hub.ExportQuery, begin
 	}
 	var ver export.Version
 	f := q.Filter
-	if ver.Position, ver.Received, err = exportPosition(ctx, tx, v, f); err != nil {
+	if ver.Position, ver.Received, err = scanExportPosition(tx.QueryRowxContext(ctx, exportPositionQuery, exportPositionArgs(v, f)...)); err != nil {
 		return err
 	}
 	var minConf any

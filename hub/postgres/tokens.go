@@ -38,10 +38,16 @@ func (db *DB) RevokeToken(ctx context.Context, jti string, expires time.Time) er
 }
 
 // TokenRevoked implements auth.RevocationChecker.
+// Every authenticated request makes this check, so its statement is
+// prepared (one round trip).
 func (db *DB) TokenRevoked(ctx context.Context, jti string) (bool, error) {
-	var revoked bool
-	err := db.db.GetContext(ctx, &revoked, `SELECT EXISTS (SELECT 1 FROM tokens_revoked WHERE jti = $1)`, jti)
+	const stmt = `SELECT EXISTS (SELECT 1 FROM tokens_revoked WHERE jti = $1)`
+	st, err := db.prepared(ctx, stmt)
 	if err != nil {
+		return false, fmt.Errorf("check token revocation: %w", err)
+	}
+	var revoked bool
+	if err := st.QueryRowContext(ctx, jti).Scan(&revoked); err != nil {
 		return false, fmt.Errorf("check token revocation: %w", mapError(err))
 	}
 	return revoked, nil

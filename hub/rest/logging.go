@@ -15,8 +15,11 @@ import (
 // never reach the log; neither do headers.
 func (s *Server) logRequests(h http.Handler) http.Handler {
 	access := hlog.AccessHandler(func(r *http.Request, status, size int, d time.Duration) {
-		ev := hlog.FromRequest(r).Info().
-			Str("method", r.Method).
+		ev := hlog.FromRequest(r).Info()
+		if !ev.Enabled() {
+			return // below the log level: not even the path is redacted
+		}
+		ev = ev.Str("method", r.Method).
 			Str("path", loggedPath(r.URL.Path)).
 			Int("status", status).
 			Int("bytes", size).
