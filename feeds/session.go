@@ -58,7 +58,7 @@ type session struct {
 func newSession(f *Feed, conn *websocket.Conn, p *auth.Principal) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	q := newQueue(f.cfg.QueueSize)
-	q.limitBytes = f.cfg.QueueMatchBytes
+	q.limitBytes, q.limitMatchBytes = f.cfg.QueueBytes, f.cfg.QueueMatchBytes
 	return &session{
 		f: f, conn: conn, p: p,
 		queue:      q,

@@ -330,11 +330,25 @@ func TestCloseCodes(t *testing.T) {
 	})
 }
 
-// A client that stops reading is closed 4408 with its queue bounded; the
-// others get every event without delay, and the slow one resumes from its
-// cursor without loss.
+// A client that stops reading is closed 4408 with its queue bounded, in
+// events or in bytes; the others get every event without delay, and the
+// slow one resumes from its cursor without loss.
 func TestSlowConsumer(t *testing.T) {
-	h := newHarness(t, Config{QueueSize: 32, BatchSize: 4})
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"Events", Config{QueueSize: 32, BatchSize: 4}},
+		// 1 MiB holds about 20 of the 16 KiB events (event.size: about
+		// 50 KB each), far below the default QueueSize.
+		{"Bytes", Config{QueueBytes: 1 << 20, BatchSize: 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testSlowConsumer(t, tc.cfg) })
+	}
+}
+
+func testSlowConsumer(t *testing.T, cfg Config) {
+	h := newHarness(t, cfg)
 	slow, fast := h.dial("member-a"), h.dial("member-b")
 	slow.subscribe("", nil)
 	fast.subscribe("", nil)

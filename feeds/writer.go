@@ -270,10 +270,11 @@ func (s *session) writeEvent(it item) error {
 	if it.match == nil {
 		err = s.conn.WritePreparedMessage(fr.prepared)
 	} else {
-		var b []byte
-		if b, err = fr.withMatches(it.match); err == nil {
-			err = s.conn.WriteMessage(websocket.TextMessage, b)
+		buf := s.f.msgBuf()
+		if *buf, err = fr.appendWithMatches((*buf)[:0], it.match); err == nil {
+			err = s.conn.WriteMessage(websocket.TextMessage, *buf)
 		}
+		s.f.putMsgBuf(buf)
 	}
 	if err != nil {
 		return err
