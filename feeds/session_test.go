@@ -233,6 +233,20 @@ func TestCloseCodes(t *testing.T) {
 			t.Fatalf("closed after %s, want about the pong wait", d)
 		}
 	})
+	// Pings later than the pong wait (a writer busy with a backlog, a
+	// subscription slow to register): the client answers each, so it
+	// stays; the pong wait runs from each ping.
+	t.Run("LatePingsKeepAlive", func(t *testing.T) {
+		h := newHarness(t, Config{PingInterval: 300 * time.Millisecond, PongWait: 200 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond})
+		c := h.dial("member-a")
+		c.subscribe("", nil)
+		deadline := time.Now().Add(1500 * time.Millisecond)
+		for time.Now().Before(deadline) {
+			if m := c.next(time.Second); m.closeCode != 0 || m.Op != "heartbeat" {
+				t.Fatalf("got %+v, want heartbeats only", m)
+			}
+		}
+	})
 	t.Run("PongsKeepAlive", func(t *testing.T) {
 		h := newHarness(t, Config{PingInterval: 50 * time.Millisecond, PongWait: 200 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond})
 		c := h.dial("member-a")
