@@ -173,15 +173,14 @@ var hashQueryKinds = func() map[string][]string {
 }()
 
 // candidates calls visit with every term that matches o, its value (a
-// string of its own) and how it matches (pattern.Match decides). x.mu is
-// held for reading.
+// string of its own; "" for a network: termValue formats it when needed)
+// and how it matches (pattern.Match decides). x.mu is held for reading.
 func (x *watchIndex) candidates(o pattern.Observable, visit func(id uint32, value, how string)) {
 	if p, ok := pattern.NetOf(o); ok {
 		fam, k := family(p.Addr()), keyOf(p)
 		check := func(n uint32) {
 			if how, ok := pattern.MatchNet(x.nodes[n].key().prefix(fam == 0), p); ok {
-				id := x.nodes[n].term
-				visit(id, x.termValue(id), how)
+				visit(x.nodes[n].term, "", how)
 			}
 		}
 		if p.IsSingleIP() {
@@ -239,6 +238,9 @@ func (x *watchIndex) matchEvent(obs []pattern.Observable) (order []*watcher, mat
 	defer x.mu.RUnlock()
 	for _, o := range obs {
 		x.candidates(o, func(id uint32, value, how string) {
+			if value == "" {
+				value = x.termValue(id)
+			}
 			for s := x.terms[id].sub; s != 0; s = x.subs[s].next {
 				w := x.watchers[x.subs[s].watcher]
 				if matches == nil {
@@ -273,6 +275,9 @@ func (x *watchIndex) matchFor(w *watcher, obs []pattern.Observable) []Match {
 			}
 			for s := x.terms[id].sub; s != 0; s = x.subs[s].next {
 				if x.subs[s].watcher == w.id {
+					if value == "" {
+						value = x.termValue(id)
+					}
 					out = append(out, newMatch(w.value(id, value), how, o))
 					return
 				}
