@@ -12,9 +12,9 @@ import (
 // Timing of a websocket session. A heartbeat goes out at least every
 // HeartbeatInterval (API.md: at most 15 s apart) and also re-checks the
 // token's revocation; pings go out every PingInterval and a client that
-// has not answered within PongWait is closed; every write must complete
-// within WriteWait; the subscribe message must arrive within
-// SubscribeWait of the upgrade.
+// has not answered one within PongWait of it is closed (1008); every
+// write must complete within WriteWait; the subscribe message must arrive
+// within SubscribeWait of the upgrade.
 const (
 	DefaultHeartbeatInterval = 15 * time.Second
 	DefaultPongWait          = 30 * time.Second
