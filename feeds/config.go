@@ -12,9 +12,9 @@ import (
 // Timing of a websocket session. A heartbeat goes out at least every
 // HeartbeatInterval (API.md: at most 15 s apart) and also re-checks the
 // token's revocation; pings go out every PingInterval and a client that
-// has not answered within PongWait is closed; every write must complete
-// within WriteWait; the subscribe message must arrive within
-// SubscribeWait of the upgrade.
+// has not answered one within PongWait of it is closed (1008); every
+// write must complete within WriteWait; the subscribe message must arrive
+// within SubscribeWait of the upgrade.
 const (
 	DefaultHeartbeatInterval = 15 * time.Second
 	DefaultPongWait          = 30 * time.Second
@@ -42,6 +42,15 @@ const (
 	// event always stays, so one event larger than the bound is kept
 	// alone.
 	DefaultRingBytes = 64 << 20
+	// DefaultQueueBytes bounds the events waiting for one session's writer
+	// in bytes (event.size: three times the stored object plus 1 KiB,
+	// which the encoded message and bookkeeping take): the events are
+	// shared by the sessions that want them, but one whose client stops
+	// reading pins them after the ring has let them go. It admits the
+	// burst of the largest bundle (16 MiB of objects, the default
+	// --max-body-bytes, is at most 58 MiB of events); beyond, the session
+	// is a slow consumer (4408). An event alone always fits.
+	DefaultQueueBytes = 64 << 20
 	// DefaultQueueMatchBytes bounds the watchlist matches waiting in one
 	// session's queue (the events themselves are shared by all sessions
 	// and bounded by QueueSize); beyond, the session is a slow consumer.
@@ -103,6 +112,7 @@ type Config struct {
 	QueueMatchBytes int64
 
 	QueueSize       int
+	QueueBytes      int64
 	MaxSessions     int
 	MaxMessageBytes int64
 
@@ -149,6 +159,7 @@ func (c Config) withDefaults() Config {
 	num64(&c.PageBytes, DefaultPageBytes)
 	num64(&c.MaxWatchBytes, DefaultMaxWatchBytes)
 	num64(&c.QueueMatchBytes, DefaultQueueMatchBytes)
+	num64(&c.QueueBytes, DefaultQueueBytes)
 	return c
 }
 

@@ -33,20 +33,22 @@
 // bounded queue of every attached session whose filter and visibility
 // admit it. Sessions without a watchlist are offered the batch as soon as
 // it is read, outside the tailer's lock. Watchlists live in one index per
-// replica (watchIndex: a term per distinct value, hashed exact values and
-// parent domains, a path-compressed trie per address family); a matcher
-// goroutine matches each event once for all sessions, in batch order, and
-// offers each watching session only its matched events, so matching
-// costs what the event names and matches, never sessions × entries, and
-// never delays the tailer or sessions without a watchlist. Watchlists
+// replica (watchIndex: a term per distinct value, hashed exact values,
+// addresses and parent domains, path-compressed tries of addresses and of
+// networks per family, all in pointer-free slices the garbage collector
+// never traces); a matcher goroutine matches each event once for all
+// sessions, in batch order, and offers each watching session only its
+// matched events, so matching costs what the event names and matches,
+// never sessions × entries, and never delays the tailer or sessions
+// without a watchlist. Watchlists
 // match exactly as lookups do (pattern.Match), indicators and SCOs alike.
 // A version is announced as object.updated only to a viewer who may see
 // one of the object's earlier versions (hub.EventHistory).
 //
 // The tailer never blocks on a session: a session whose backlog would
-// exceed QueueSize events (or QueueMatchBytes of matches) is closed with
-// 4408 (slow consumer), and the client resumes from its cursor with no
-// loss. While the replica has sessions, the tailer keeps the last
+// exceed QueueSize events, QueueBytes of events (event.size; an event
+// alone always fits) or QueueMatchBytes of matches is closed with 4408
+// (slow consumer), and the client resumes from its cursor with no loss. While the replica has sessions, the tailer keeps the last
 // RingSize events, at most RingBytes of them (the newest always); a
 // session subscribing with a cursor behind that ring replays from the
 // database (at most MaxReplays sessions of a replica hold a page at once)

@@ -39,6 +39,7 @@ type Feed struct {
 	watch       *watchIndex
 	cursors     *CursorCodec
 	replaySlots chan struct{} // one per session holding a replay page
+	msgBufs     sync.Pool     // *[]byte: buffers of messages with matches (msgBuf)
 	upgrader    websocket.Upgrader
 	origins     map[string]struct{}
 

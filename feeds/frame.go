@@ -77,15 +77,39 @@ func (e *event) encode(c *CursorCodec, kind string) (*frames, error) {
 	return f, f.err
 }
 
-// withMatches returns the event message with its watchlist matches.
-func (f *frames) withMatches(m []Match) ([]byte, error) {
+// appendWithMatches appends the event message with its watchlist
+// matches to dst.
+func (f *frames) appendWithMatches(dst []byte, m []Match) ([]byte, error) {
 	mb, err := json.Marshal(m)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	b := make([]byte, 0, len(f.open)+len(mb)+12)
-	b = append(b, f.open...)
-	b = append(b, `,"match":`...)
-	b = append(b, mb...)
-	return append(b, '}'), nil
+	dst = append(dst, f.open...)
+	dst = append(dst, `,"match":`...)
+	dst = append(dst, mb...)
+	return append(dst, '}'), nil
+}
+
+// msgBufKeep is the largest message buffer the writers keep for reuse
+// (msgBufs): an event with matches is written from a reused buffer, not a
+// new copy of its object per session; larger messages (rare) get a buffer
+// of their own.
+const msgBufKeep = 256 << 10
+
+// msgBuf takes a buffer for one message from the feed's pool.
+func (f *Feed) msgBuf() *[]byte {
+	if b, ok := f.msgBufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, 64<<10)
+	return &b
+}
+
+// putMsgBuf gives a buffer back unless it grew beyond msgBufKeep.
+func (f *Feed) putMsgBuf(b *[]byte) {
+	if cap(*b) > msgBufKeep {
+		return
+	}
+	*b = (*b)[:0]
+	f.msgBufs.Put(b)
 }

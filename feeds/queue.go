@@ -16,25 +16,38 @@ type item struct {
 // writer takes the whole backlog at once, and only a small emptied array
 // is kept for reuse. The tailer appends under mu (see offer) and then
 // signals ready; the writer alone takes.
+//
+// The backlog is bounded three ways (beyond any, the session is a slow
+// consumer, 4408): in events (limit), in the estimated memory of the
+// events it holds (limitBytes: the events are shared by every session
+// that wants them, but a session that stops reading pins them after the
+// ring has let them go), and in the memory of its own watchlist matches
+// (limitMatchBytes). An event alone in an empty queue always fits, so an
+// event larger than the bound does not close every session.
 type queue struct {
-	limit      int           // most events that may wait; beyond, 4408
-	limitBytes int64         // most match bytes that may wait; beyond, 4408
-	ready      chan struct{} // capacity 1: items may be non-empty
+	limit           int           // most events that may wait
+	limitBytes      int64         // most event bytes (event.size) that may wait
+	limitMatchBytes int64         // most match bytes that may wait
+	ready           chan struct{} // capacity 1: items may be non-empty
 
-	mu    sync.Mutex
-	items []item // waiting, in seq order
-	spare []item // an emptied array for the next appends
-	bytes int64  // estimated bytes of the waiting items' matches
+	mu         sync.Mutex
+	items      []item // waiting, in seq order
+	spare      []item // an emptied array for the next appends
+	bytes      int64  // estimated bytes of the waiting events
+	matchBytes int64  // estimated bytes of the waiting items' matches
 }
 
 // push appends it unless the queue is full (q.mu is held).
 func (q *queue) push(it item) bool {
-	b := it.matchBytes()
-	if len(q.items) >= q.limit || (b > 0 && q.bytes+b > q.limitBytes) {
+	e, m := it.ev.size(), it.matchBytes()
+	if len(q.items) >= q.limit ||
+		(len(q.items) > 0 && q.bytes+e > q.limitBytes) ||
+		(m > 0 && q.matchBytes+m > q.limitMatchBytes) {
 		return false
 	}
 	q.items = append(q.items, it)
-	q.bytes += b
+	q.bytes += e
+	q.matchBytes += m
 	return true
 }
 
@@ -54,7 +67,7 @@ func (it item) matchBytes() int64 {
 const queueKeep = 64
 
 func newQueue(limit int) *queue {
-	return &queue{limit: limit, limitBytes: DefaultQueueMatchBytes, ready: make(chan struct{}, 1)}
+	return &queue{limit: limit, limitBytes: DefaultQueueBytes, limitMatchBytes: DefaultQueueMatchBytes, ready: make(chan struct{}, 1)}
 }
 
 // notify wakes the writer; it never blocks. One pending signal suffices:
@@ -72,7 +85,7 @@ func (q *queue) take() []item {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	items := q.items
-	q.items, q.spare, q.bytes = q.spare, nil, 0
+	q.items, q.spare, q.bytes, q.matchBytes = q.spare, nil, 0, 0
 	return items
 }
 

@@ -59,26 +59,36 @@ func seqs(items []item) []int64 {
 	return out
 }
 
-// offer queues what the session may see, in order, up to the limit and
-// not beyond; the position is stored only when everything fit, and the
-// writer is woken only when something was queued.
+// offer queues what the session may see, in order, up to the limits (in
+// events and in bytes) and not beyond; the position is stored only when
+// everything fit, and the writer is woken only when something was queued.
+// An event alone in an empty queue fits whatever its size.
 func TestOfferBoundedQueue(t *testing.T) {
+	const evBytes = 1024 // event.size of the events below (no object)
 	for _, tc := range []struct {
-		name      string
-		limit     int
-		last      int64 // position before the offer
-		batch     []*event
-		wantOK    bool
-		wantQueue []int64
-		wantLast  int64
+		name       string
+		limit      int
+		limitBytes int64 // 0: the default
+		last       int64 // position before the offer
+		batch      []*event
+		wantOK     bool
+		wantQueue  []int64
+		wantLast   int64
 	}{
-		{"UpToLimit", 4, 0, events(1, 4, auth.TLPGreen), true, []int64{1, 2, 3, 4}, 4},
-		{"BeyondLimit", 4, 0, events(1, 5, auth.TLPGreen), false, []int64{1, 2, 3, 4}, 0},
-		{"AlreadyConsidered", 4, 2, events(1, 4, auth.TLPGreen), true, []int64{3, 4}, 4},
-		{"InvisibleAdvancePosition", 4, 0, events(1, 6, auth.TLPRed), true, nil, 6},
+		{"UpToLimit", 4, 0, 0, events(1, 4, auth.TLPGreen), true, []int64{1, 2, 3, 4}, 4},
+		{"BeyondLimit", 4, 0, 0, events(1, 5, auth.TLPGreen), false, []int64{1, 2, 3, 4}, 0},
+		{"AlreadyConsidered", 4, 0, 2, events(1, 4, auth.TLPGreen), true, []int64{3, 4}, 4},
+		{"InvisibleAdvancePosition", 4, 0, 0, events(1, 6, auth.TLPRed), true, nil, 6},
+		{"UpToByteLimit", 100, 4 * evBytes, 0, events(1, 4, auth.TLPGreen), true, []int64{1, 2, 3, 4}, 4},
+		{"BeyondByteLimit", 100, 3*evBytes + evBytes/2, 0, events(1, 4, auth.TLPGreen), false, []int64{1, 2, 3}, 0},
+		{"OneEventBeyondBytesFitsAlone", 100, evBytes / 2, 0, events(1, 1, auth.TLPGreen), true, []int64{1}, 1},
+		{"SecondEventBeyondBytes", 100, evBytes / 2, 0, events(1, 2, auth.TLPGreen), false, []int64{1}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := queueSession(t, tc.limit)
+			if tc.limitBytes > 0 {
+				s.queue.limitBytes = tc.limitBytes
+			}
 			s.last.Store(tc.last)
 			if ok := s.offer(tc.batch); ok != tc.wantOK {
 				t.Fatalf("offer = %v, want %v", ok, tc.wantOK)

@@ -41,6 +41,7 @@ type session struct {
 	queue *queue       // tailer → writer
 	last  atomic.Int64 // position the tailer has considered for this session
 
+	pinged   atomic.Bool  // a ping waits for its pong (writer sets, reader clears)
 	written  int64        // writer only: position fully handled by the writer
 	inFlight atomic.Int64 // items the writer took (queue or ring), not yet handled; written by the writer only
 
@@ -58,7 +59,7 @@ type session struct {
 func newSession(f *Feed, conn *websocket.Conn, p *auth.Principal) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	q := newQueue(f.cfg.QueueSize)
-	q.limitBytes = f.cfg.QueueMatchBytes
+	q.limitBytes, q.limitMatchBytes = f.cfg.QueueBytes, f.cfg.QueueMatchBytes
 	return &session{
 		f: f, conn: conn, p: p,
 		queue:      q,
@@ -151,12 +152,23 @@ func (s *session) cursor() int64 {
 // read is the session's reader: it hands the subscribe message to the
 // writer, answers pings (gorilla) and records pongs, and reports the end
 // of the connection. Any later data message is a policy violation.
+//
+// The read deadline is the keepalive: PongWait for the subscribe message;
+// once subscribed, PingInterval plus PongWait (the first ping is due);
+// PongWait from each ping that finds no earlier one unanswered (set by the
+// writer, see ping); after a pong, until the next ping is due plus
+// PongWait. A client thus always has PongWait to answer a ping, however
+// late the writer sends it (a writer busy with a backlog, or a
+// subscription that took long to register, must not turn a live client
+// into a dead one), and a client that stops answering is closed at most
+// PingInterval plus PongWait after its last pong.
 func (s *session) read() {
 	c := s.conn
 	c.SetReadLimit(s.f.cfg.MaxMessageBytes)
 	_ = c.SetReadDeadline(time.Now().Add(s.f.cfg.PongWait))
 	c.SetPongHandler(func(string) error {
-		return c.SetReadDeadline(time.Now().Add(s.f.cfg.PongWait))
+		s.pinged.Store(false)
+		return c.SetReadDeadline(time.Now().Add(s.f.cfg.PingInterval + s.f.cfg.PongWait))
 	})
 	first := true
 	for {

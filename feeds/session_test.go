@@ -233,6 +233,20 @@ func TestCloseCodes(t *testing.T) {
 			t.Fatalf("closed after %s, want about the pong wait", d)
 		}
 	})
+	// Pings later than the pong wait (a writer busy with a backlog, a
+	// subscription slow to register): the client answers each, so it
+	// stays; the pong wait runs from each ping.
+	t.Run("LatePingsKeepAlive", func(t *testing.T) {
+		h := newHarness(t, Config{PingInterval: 300 * time.Millisecond, PongWait: 200 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond})
+		c := h.dial("member-a")
+		c.subscribe("", nil)
+		deadline := time.Now().Add(1500 * time.Millisecond)
+		for time.Now().Before(deadline) {
+			if m := c.next(time.Second); m.closeCode != 0 || m.Op != "heartbeat" {
+				t.Fatalf("got %+v, want heartbeats only", m)
+			}
+		}
+	})
 	t.Run("PongsKeepAlive", func(t *testing.T) {
 		h := newHarness(t, Config{PingInterval: 50 * time.Millisecond, PongWait: 200 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond})
 		c := h.dial("member-a")
@@ -330,13 +344,28 @@ func TestCloseCodes(t *testing.T) {
 	})
 }
 
-// A client that stops reading is closed 4408 with its queue bounded; the
-// others get every event without delay, and the slow one resumes from its
-// cursor without loss.
+// A client that stops reading is closed 4408 with its queue bounded, in
+// events or in bytes; the others get every event without delay, and the
+// slow one resumes from its cursor without loss.
 func TestSlowConsumer(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"Events", Config{QueueSize: 32, BatchSize: 4}},
+		// 1 MiB holds about 20 of the 16 KiB events (event.size: about
+		// 50 KB each), far below the default QueueSize.
+		{"Bytes", Config{QueueBytes: 1 << 20, BatchSize: 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testSlowConsumer(t, tc.cfg) })
+	}
+}
+
+func testSlowConsumer(t *testing.T, cfg Config) {
 	// The write deadline is long enough that the queue, not a loaded
 	// machine's slowness, is what cuts the slow client off.
-	h := newHarness(t, Config{QueueSize: 32, BatchSize: 4, WriteWait: time.Minute})
+	cfg.WriteWait = time.Minute
+	h := newHarness(t, cfg)
 	slow, fast := h.dial("member-a"), h.dial("member-b")
 	slow.subscribe("", nil)
 	fast.subscribe("", nil)

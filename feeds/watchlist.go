@@ -84,16 +84,18 @@ func parseWatchlist(values []string) ([]watchValue, error) {
 // normalised form (the match reports the entry as given).
 type watcher struct {
 	idx   *watchIndex
+	id    uint32   // position in the index's watchers
 	owner *session // nil for a selector matched outside a feed (tests)
-	terms []*term
-	given map[*term]string
+	terms []uint32
+	given map[uint32]string
 	cost  int64 // text bytes charged to the index's budget
 }
 
-// value is the watchlist entry of t as w's client gave it.
-func (w *watcher) value(t *term) string {
-	if g, ok := w.given[t]; ok {
+// value is the watchlist entry of term id, whose normalised value is
+// normal, as w's client gave it.
+func (w *watcher) value(id uint32, normal string) string {
+	if g, ok := w.given[id]; ok {
 		return g
 	}
-	return t.value
+	return normal
 }

@@ -57,6 +57,7 @@ func (s *session) writeLoop() error {
 
 	t := newTimers(s.f.clock, cfg, s.p.Expires)
 	defer t.stop()
+	s.keepalive(cfg.PingInterval + cfg.PongWait) // the first ping is due in PingInterval
 
 	if !sub.hasCursor {
 		pos, ok := s.f.tail.attachLive(s)
@@ -270,10 +271,11 @@ func (s *session) writeEvent(it item) error {
 	if it.match == nil {
 		err = s.conn.WritePreparedMessage(fr.prepared)
 	} else {
-		var b []byte
-		if b, err = fr.withMatches(it.match); err == nil {
-			err = s.conn.WriteMessage(websocket.TextMessage, b)
+		buf := s.f.msgBuf()
+		if *buf, err = fr.appendWithMatches((*buf)[:0], it.match); err == nil {
+			err = s.conn.WriteMessage(websocket.TextMessage, *buf)
 		}
+		s.f.putMsgBuf(buf)
 	}
 	if err != nil {
 		return err
@@ -304,8 +306,23 @@ func (s *session) heartbeat() error {
 	return s.writeJSON(heartbeatMsg{Op: "heartbeat", Cursor: s.f.cursors.Encode(s.cursor())})
 }
 
+// ping sends a ping. When no earlier ping waits for its pong, the client
+// gets PongWait from now to answer this one: the deadline is set before
+// the ping goes out, so the pong's own extension (read) always comes
+// after it. A ping sent while another waits leaves that one's deadline.
 func (s *session) ping() error {
+	if !s.pinged.Swap(true) {
+		s.keepalive(s.f.cfg.PongWait)
+	}
 	return s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.f.cfg.WriteWait))
+}
+
+// keepalive gives the client d to show it is alive (a pong) before its
+// reader gives up. The writer sets the deadline on the network connection
+// itself, which (unlike the websocket connection's read methods) may be
+// used concurrently with the reader.
+func (s *session) keepalive(d time.Duration) {
+	_ = s.conn.NetConn().SetReadDeadline(time.Now().Add(d))
 }
 
 // writeJSON sends a protocol message; like events, none is sent once the

@@ -89,6 +89,7 @@ var serveRules = map[string]rule{
 	"feed-max-watch-entries": atLeastOne,
 	"feed-max-watch-bytes":   {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
 	"feed-ring-bytes":        {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
+	"feed-queue-bytes":       {name: "bytes", format: "a size in bytes (a whole number)", min: 1, why: "must be at least 1 byte"},
 }
 
 // clientRules are the limits the README promises for the typed flags of

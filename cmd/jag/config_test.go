@@ -23,6 +23,8 @@ func TestServeConfigRefused(t *testing.T) {
 		{nil, map[string]string{"JAG_TOKEN_MAX_LIFETIME": "0"}, `JAG_TOKEN_MAX_LIFETIME="0": must be greater than zero`},
 		{[]string{"--feed-queue-size", "0"}, nil, `-feed-queue-size: must be at least 1 (expected a whole number)`},
 		{nil, map[string]string{"JAG_FEED_QUEUE_SIZE": "-5"}, `JAG_FEED_QUEUE_SIZE="-5": must be at least 1`},
+		{[]string{"--feed-queue-bytes", "0"}, nil, `invalid value "0" for flag -feed-queue-bytes: must be at least 1 byte (expected a size in bytes (a whole number))`},
+		{nil, map[string]string{"JAG_FEED_QUEUE_BYTES": "64MiB"}, `JAG_FEED_QUEUE_BYTES="64MiB": expected a size in bytes (a whole number)`},
 		{nil, map[string]string{"JAG_FEED_MAX_SESSIONS": "0"}, `JAG_FEED_MAX_SESSIONS="0": must be at least 1`},
 		{[]string{"--feed-retention", "0s"}, nil, `-feed-retention: must be greater than zero`},
 		{nil, map[string]string{"JAG_FEED_RETENTION": "7"}, `JAG_FEED_RETENTION="7": expected a duration such as 500ms, 30s, 15m or 168h`},

@@ -24,6 +24,7 @@ type feedConfig struct {
 	origins     string
 	retention   time.Duration
 	queueSize   int
+	queueBytes  int64
 	maxSessions int
 	poll        time.Duration
 
@@ -39,6 +40,7 @@ func (c *feedConfig) register(fs *flag.FlagSet, e *env) {
 		"comma-separated origins browsers may open the feed from, e.g. https://soc.example.org (env JAG_FEED_ALLOWED_ORIGINS)")
 	fs.DurationVar(&c.retention, "feed-retention", feeds.DefaultRetention, "how long events stay replayable by cursor (env JAG_FEED_RETENTION)")
 	fs.IntVar(&c.queueSize, "feed-queue-size", feeds.DefaultQueueSize, "events buffered per feed session before it is closed as a slow consumer (env JAG_FEED_QUEUE_SIZE)")
+	fs.Int64Var(&c.queueBytes, "feed-queue-bytes", feeds.DefaultQueueBytes, "memory of the events buffered per feed session (three times each object plus 1 KiB) before it is closed as a slow consumer (env JAG_FEED_QUEUE_BYTES)")
 	fs.IntVar(&c.maxSessions, "feed-max-sessions", feeds.DefaultMaxSessions, "feed sessions per replica (env JAG_FEED_MAX_SESSIONS)")
 	fs.DurationVar(&c.poll, "feed-poll-interval", feeds.DefaultPollInterval, "how often the feed polls the event log without a wake-up (env JAG_FEED_POLL_INTERVAL)")
 	fs.IntVar(&c.maxWatchEntries, "feed-max-watch-entries", feeds.DefaultMaxWatchEntries, "watchlist entries of all feed sessions of a replica together; a session beyond is closed 1013 (env JAG_FEED_MAX_WATCH_ENTRIES)")
@@ -50,6 +52,7 @@ func (c *feedConfig) register(fs *flag.FlagSet, e *env) {
 var feedEnv = map[string]string{
 	"feed-retention":     "JAG_FEED_RETENTION",
 	"feed-queue-size":    "JAG_FEED_QUEUE_SIZE",
+	"feed-queue-bytes":   "JAG_FEED_QUEUE_BYTES",
 	"feed-max-sessions":  "JAG_FEED_MAX_SESSIONS",
 	"feed-poll-interval": "JAG_FEED_POLL_INTERVAL",
 
@@ -85,6 +88,7 @@ func startFeed(c feedConfig, db *postgres.DB, dsn string, log zerolog.Logger, re
 		AllowedOrigins: origins,
 		Retention:      c.retention,
 		QueueSize:      c.queueSize,
+		QueueBytes:     c.queueBytes,
 		MaxSessions:    c.maxSessions,
 		PollInterval:   c.poll,
 
