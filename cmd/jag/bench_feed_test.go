@@ -55,8 +55,8 @@ func BenchmarkFeedFanout(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	conns := make([]*websocket.Conn, 0, subscribers)
-	for range subscribers {
-		conn, err := feedDial(ctx, p.URL, w.tokens["a"], "")
+	for i := range subscribers {
+		conn, err := feedDialFrom(ctx, loopbackSource(i), p.URL, w.tokens["a"], "")
 		if err != nil {
 			b.Fatal(err)
 		}

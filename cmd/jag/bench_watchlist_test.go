@@ -128,10 +128,8 @@ func BenchmarkFeedWatchlists(b *testing.B) {
 		}
 	}
 	open := func(token string, filter map[string]any, onEvent func([]byte, time.Time), whole bool) {
-		// Sessions come from distinct loopback addresses, 8 from each, as
-		// from many partners: the hub bounds connections per client address.
-		src := &net.TCPAddr{IP: net.IPv4(127, 0, 2+byte(len(conns)/2048), byte(1+len(conns)/8%256))}
-		nd := &net.Dialer{LocalAddr: src, Timeout: time.Minute}
+		// Sessions come from distinct loopback addresses (loopbackSource).
+		nd := &net.Dialer{LocalAddr: loopbackSource(len(conns)), Timeout: time.Minute}
 		d := websocket.Dialer{Subprotocols: []string{feeds.Subprotocol}, HandshakeTimeout: time.Minute, NetDialContext: nd.DialContext}
 		opened := time.Now()
 		conn, _, err := d.DialContext(ctx, "ws"+strings.TrimPrefix(p.URL, "http")+"/v1/feed", http.Header{"Authorization": {"Bearer " + token}})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,8 +40,24 @@ CREATE TRIGGER jag_test_delay AFTER INSERT ON events FOR EACH STATEMENT EXECUTE 
 
 // feedDial opens a feed session on base with token and subscribes.
 func feedDial(ctx context.Context, base, token, cursor string) (*websocket.Conn, error) {
+	return feedDialFrom(ctx, nil, base, token, cursor)
+}
+
+// loopbackSource is the source address of the i-th of many benchmark
+// sessions: eight from each loopback address, as from many partners,
+// since the hub bounds connections per client address.
+func loopbackSource(i int) *net.TCPAddr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 2+byte(i/2048), byte(1+i/8%256))}
+}
+
+// feedDialFrom is feedDial from the source address src (nil: any).
+func feedDialFrom(ctx context.Context, src *net.TCPAddr, base, token, cursor string) (*websocket.Conn, error) {
 	url := "ws" + strings.TrimPrefix(base, "http") + "/v1/feed"
 	d := websocket.Dialer{Subprotocols: []string{feeds.Subprotocol}, HandshakeTimeout: 10 * time.Second}
+	if src != nil {
+		nd := &net.Dialer{LocalAddr: src, Timeout: time.Minute}
+		d.NetDialContext, d.HandshakeTimeout = nd.DialContext, time.Minute
+	}
 	conn, resp, err := d.DialContext(ctx, url, http.Header{"Authorization": {"Bearer " + token}})
 	if err != nil {
 		if resp != nil {
