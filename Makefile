@@ -33,12 +33,13 @@ install: build ## install the binary as $(DESTDIR)$(PREFIX)/bin/jag (PREFIX=/usr
 # -trimpath: compiled packages do not depend on where the clone is, so a
 # fresh clone reuses the build cache. -p 4: four test binaries at once on
 # two cores, since the end-to-end and SQL tests mostly wait on processes
-# and PostgreSQL. The second run is the STIX schema differential test,
-# built out of the -race run (//go:build !race): it is single-goroutine
-# and ten times slower under the race detector.
+# and PostgreSQL. The second run is the single-goroutine corpus and
+# property tests built out of the -race run (//go:build !race): the STIX
+# schema differential test and the watch index's, five to ten times slower
+# under the race detector, which can find nothing in them.
 test: ## run every test with the race detector (needs PostgreSQL binaries; see README)
 	CGO_ENABLED=1 $(GO) test -race -trimpath -count=1 -p 4 -parallel 8 ./...
-	$(GO) test -trimpath -count=1 -run '^TestDifferentialSchemas$$' ./stix
+	$(GO) test -trimpath -count=1 -run '^(TestDifferentialSchemas|TestWatchIndexAgreesWithRule|TestWatchIndexMemory)$$' ./stix ./feeds
 
 lint: ## gofmt must be clean, go vet and staticcheck must pass
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
