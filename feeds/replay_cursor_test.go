@@ -12,6 +12,7 @@ import (
 // written; a heartbeat sent meanwhile must not report a cursor past events
 // it has not sent yet, or a client resuming from it would skip them.
 func TestHeartbeatDuringRingReplayNeverPassesUnsentEvents(t *testing.T) {
+	t.Parallel()
 	const n = 5000
 	h := newHarness(t, Config{HeartbeatInterval: time.Millisecond})
 	live := h.dial("member-a")

@@ -15,6 +15,7 @@ import (
 )
 
 func TestLiveDelivery(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{})
 	c := h.dial("member-a")
 	start := seqOf(t, c.subscribe("", nil))
@@ -39,6 +40,7 @@ func TestLiveDelivery(t *testing.T) {
 // Replay from a cursor: every event after it exactly once, in order, then
 // live ones — across the database pages, the ring and attachment.
 func TestReplayThenLiveNoGapNoDuplicate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		ring       int
@@ -89,6 +91,7 @@ func TestReplayThenLiveNoGapNoDuplicate(t *testing.T) {
 }
 
 func TestVisibilityPerEvent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{})
 	a, b, comm := h.dial("member-a"), h.dial("member-b"), h.dial("community")
 	for _, c := range []*client{a, b, comm} {
@@ -119,6 +122,7 @@ func TestVisibilityPerEvent(t *testing.T) {
 }
 
 func TestFilterAndWatchlistOverTheWire(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{})
 	c := h.dial("member-a")
 	c.subscribe("", &Filter{Observables: []string{"198.51.100.7", "evil.example.com"}})
@@ -187,6 +191,7 @@ func TestTokenInQueryRefused(t *testing.T) {
 }
 
 func TestCloseCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("ReadLimit1009", func(t *testing.T) {
 		h := newHarness(t, Config{MaxMessageBytes: 1024})
 		c := h.dial("member-a")
@@ -424,6 +429,7 @@ func testSlowConsumer(t *testing.T, cfg Config) {
 
 // Heartbeats carry a cursor that moves past events the filter drops.
 func TestHeartbeatCursorAdvancesPastFiltered(t *testing.T) {
+	t.Parallel()
 	h, clk := newClockHarness(t, Config{HeartbeatInterval: time.Minute}, false)
 	c := h.dial("member-a")
 	c.subscribe("", &Filter{Types: []string{"malware"}})

@@ -76,6 +76,7 @@ func TestTailerIdleReadsNoEvents(t *testing.T) {
 // session exists (the tailer is following the head only) gets every later
 // event exactly once, in order: at the live edge and from a cursor.
 func TestTailerAttachWhileIdleNoGapNoDuplicate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		cursor bool
@@ -218,6 +219,7 @@ func TestTailerFollowYieldsToArrivingSession(t *testing.T) {
 // While a session is attached the tailer keeps the ring, and a second
 // session resuming from a cursor inside it is served from the ring.
 func TestTailerRingWhileSessionsAttached(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{RingSize: 100, BatchSize: 10})
 	a := h.dial("member-a")
 	a.subscribe("", nil)
