@@ -33,7 +33,8 @@ import (
 //     (translog.go), and COPY of the new versions and of their
 //     observables;
 //  4. last, under feedAppendLock, COPY of the events, then the log
-//     batch's place (one row);
+//     batch's place (one row, inserted by the statement that reads the
+//     events' last seq);
 //  5. COMMIT, then NOTIFY jag_events outside the transaction.
 //
 // COPY has no ON CONFLICT. Identical submissions cannot race (step 1), and
@@ -153,17 +154,21 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 		sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt); err != nil {
 		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
 	}
-	// The log entries are written before the feed lock is taken: under
-	// it, placing them in the log is one small row.
-	var logEntries [][]byte
+	// The log entries are written, and their leaf hashes computed, before
+	// the feed lock is taken: under it, placing them in the log is one
+	// small row, inserted by the statement that reads the events' last seq.
+	var place *logPlacement
 	if logged {
-		if logEntries, err = objectLogEntries(s, fresh); err != nil {
+		logEntries, err := objectLogEntries(s, fresh)
+		if err != nil {
 			return hub.StoreResult{}, 0, err
 		}
 		if len(logEntries) > 0 {
 			if err := writeBatch(ctx, tx, sub.ID, logEntries); err != nil {
 				return hub.StoreResult{}, 0, err
 			}
+			place = &logPlacement{batch: sub.ID, count: len(logEntries)}
+			leaves.hashes = recordHashes(logEntries)
 		}
 	}
 	if err := copyObjects(ctx, tx, s, fresh, logged); err != nil {
@@ -172,23 +177,19 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 	if err := copyObservables(ctx, tx, s.Objects, fresh); err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	lastSeq, err := appendEvents(ctx, tx, s, fresh, created)
+	lastSeq, err := appendEvents(ctx, tx, s, fresh, created, place)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	if len(logEntries) > 0 {
-		// appendEvents took feedAppendLock: the entries follow the
-		// events' order, and index k of the bundle's fresh versions is
+	if place != nil {
+		// The entries follow the events' order (both placed under
+		// feedAppendLock), and index k of the bundle's fresh versions is
 		// entry first + k (objects.log_ordinal).
-		first, err := assignBatch(ctx, tx, sub.ID, len(logEntries))
-		if err != nil {
-			return hub.StoreResult{}, 0, err
-		}
-		leaves.first, leaves.hashes = first, recordHashes(logEntries)
-		sub.Log = make([]hub.LogPosition, 0, len(logEntries))
+		leaves.first = place.first
+		sub.Log = make([]hub.LogPosition, 0, place.count)
 		for i := range s.Objects {
 			if o := &s.Objects[i]; fresh[versionKey{o.ID, o.Modified}] {
-				sub.Log = append(sub.Log, hub.LogPosition{ID: o.ID, Modified: o.Modified, Index: first + int64(len(sub.Log))})
+				sub.Log = append(sub.Log, hub.LogPosition{ID: o.ID, Modified: o.Modified, Index: place.first + int64(len(sub.Log))})
 			}
 		}
 	}
@@ -407,8 +408,10 @@ const (
 // under feedAppendLock, and returns the last seq (0 when none). It must be
 // the last work of the transaction: the lock is held until COMMIT. A
 // version is object.revoked when it says revoked, object.created when it
-// is the first stored version of a new id, object.updated otherwise.
-func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, inserted map[versionKey]bool, created map[string]bool) (int64, error) {
+// is the first stored version of a new id, object.updated otherwise. With
+// place (the transparency-log batch of the inserted versions, written
+// already), it also gives the batch its place in the log (place.first).
+func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, inserted map[versionKey]bool, created map[string]bool, place *logPlacement) (int64, error) {
 	first := make(map[string]int, len(created)) // new id → index of its earliest version in the bundle
 	for i := range s.Objects {
 		o := &s.Objects[i]
@@ -451,6 +454,9 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 		copy(dst, []any{ids[i], mods[i], kinds[i], org, received})
 	}); err != nil {
 		return 0, fmt.Errorf("append events: %w", err)
+	}
+	if place != nil {
+		return placeBatch(ctx, tx, place)
 	}
 	var last int64
 	if err := tx.QueryRowContext(ctx, `SELECT currval(pg_get_serial_sequence('events', 'seq'))`).Scan(&last); err != nil {

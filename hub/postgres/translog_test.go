@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -315,3 +316,52 @@ func newSubmissionLike(s *hub.NewSubmission) *hub.NewSubmission {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, hub.ErrNotFound) }
+
+// The bundle travels in bytea's escape format: whatever the entries hold
+// (every byte value, backslashes, length prefixes with a zero, a
+// backslash or a high byte, an empty entry), the stored bundle is exactly
+// translog.EncodeBundle of them.
+func TestWriteBatchStoresExactBundle(t *testing.T) {
+	db := pgtest.New(t)
+	all := make([]byte, 0, 512)
+	for i := range 512 {
+		all = append(all, byte(i))
+	}
+	cases := [][][]byte{
+		{[]byte(`{"kind":"object"}`)},
+		{all, []byte(`\\x41\101\`), {}, []byte("\\"), []byte("é\u2028\x00\x7f\x80\xff")},
+		{make([]byte, 0x5c), make([]byte, 0x100), make([]byte, 0x7f), make([]byte, 0x80), make([]byte, 0xff)},
+		{make([]byte, translog.MaxEntryBytes)},
+	}
+	cases[2][0][0] = '\\'
+	for i, entries := range cases {
+		tx, err := db.SQLX().Beginx()
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := fmt.Sprintf("registry--case%d", i)
+		if err := postgres.WriteLogBatch(context.Background(), tx, batch, entries); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		var got []byte
+		if err := tx.Get(&got, `SELECT entries FROM log_bundles WHERE batch = $1`, batch); err != nil {
+			t.Fatal(err)
+		}
+		_ = tx.Rollback()
+		want, err := translog.EncodeBundle(entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("case %d: stored %d bytes, want the %d of the bundle", i, len(got), len(want))
+		}
+	}
+	tx, err := db.SQLX().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := postgres.WriteLogBatch(context.Background(), tx, "registry--big", [][]byte{make([]byte, translog.MaxEntryBytes+1)}); !errors.Is(err, translog.ErrEntry) {
+		t.Fatalf("an entry over MaxEntryBytes: %v, want ErrEntry", err)
+	}
+}

@@ -1,0 +1,13 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// WriteLogBatch exposes writeBatch to the external tests: the bytes a
+// batch's bundle is stored as.
+func WriteLogBatch(ctx context.Context, tx *sqlx.Tx, batch string, entries [][]byte) error {
+	return writeBatch(ctx, tx, batch, entries)
+}
