@@ -466,16 +466,23 @@ func (r round) AppendHashes(ctx context.Context, start int64, hashes []tlog.Hash
 	for i := range hashes {
 		run = append(run, hashes[i][:]...)
 	}
-	// A run left behind by a rolled-back tree (none in normal operation)
-	// is replaced.
-	if _, err := r.tx.ExecContext(ctx, `DELETE FROM log_hash_runs WHERE start >= $1`, start); err != nil {
+	// One statement, one round trip: the runs left behind by a
+	// rolled-back tree (none in normal operation) are deleted, then the
+	// new run is inserted (it reads the deletion's count, so it comes
+	// after it, and a run deleted by this transaction no longer holds its
+	// start), then the size is recorded (it reads the insertion's count).
+	res, err := r.tx.ExecContext(ctx, `
+		WITH gone AS (DELETE FROM log_hash_runs WHERE start >= $1 RETURNING start),
+		     run AS (
+		         INSERT INTO log_hash_runs (start, data)
+		         SELECT $1, $2 FROM (SELECT count(*) FROM gone) g
+		         RETURNING start)
+		UPDATE log_tree SET size = $3 FROM (SELECT count(*) FROM run) r`, start, run, size)
+	if err != nil {
 		return fmt.Errorf("store log hashes: %w", err)
 	}
-	if _, err := r.tx.ExecContext(ctx, `INSERT INTO log_hash_runs (start, data) VALUES ($1, $2)`, start, run); err != nil {
-		return fmt.Errorf("store log hashes: %w", err)
-	}
-	if _, err := r.tx.ExecContext(ctx, `UPDATE log_tree SET size = $1`, size); err != nil {
-		return fmt.Errorf("store log tree size: %w", err)
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("store log tree size: %d rows updated (%v)", n, err)
 	}
 	return nil
 }

@@ -365,3 +365,66 @@ func TestWriteBatchStoresExactBundle(t *testing.T) {
 		t.Fatalf("an entry over MaxEntryBytes: %v, want ErrEntry", err)
 	}
 }
+
+// A tree rolled back below hashes already stored (none in normal
+// operation; a restore, or the tamper test's rewrite) is hashed again
+// from there: the runs stored at and after the new round's start are
+// replaced, whether one starts exactly there or later, and the result is
+// the tree of the entries.
+func TestSequencerReplacesRunsOfRolledBackTree(t *testing.T) {
+	ctx := context.Background()
+	db := ingestDB(t)
+	keys, err := translog.EnsureKeys(ctx, db, "test.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := &translog.Sequencer{Store: db, Origin: keys.Origin, Signers: keys.Signers, Interval: time.Nanosecond}
+	// One round per submission: runs start at the stored-hash index of
+	// sizes 0, 3, 4 and 6.
+	sizes := []int{3, 1, 2, 2}
+	total := 0
+	for i, n := range sizes {
+		objs := make([]hub.StoredObject, n)
+		for j := range objs {
+			objs[j] = version(fmt.Sprintf("indicator--0d000000-0000-4000-8000-%06d%06d", i, j), t1, "x")
+		}
+		if _, err := db.StoreSubmission(ctx, newSubmission(submitter, objs...)); err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		sequenceAll(t, seq, db, int64(total))
+	}
+	var runs int
+	if err := db.SQLX().Get(&runs, `SELECT count(*) FROM log_hash_runs`); err != nil || runs != len(sizes) {
+		t.Fatalf("%d hash runs (%v), want %d", runs, err, len(sizes))
+	}
+	entries, err := db.Entries(ctx, 0, total)
+	if err != nil || len(entries) != total {
+		t.Fatalf("Entries: %d, %v", len(entries), err)
+	}
+	want := memoryTree(t, entries)
+	for _, back := range []int64{4, 3, 5} { // a run starts at 4's index and later; at 3's, between
+		if _, err := db.SQLX().Exec(`UPDATE log_tree SET size = $1`, back); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQLX().Exec(`DELETE FROM log_checkpoints WHERE size > $1`, back); err != nil {
+			t.Fatal(err)
+		}
+		res, err := seq.Step(ctx)
+		if err != nil || res.Size != int64(total) || res.Hashed != total-int(back) {
+			t.Fatalf("rolled back to %d: %+v, %v", back, res, err)
+		}
+		msg, err := (&translog.Log{Store: db, Keys: keys.Verifiers, VerifierKeys: keys.VKeys}).Checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := translog.OpenCheckpoint(msg, keys.Verifiers[0])
+		if err != nil || cp.Size != int64(total) || cp.Hash != want {
+			t.Fatalf("rolled back to %d: checkpoint %d %s (%v), want %d and the in-memory root", back, cp.Size, cp.Hash, err, total)
+		}
+		var later int
+		if err := db.SQLX().Get(&later, `SELECT count(*) FROM log_hash_runs WHERE start > $1`, tlog.StoredHashIndex(0, back)); err != nil || later != 0 {
+			t.Fatalf("rolled back to %d: %d runs left after the new one (%v)", back, later, err)
+		}
+	}
+}
