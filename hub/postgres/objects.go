@@ -29,9 +29,9 @@ import (
 //     ids the org used before, one query for its versions already stored
 //     (identical content is a duplicate, different content 409); another
 //     org's versions of the same ids never take part; then the submission
-//     row with its counts, the transparency-log batch of the new versions
-//     (translog.go), and COPY of the new versions and of their
-//     observables;
+//     row with its counts and, in the same statement, the
+//     transparency-log bundle of the new versions (translog.go), and
+//     COPY of the new versions and of their observables;
 //  4. last, under feedAppendLock, COPY of the events, then the log
 //     batch's place (one row, inserted by the statement that reads the
 //     events' last seq);
@@ -144,32 +144,32 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	// With no fresh version (all stored by other submissions) this is a
-	// no-op submission, recorded so that its receipt answers its retries.
-	sub := s.Submission
-	sub.Accepted, sub.Duplicates = len(fresh), len(s.Objects)-len(fresh)
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO submissions (id, org, received, bundle_id, digest, accepted, duplicates, receipt)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt); err != nil {
-		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
-	}
-	// The log entries are written, and their leaf hashes computed, before
-	// the feed lock is taken: under it, placing them in the log is one
-	// small row, inserted by the statement that reads the events' last seq.
+	// The log entries are encoded, and their leaf hashes computed, before
+	// the feed lock is taken; their bundle is inserted with the
+	// submission row, and placing them in the log under the lock is one
+	// small row, inserted by the statement that reads the events' last
+	// seq.
 	var place *logPlacement
+	var bundle []byte
 	if logged {
 		logEntries, err := objectLogEntries(s, fresh)
 		if err != nil {
 			return hub.StoreResult{}, 0, err
 		}
 		if len(logEntries) > 0 {
-			if err := writeBatch(ctx, tx, sub.ID, logEntries); err != nil {
-				return hub.StoreResult{}, 0, err
+			if bundle, err = escapedBundle(logEntries); err != nil {
+				return hub.StoreResult{}, 0, fmt.Errorf("append log entries: %w", err)
 			}
-			place = &logPlacement{batch: sub.ID, count: len(logEntries)}
+			place = &logPlacement{batch: s.ID, count: len(logEntries)}
 			leaves.hashes = recordHashes(logEntries)
 		}
+	}
+	// With no fresh version (all stored by other submissions) this is a
+	// no-op submission, recorded so that its receipt answers its retries.
+	sub := s.Submission
+	sub.Accepted, sub.Duplicates = len(fresh), len(s.Objects)-len(fresh)
+	if err := insertSubmission(ctx, tx, &sub, bundle); err != nil {
+		return hub.StoreResult{}, 0, err
 	}
 	if err := copyObjects(ctx, tx, s, fresh, logged); err != nil {
 		return hub.StoreResult{}, 0, err
@@ -194,6 +194,26 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 		}
 	}
 	return hub.StoreResult{Submission: sub}, lastSeq, nil
+}
+
+// insertSubmission inserts the submission row and, when bundle is not nil
+// (its log batch, in escapedBundle's form), the batch's bundle, in one
+// statement: the log costs ingest no round trip of its own before the
+// feed lock.
+func insertSubmission(ctx context.Context, tx *sqlx.Tx, sub *hub.Submission, bundle []byte) error {
+	q := `
+		INSERT INTO submissions (id, org, received, bundle_id, digest, accepted, duplicates, receipt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	args := []any{sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt}
+	if bundle != nil {
+		q = `
+		WITH bundle AS (INSERT INTO log_bundles (batch, entries) VALUES ($1, decode($9, 'escape')))` + q
+		args = append(args, bundle)
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("insert submission: %w", err)
+	}
+	return nil
 }
 
 // claimObjects records the lineage (id, s.Org) of every object id s.Org

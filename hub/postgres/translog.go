@@ -45,14 +45,8 @@ const maxCosignaturesPerOrg = 64
 
 // writeBatch stores the entries of a batch (a submission id, or
 // registry--<uuid>) as one tlog-tiles bundle. Call it before taking
-// feedAppendLock: it is the bulk of the log's write.
-//
-// The bundle travels as text in bytea's escape format, which
-// decode(…, 'escape') turns back into the very bytes: lib/pq sends a
-// bytea parameter in hex, twice the bundle's size (about 1.1 MB per
-// 1,000 object entries), while entries are canonical JSON, printable
-// ASCII but for their length prefixes, so the escaped form is hardly
-// larger than the bundle and the server decodes it as cheaply.
+// feedAppendLock: it is the bulk of the log's write. (Ingest inserts its
+// bundle with the submission row instead: insertSubmission.)
 func writeBatch(ctx context.Context, tx sqlx.ExtContext, batch string, entries [][]byte) error {
 	b, err := escapedBundle(entries)
 	if err != nil {
@@ -67,7 +61,14 @@ func writeBatch(ctx context.Context, tx sqlx.ExtContext, batch string, entries [
 // escapedBundle returns translog.EncodeBundle(entries) in bytea's escape
 // format: every byte outside printable ASCII as a backslash and three
 // octal digits, the backslash doubled, the others as they are. The result
-// is ASCII, so it passes as text in any server encoding.
+// is ASCII, so it passes as text in any server encoding, and
+// decode(…, 'escape') turns it back into the very bytes.
+//
+// Bundles travel so because lib/pq sends a bytea parameter in hex, twice
+// the bundle's size (about 1.1 MB per 1,000 object entries), while
+// entries are canonical JSON, printable ASCII but for their length
+// prefixes: the escaped form is hardly larger than the bundle, and the
+// server decodes it as cheaply.
 func escapedBundle(entries [][]byte) ([]byte, error) {
 	n := 0
 	for _, e := range entries {
@@ -175,22 +176,31 @@ func appendLogLocked(ctx context.Context, tx sqlx.ExtContext, entries ...[]byte)
 }
 
 // objectLogEntries encodes the entries of the fresh versions of s, in
-// bundle order: the order of their log_ordinal and of their events.
+// bundle order: the order of their log_ordinal and of their events. They
+// are written back to back into one buffer.
 func objectLogEntries(s *hub.NewSubmission, fresh map[versionKey]bool) ([][]byte, error) {
-	out := make([][]byte, 0, len(fresh))
+	buf := make([]byte, 0, 600*len(fresh))
+	ends := make([]int, 0, len(fresh))
 	for i := range s.Objects {
 		o := &s.Objects[i]
 		if !fresh[versionKey{o.ID, o.Modified}] {
 			continue
 		}
-		e, err := translog.ObjectEntry(translog.ObjectVersion{
+		var err error
+		buf, err = translog.AppendObjectEntry(buf, translog.ObjectVersion{
 			ID: o.ID, Modified: o.Modified, SHA256: o.SHA256, KID: o.KID, Signature: o.Signature,
 			Creator: o.CreatedBy, Submission: s.ID, Received: s.Received,
 		})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, e)
+		ends = append(ends, len(buf))
+	}
+	out := make([][]byte, len(ends))
+	start := 0
+	for i, end := range ends {
+		out[i] = buf[start:end:end]
+		start = end
 	}
 	return out, nil
 }

@@ -74,18 +74,27 @@ func appendBlind(dst, scratch []byte, k *[32]byte, field, value string) []byte {
 // hashing from one scratch buffer; TestObjectEntryCanonical checks the
 // result against auth/jcs.
 func ObjectEntry(v ObjectVersion) ([]byte, error) {
+	return AppendObjectEntry(make([]byte, 0, 640), v)
+}
+
+// AppendObjectEntry appends ObjectEntry(v) to b: ingest writes the
+// entries of a submission back to back.
+func AppendObjectEntry(b []byte, v ObjectVersion) ([]byte, error) {
 	if v.Signature == "" {
 		return nil, fmt.Errorf("%w: object %s has no signature", ErrEntry, v.ID)
 	}
 	if !plainJSON(v.Modified) {
 		// Not a STIX timestamp: let the canonicaliser escape it.
-		return objectEntrySlow(v)
+		e, err := objectEntrySlow(v)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, e...), nil
 	}
 	var buf [512]byte // scratch for the hashes' input; grown by append if too small
 	scratch := buf[:0]
 	k := blindKey(scratch, v.Signature)
 	sig := sha256.Sum256(append(scratch, v.Signature...))
-	b := make([]byte, 0, 640)
 	b = append(b, `{"creator":"`...)
 	b = appendBlind(b, scratch, &k, "creator", v.Creator)
 	b = append(b, `","id":"`...)
