@@ -150,16 +150,18 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 	// small row, inserted by the statement that reads the events' last
 	// seq.
 	var place *logPlacement
-	var bundle []byte
+	var bundle *bundleText
 	if logged {
 		logEntries, err := objectLogEntries(s, fresh)
 		if err != nil {
 			return hub.StoreResult{}, 0, err
 		}
 		if len(logEntries) > 0 {
-			if bundle, err = escapedBundle(logEntries); err != nil {
+			b, err := bundleArg(logEntries)
+			if err != nil {
 				return hub.StoreResult{}, 0, fmt.Errorf("append log entries: %w", err)
 			}
+			bundle = &b
 			place = &logPlacement{batch: s.ID, count: len(logEntries)}
 			leaves.hashes = recordHashes(logEntries)
 		}
@@ -197,18 +199,17 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 }
 
 // insertSubmission inserts the submission row and, when bundle is not nil
-// (its log batch, in escapedBundle's form), the batch's bundle, in one
-// statement: the log costs ingest no round trip of its own before the
-// feed lock.
-func insertSubmission(ctx context.Context, tx *sqlx.Tx, sub *hub.Submission, bundle []byte) error {
+// (its log batch's), the batch's bundle, in one statement: the log costs
+// ingest no round trip of its own before the feed lock.
+func insertSubmission(ctx context.Context, tx *sqlx.Tx, sub *hub.Submission, bundle *bundleText) error {
 	q := `
 		INSERT INTO submissions (id, org, received, bundle_id, digest, accepted, duplicates, receipt)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	args := []any{sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt}
 	if bundle != nil {
 		q = `
-		WITH bundle AS (INSERT INTO log_bundles (batch, entries) VALUES ($1, decode($9, 'escape')))` + q
-		args = append(args, bundle)
+		WITH bundle AS (INSERT INTO log_bundles (batch, entries) VALUES ($1, ` + bundle.expr(9) + `))` + q
+		args = append(args, bundle.text)
 	}
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("insert submission: %w", err)

@@ -48,41 +48,62 @@ const maxCosignaturesPerOrg = 64
 // feedAppendLock: it is the bulk of the log's write. (Ingest inserts its
 // bundle with the submission row instead: insertSubmission.)
 func writeBatch(ctx context.Context, tx sqlx.ExtContext, batch string, entries [][]byte) error {
-	b, err := escapedBundle(entries)
+	b, err := bundleArg(entries)
 	if err != nil {
 		return fmt.Errorf("append log entries: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO log_bundles (batch, entries) VALUES ($1, decode($2, 'escape'))`, batch, b); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO log_bundles (batch, entries) VALUES ($1, `+b.expr(2)+`)`, batch, b.text); err != nil {
 		return fmt.Errorf("append log entries: %w", err)
 	}
 	return nil
 }
 
-// escapedBundle returns translog.EncodeBundle(entries) in bytea's escape
-// format: every byte outside printable ASCII as a backslash and three
-// octal digits, the backslash doubled, the others as they are. The result
-// is ASCII, so it passes as text in any server encoding, and
-// decode(…, 'escape') turns it back into the very bytes.
+// A bundle travels to the server as a text parameter: lib/pq sends a
+// bytea parameter in hex, twice the bundle's size (about 1.1 MB per
+// 1,000 object entries), which the server then decodes, while entries are
+// canonical JSON, ASCII but for their length prefixes.
 //
-// Bundles travel so because lib/pq sends a bytea parameter in hex, twice
-// the bundle's size (about 1.1 MB per 1,000 object entries), while
-// entries are canonical JSON, printable ASCII but for their length
-// prefixes: the escaped form is hardly larger than the bundle, and the
-// server decodes it as cheaply.
-func escapedBundle(entries [][]byte) ([]byte, error) {
-	n := 0
-	for _, e := range entries {
-		if len(e) > translog.MaxEntryBytes {
-			return nil, fmt.Errorf("%w: %d bytes, more than %d", translog.ErrEntry, len(e), translog.MaxEntryBytes)
+// A bundle of ASCII bytes but NUL — object entries are, but for a rare
+// length — is sent as it is: convert_to(…, 'UTF8') returns its bytes
+// unchanged (ASCII is the same in every server encoding; only the text's
+// validity is checked). Any other is sent in bytea's escape format, which
+// decode(…, 'escape') reverses: every byte outside printable ASCII as a
+// backslash and three octal digits, the backslash doubled, the others as
+// they are; hardly larger than the bundle either.
+type bundleText struct {
+	text  []byte
+	ascii bool // text is the bundle itself
+}
+
+// expr is the SQL expression of the bundle's bytes from parameter $n.
+func (b bundleText) expr(n int) string {
+	if b.ascii {
+		return fmt.Sprintf("convert_to($%d, 'UTF8')", n)
+	}
+	return fmt.Sprintf("decode($%d, 'escape')", n)
+}
+
+// bundleArg returns translog.EncodeBundle(entries) as a text parameter.
+func bundleArg(entries [][]byte) (bundleText, error) {
+	b, err := translog.EncodeBundle(entries)
+	if err != nil {
+		return bundleText{}, err
+	}
+	if asciiText(b) {
+		return bundleText{text: b, ascii: true}, nil
+	}
+	out := make([]byte, 0, len(b)+len(b)/16)
+	return bundleText{text: appendEscaped(out, b)}, nil
+}
+
+// asciiText reports whether b holds ASCII bytes other than NUL only.
+func asciiText(b []byte) bool {
+	for _, c := range b {
+		if c == 0 || c >= 0x80 {
+			return false
 		}
-		n += 8 + len(e) // an escaped length prefix is at most 8 bytes
 	}
-	out := make([]byte, 0, n)
-	for _, e := range entries {
-		out = appendEscaped(out, []byte{byte(len(e) >> 8), byte(len(e))})
-		out = appendEscaped(out, e)
-	}
-	return out, nil
+	return true
 }
 
 // escapedByte marks the bytes the escape format writes as escapes.
@@ -93,7 +114,7 @@ var escapedByte = func() (t [256]bool) {
 	return t
 }()
 
-// appendEscaped appends b in bytea's escape format (see escapedBundle).
+// appendEscaped appends b in bytea's escape format (see bundleText).
 func appendEscaped(dst, b []byte) []byte {
 	for len(b) > 0 {
 		i := 0

@@ -11,3 +11,10 @@ import (
 func WriteLogBatch(ctx context.Context, tx *sqlx.Tx, batch string, entries [][]byte) error {
 	return writeBatch(ctx, tx, batch, entries)
 }
+
+// LogBundleSentAsIs reports whether a batch of entries travels as its
+// bundle's bytes (rather than escaped).
+func LogBundleSentAsIs(entries [][]byte) bool {
+	b, err := bundleArg(entries)
+	return err == nil && b.ascii
+}

@@ -317,30 +317,47 @@ func newSubmissionLike(s *hub.NewSubmission) *hub.NewSubmission {
 
 func isNotFound(err error) bool { return errors.Is(err, hub.ErrNotFound) }
 
-// The bundle travels in bytea's escape format: whatever the entries hold
-// (every byte value, backslashes, length prefixes with a zero, a
-// backslash or a high byte, an empty entry), the stored bundle is exactly
-// translog.EncodeBundle of them.
+// A bundle travels as text, as it is when it is ASCII without NUL, else in
+// bytea's escape format: whatever the entries hold (every byte value,
+// backslashes, length prefixes with a zero, a backslash or a high byte,
+// an empty entry), the stored bundle is exactly translog.EncodeBundle of
+// them.
 func TestWriteBatchStoresExactBundle(t *testing.T) {
 	db := pgtest.New(t)
 	all := make([]byte, 0, 512)
 	for i := range 512 {
 		all = append(all, byte(i))
 	}
-	cases := [][][]byte{
-		{[]byte(`{"kind":"object"}`)},
-		{all, []byte(`\\x41\101\`), {}, []byte("\\"), []byte("é\u2028\x00\x7f\x80\xff")},
-		{make([]byte, 0x5c), make([]byte, 0x100), make([]byte, 0x7f), make([]byte, 0x80), make([]byte, 0xff)},
-		{make([]byte, translog.MaxEntryBytes)},
+	ascii := func(n int, fill byte) []byte { return bytes.Repeat([]byte{fill}, n) }
+	object, err := translog.ObjectEntry(translog.ObjectVersion{ID: "indicator--0c000000-0000-4000-8000-000001000001",
+		Modified: "2026-01-01T00:00:00.123Z", KID: "kid-1", Signature: "eyJhbGciOiJFZERTQSJ9..c2ln",
+		Creator: submitter, Submission: "submission--1", Received: time.Now()})
+	if err != nil {
+		t.Fatal(err)
 	}
-	cases[2][0][0] = '\\'
-	for i, entries := range cases {
+	cases := []struct {
+		entries [][]byte
+		asIs    bool
+	}{
+		{[][]byte{object, object, object}, true},
+		{[][]byte{ascii(0x0141, 'a'), ascii(0x015c, '\\'), ascii(0x7f7f, 0x7f), ascii(0x0101, '\x01')}, true},
+		{[][]byte{[]byte(`{"kind":"object"}`)}, false}, // a NUL in the length
+		{[][]byte{all, []byte(`\\x41\101\`), {}, []byte("\\"), []byte("é\u2028\x00\x7f\x80\xff")}, false},
+		{[][]byte{ascii(0x5c, '\\'), ascii(0x100, 'b'), ascii(0x7f, 'c'), ascii(0x80, 'd'), ascii(0xff, 'e')}, false},
+		{[][]byte{ascii(0x0180, 'f')}, false}, // a high byte in the length
+		{[][]byte{ascii(0x0141, 'g'), []byte("é")}, false},
+		{[][]byte{make([]byte, translog.MaxEntryBytes)}, false},
+	}
+	for i, c := range cases {
+		if got := postgres.LogBundleSentAsIs(c.entries); got != c.asIs {
+			t.Fatalf("case %d: sent as it is %v, want %v", i, got, c.asIs)
+		}
 		tx, err := db.SQLX().Beginx()
 		if err != nil {
 			t.Fatal(err)
 		}
 		batch := fmt.Sprintf("registry--case%d", i)
-		if err := postgres.WriteLogBatch(context.Background(), tx, batch, entries); err != nil {
+		if err := postgres.WriteLogBatch(context.Background(), tx, batch, c.entries); err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
 		var got []byte
@@ -348,7 +365,7 @@ func TestWriteBatchStoresExactBundle(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = tx.Rollback()
-		want, err := translog.EncodeBundle(entries)
+		want, err := translog.EncodeBundle(c.entries)
 		if err != nil {
 			t.Fatal(err)
 		}
