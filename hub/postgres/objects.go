@@ -152,16 +152,13 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 	var place *logPlacement
 	var bundle *bundleText
 	if logged {
-		logEntries, err := objectLogEntries(s, fresh)
+		b, logEntries, err := objectLogBatch(s, fresh)
 		if err != nil {
-			return hub.StoreResult{}, 0, err
+			return hub.StoreResult{}, 0, fmt.Errorf("append log entries: %w", err)
 		}
 		if len(logEntries) > 0 {
-			b, err := bundleArg(logEntries)
-			if err != nil {
-				return hub.StoreResult{}, 0, fmt.Errorf("append log entries: %w", err)
-			}
-			bundle = &b
+			bt := bundleTextOf(b)
+			bundle = &bt
 			place = &logPlacement{batch: s.ID, count: len(logEntries)}
 			leaves.hashes = recordHashes(logEntries)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -89,15 +90,29 @@ func bundleArg(entries [][]byte) (bundleText, error) {
 	if err != nil {
 		return bundleText{}, err
 	}
-	if asciiText(b) {
-		return bundleText{text: b, ascii: true}, nil
-	}
-	out := make([]byte, 0, len(b)+len(b)/16)
-	return bundleText{text: appendEscaped(out, b)}, nil
+	return bundleTextOf(b), nil
 }
 
-// asciiText reports whether b holds ASCII bytes other than NUL only.
+// bundleTextOf returns bundle as a text parameter.
+func bundleTextOf(bundle []byte) bundleText {
+	if asciiText(bundle) {
+		return bundleText{text: bundle, ascii: true}
+	}
+	out := make([]byte, 0, len(bundle)+len(bundle)/16)
+	return bundleText{text: appendEscaped(out, bundle)}
+}
+
+// asciiText reports whether b holds ASCII bytes other than NUL only; eight
+// bytes at a time.
 func asciiText(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(b) >= 8; b = b[8:] {
+		// A byte with its high bit set, or a zero byte (the borrow of
+		// x - ones sets the high bit of the lowest zero byte).
+		if x := binary.LittleEndian.Uint64(b); x&highs != 0 || (x-ones)&^x&highs != 0 {
+			return false
+		}
+	}
 	for _, c := range b {
 		if c == 0 || c >= 0x80 {
 			return false
@@ -196,34 +211,42 @@ func appendLogLocked(ctx context.Context, tx sqlx.ExtContext, entries ...[]byte)
 	return err
 }
 
-// objectLogEntries encodes the entries of the fresh versions of s, in
-// bundle order: the order of their log_ordinal and of their events. They
-// are written back to back into one buffer.
-func objectLogEntries(s *hub.NewSubmission, fresh map[versionKey]bool) ([][]byte, error) {
-	buf := make([]byte, 0, 600*len(fresh))
+// objectLogBatch encodes the entries of the fresh versions of s, in
+// bundle order (the order of their log_ordinal and of their events), and
+// returns their bundle, written in place, and the entries, slices of it.
+func objectLogBatch(s *hub.NewSubmission, fresh map[versionKey]bool) ([]byte, [][]byte, error) {
+	bundle := make([]byte, 0, 600*len(fresh))
 	ends := make([]int, 0, len(fresh))
 	for i := range s.Objects {
 		o := &s.Objects[i]
 		if !fresh[versionKey{o.ID, o.Modified}] {
 			continue
 		}
+		start := len(bundle) + 2
 		var err error
-		buf, err = translog.AppendObjectEntry(buf, translog.ObjectVersion{
+		bundle, err = translog.AppendObjectEntry(append(bundle, 0, 0), translog.ObjectVersion{
 			ID: o.ID, Modified: o.Modified, SHA256: o.SHA256, KID: o.KID, Signature: o.Signature,
 			Creator: o.CreatedBy, Submission: s.ID, Received: s.Received,
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		ends = append(ends, len(buf))
+		n := len(bundle) - start
+		if n > translog.MaxEntryBytes {
+			return nil, nil, fmt.Errorf("%w: object %s: %d bytes, more than %d", translog.ErrEntry, o.ID, n, translog.MaxEntryBytes)
+		}
+		binary.BigEndian.PutUint16(bundle[start-2:], uint16(n))
+		ends = append(ends, len(bundle))
 	}
-	out := make([][]byte, len(ends))
-	start := 0
+	entries := make([][]byte, len(ends))
 	for i, end := range ends {
-		out[i] = buf[start:end:end]
-		start = end
+		start := 2
+		if i > 0 {
+			start = ends[i-1] + 2
+		}
+		entries[i] = bundle[start:end:end]
 	}
-	return out, nil
+	return bundle, entries, nil
 }
 
 // keyThumbprint is the RFC 7638 SHA-256 thumbprint a key entry names.

@@ -445,3 +445,29 @@ func TestSequencerReplacesRunsOfRolledBackTree(t *testing.T) {
 		}
 	}
 }
+
+// A bundle is sent as it is only when every byte is ASCII but NUL,
+// wherever the first other byte stands.
+func TestLogBundleSentAsIsOnlyWhenASCII(t *testing.T) {
+	entry := bytes.Repeat([]byte{'a'}, 0x0141) // a length prefix of two ASCII bytes
+	if !postgres.LogBundleSentAsIs([][]byte{entry, entry}) {
+		t.Fatal("an ASCII bundle is escaped")
+	}
+	for _, c := range []byte{0x00, 0x80, 0xc3, 0xff} {
+		for _, i := range append(rangeOf(0, 20), rangeOf(len(entry)-20, len(entry))...) {
+			e := bytes.Clone(entry)
+			e[i] = c
+			if postgres.LogBundleSentAsIs([][]byte{entry, e}) {
+				t.Fatalf("byte %#x at %d of the second entry: sent as it is", c, i)
+			}
+		}
+	}
+}
+
+func rangeOf(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
