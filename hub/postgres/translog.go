@@ -166,8 +166,9 @@ func assignBatch(ctx context.Context, tx sqlx.ExtContext, batch string, count in
 	return first, nil
 }
 
-// logPlacement is an ingest transaction's log batch: written before
-// feedAppendLock (writeBatch), placed under it by placeBatch.
+// logPlacement is an ingest transaction's log batch: its bundle written
+// before feedAppendLock (insertSubmission), placed under it by
+// placeBatch.
 type logPlacement struct {
 	batch string
 	count int
@@ -176,8 +177,8 @@ type logPlacement struct {
 
 // placeBatch is assignBatch for the batch of an ingest transaction that
 // has just appended its events under feedAppendLock (the caller holds it
-// until COMMIT); the same statement returns the events' last seq, which
-// it returns, so that placing the batch costs the locked section no round
+// until COMMIT). It returns the events' last seq, read by the same
+// statement, so that placing the batch costs the locked section no round
 // trip of its own.
 func placeBatch(ctx context.Context, tx sqlx.QueryerContext, p *logPlacement) (int64, error) {
 	var last int64

@@ -117,16 +117,18 @@ func AppendObjectEntry(b []byte, v ObjectVersion) ([]byte, error) {
 
 // objectEntrySlow is ObjectEntry through the generic canonicaliser.
 func objectEntrySlow(v ObjectVersion) ([]byte, error) {
+	k := blindKey(nil, v.Signature)
+	blind := func(field, value string) string { return string(appendBlind(nil, nil, &k, field, value)) }
 	sig := sha256.Sum256([]byte(v.Signature))
 	return encode(map[string]any{
 		"kind":       KindObject,
-		"id":         Blind("id", v.Signature, v.ID),
+		"id":         blind("id", v.ID),
 		"version":    v.Modified,
 		"sha256":     hex.EncodeToString(v.SHA256[:]),
-		"kid":        Blind("kid", v.Signature, v.KID),
+		"kid":        blind("kid", v.KID),
 		"signature":  hex.EncodeToString(sig[:]),
-		"creator":    Blind("creator", v.Signature, v.Creator),
-		"submission": Blind("submission", v.Signature, v.Submission),
+		"creator":    blind("creator", v.Creator),
+		"submission": blind("submission", v.Submission),
 		"received":   formatTime(v.Received),
 	})
 }
