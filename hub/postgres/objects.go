@@ -29,11 +29,12 @@ import (
 //     ids the org used before, one query for its versions already stored
 //     (identical content is a duplicate, different content 409); another
 //     org's versions of the same ids never take part; then the submission
-//     row with its counts, the transparency-log batch of the new versions
-//     (translog.go), and COPY of the new versions and of their
-//     observables;
+//     row with its counts and, in the same statement, the
+//     transparency-log bundle of the new versions (translog.go), and
+//     COPY of the new versions and of their observables;
 //  4. last, under feedAppendLock, COPY of the events, then the log
-//     batch's place (one row);
+//     batch's place (one row, inserted by the statement that reads the
+//     events' last seq);
 //  5. COMMIT, then NOTIFY jag_events outside the transaction.
 //
 // COPY has no ON CONFLICT. Identical submissions cannot race (step 1), and
@@ -143,28 +144,31 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
+	// The log entries are encoded, and their leaf hashes computed, before
+	// the feed lock is taken; their bundle is inserted with the
+	// submission row, and placing them in the log under the lock is one
+	// small row, inserted by the statement that reads the events' last
+	// seq.
+	var place *logPlacement
+	var bundle *bundleText
+	if logged {
+		b, logEntries, err := objectLogBatch(s, fresh)
+		if err != nil {
+			return hub.StoreResult{}, 0, fmt.Errorf("append log entries: %w", err)
+		}
+		if len(logEntries) > 0 {
+			bt := bundleTextOf(b)
+			bundle = &bt
+			place = &logPlacement{batch: s.ID, count: len(logEntries)}
+			leaves.hashes = recordHashes(logEntries)
+		}
+	}
 	// With no fresh version (all stored by other submissions) this is a
 	// no-op submission, recorded so that its receipt answers its retries.
 	sub := s.Submission
 	sub.Accepted, sub.Duplicates = len(fresh), len(s.Objects)-len(fresh)
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO submissions (id, org, received, bundle_id, digest, accepted, duplicates, receipt)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt); err != nil {
-		return hub.StoreResult{}, 0, fmt.Errorf("insert submission: %w", err)
-	}
-	// The log entries are written before the feed lock is taken: under
-	// it, placing them in the log is one small row.
-	var logEntries [][]byte
-	if logged {
-		if logEntries, err = objectLogEntries(s, fresh); err != nil {
-			return hub.StoreResult{}, 0, err
-		}
-		if len(logEntries) > 0 {
-			if err := writeBatch(ctx, tx, sub.ID, logEntries); err != nil {
-				return hub.StoreResult{}, 0, err
-			}
-		}
+	if err := insertSubmission(ctx, tx, &sub, bundle); err != nil {
+		return hub.StoreResult{}, 0, err
 	}
 	if err := copyObjects(ctx, tx, s, fresh, logged); err != nil {
 		return hub.StoreResult{}, 0, err
@@ -172,27 +176,42 @@ func storeSubmission(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, lea
 	if err := copyObservables(ctx, tx, s.Objects, fresh); err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	lastSeq, err := appendEvents(ctx, tx, s, fresh, created)
+	lastSeq, err := appendEvents(ctx, tx, s, fresh, created, place)
 	if err != nil {
 		return hub.StoreResult{}, 0, err
 	}
-	if len(logEntries) > 0 {
-		// appendEvents took feedAppendLock: the entries follow the
-		// events' order, and index k of the bundle's fresh versions is
+	if place != nil {
+		// The entries follow the events' order (both placed under
+		// feedAppendLock), and index k of the bundle's fresh versions is
 		// entry first + k (objects.log_ordinal).
-		first, err := assignBatch(ctx, tx, sub.ID, len(logEntries))
-		if err != nil {
-			return hub.StoreResult{}, 0, err
-		}
-		leaves.first, leaves.hashes = first, recordHashes(logEntries)
-		sub.Log = make([]hub.LogPosition, 0, len(logEntries))
+		leaves.first = place.first
+		sub.Log = make([]hub.LogPosition, 0, place.count)
 		for i := range s.Objects {
 			if o := &s.Objects[i]; fresh[versionKey{o.ID, o.Modified}] {
-				sub.Log = append(sub.Log, hub.LogPosition{ID: o.ID, Modified: o.Modified, Index: first + int64(len(sub.Log))})
+				sub.Log = append(sub.Log, hub.LogPosition{ID: o.ID, Modified: o.Modified, Index: place.first + int64(len(sub.Log))})
 			}
 		}
 	}
 	return hub.StoreResult{Submission: sub}, lastSeq, nil
+}
+
+// insertSubmission inserts the submission row and, when bundle is not nil
+// (its log batch's), the batch's bundle, in one statement: the log costs
+// ingest no round trip of its own before the feed lock.
+func insertSubmission(ctx context.Context, tx *sqlx.Tx, sub *hub.Submission, bundle *bundleText) error {
+	q := `
+		INSERT INTO submissions (id, org, received, bundle_id, digest, accepted, duplicates, receipt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	args := []any{sub.ID, sub.Org, sub.Received, sub.BundleID, sub.Digest[:], sub.Accepted, sub.Duplicates, sub.Receipt}
+	if bundle != nil {
+		q = `
+		WITH bundle AS (INSERT INTO log_bundles (batch, entries) VALUES ($1, ` + bundle.expr(9) + `))` + q
+		args = append(args, bundle.text)
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("insert submission: %w", err)
+	}
+	return nil
 }
 
 // claimObjects records the lineage (id, s.Org) of every object id s.Org
@@ -407,8 +426,10 @@ const (
 // under feedAppendLock, and returns the last seq (0 when none). It must be
 // the last work of the transaction: the lock is held until COMMIT. A
 // version is object.revoked when it says revoked, object.created when it
-// is the first stored version of a new id, object.updated otherwise.
-func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, inserted map[versionKey]bool, created map[string]bool) (int64, error) {
+// is the first stored version of a new id, object.updated otherwise. With
+// place (the transparency-log batch of the inserted versions, written
+// already), it also gives the batch its place in the log (place.first).
+func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, inserted map[versionKey]bool, created map[string]bool, place *logPlacement) (int64, error) {
 	first := make(map[string]int, len(created)) // new id → index of its earliest version in the bundle
 	for i := range s.Objects {
 		o := &s.Objects[i]
@@ -451,6 +472,9 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, s *hub.NewSubmission, insert
 		copy(dst, []any{ids[i], mods[i], kinds[i], org, received})
 	}); err != nil {
 		return 0, fmt.Errorf("append events: %w", err)
+	}
+	if place != nil {
+		return placeBatch(ctx, tx, place)
 	}
 	var last int64
 	if err := tx.QueryRowContext(ctx, `SELECT currval(pg_get_serial_sequence('events', 'seq'))`).Scan(&last); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -45,16 +46,108 @@ const maxCosignaturesPerOrg = 64
 
 // writeBatch stores the entries of a batch (a submission id, or
 // registry--<uuid>) as one tlog-tiles bundle. Call it before taking
-// feedAppendLock: it is the bulk of the log's write.
+// feedAppendLock: it is the bulk of the log's write. (Ingest inserts its
+// bundle with the submission row instead: insertSubmission.)
 func writeBatch(ctx context.Context, tx sqlx.ExtContext, batch string, entries [][]byte) error {
-	b, err := translog.EncodeBundle(entries)
+	b, err := bundleArg(entries)
 	if err != nil {
 		return fmt.Errorf("append log entries: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO log_bundles (batch, entries) VALUES ($1, $2)`, batch, b); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO log_bundles (batch, entries) VALUES ($1, `+b.expr(2)+`)`, batch, b.text); err != nil {
 		return fmt.Errorf("append log entries: %w", err)
 	}
 	return nil
+}
+
+// A bundle travels to the server as a text parameter: lib/pq sends a
+// bytea parameter in hex, twice the bundle's size (about 1.1 MB per
+// 1,000 object entries), which the server then decodes, while entries are
+// canonical JSON, ASCII but for their length prefixes.
+//
+// A bundle of ASCII bytes but NUL — object entries are, but for a rare
+// length — is sent as it is: convert_to(…, 'UTF8') returns its bytes
+// unchanged (ASCII is the same in every server encoding; only the text's
+// validity is checked). Any other is sent in bytea's escape format, which
+// decode(…, 'escape') reverses: every byte outside printable ASCII as a
+// backslash and three octal digits, the backslash doubled, the others as
+// they are; hardly larger than the bundle either.
+type bundleText struct {
+	text  []byte
+	ascii bool // text is the bundle itself
+}
+
+// expr is the SQL expression of the bundle's bytes from parameter $n.
+func (b bundleText) expr(n int) string {
+	if b.ascii {
+		return fmt.Sprintf("convert_to($%d, 'UTF8')", n)
+	}
+	return fmt.Sprintf("decode($%d, 'escape')", n)
+}
+
+// bundleArg returns translog.EncodeBundle(entries) as a text parameter.
+func bundleArg(entries [][]byte) (bundleText, error) {
+	b, err := translog.EncodeBundle(entries)
+	if err != nil {
+		return bundleText{}, err
+	}
+	return bundleTextOf(b), nil
+}
+
+// bundleTextOf returns bundle as a text parameter.
+func bundleTextOf(bundle []byte) bundleText {
+	if asciiText(bundle) {
+		return bundleText{text: bundle, ascii: true}
+	}
+	out := make([]byte, 0, len(bundle)+len(bundle)/16)
+	return bundleText{text: appendEscaped(out, bundle)}
+}
+
+// asciiText reports whether b holds ASCII bytes other than NUL only; eight
+// bytes at a time.
+func asciiText(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(b) >= 8; b = b[8:] {
+		// A byte with its high bit set, or a zero byte (the borrow of
+		// x - ones sets the high bit of the lowest zero byte).
+		if x := binary.LittleEndian.Uint64(b); x&highs != 0 || (x-ones)&^x&highs != 0 {
+			return false
+		}
+	}
+	for _, c := range b {
+		if c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// escapedByte marks the bytes the escape format writes as escapes.
+var escapedByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c < 0x20 || c >= 0x7f || c == '\\'
+	}
+	return t
+}()
+
+// appendEscaped appends b in bytea's escape format (see bundleText).
+func appendEscaped(dst, b []byte) []byte {
+	for len(b) > 0 {
+		i := 0
+		for i < len(b) && !escapedByte[b[i]] {
+			i++
+		}
+		dst = append(dst, b[:i]...)
+		if i == len(b) {
+			break
+		}
+		if c := b[i]; c == '\\' {
+			dst = append(dst, '\\', '\\')
+		} else {
+			dst = append(dst, '\\', '0'+c>>6, '0'+c>>3&7, '0'+c&7)
+		}
+		b = b[i+1:]
+	}
+	return dst
 }
 
 // assignBatch gives a written batch of count entries its place in the log
@@ -71,6 +164,34 @@ func assignBatch(ctx context.Context, tx sqlx.ExtContext, batch string, count in
 		return 0, fmt.Errorf("append log entries: %w", err)
 	}
 	return first, nil
+}
+
+// logPlacement is an ingest transaction's log batch: its bundle written
+// before feedAppendLock (insertSubmission), placed under it by
+// placeBatch.
+type logPlacement struct {
+	batch string
+	count int
+	first int64 // set by placeBatch
+}
+
+// placeBatch is assignBatch for the batch of an ingest transaction that
+// has just appended its events under feedAppendLock (the caller holds it
+// until COMMIT). It returns the events' last seq, read by the same
+// statement, so that placing the batch costs the locked section no round
+// trip of its own.
+func placeBatch(ctx context.Context, tx sqlx.QueryerContext, p *logPlacement) (int64, error) {
+	var last int64
+	err := tx.QueryRowxContext(ctx, `
+		WITH placed AS (
+		    INSERT INTO log_batches (batch, first_idx, count)
+		    SELECT $1, coalesce((SELECT first_idx + count FROM log_batches ORDER BY first_idx DESC LIMIT 1), 0), $2
+		    RETURNING first_idx)
+		SELECT currval(pg_get_serial_sequence('events', 'seq')), first_idx FROM placed`, p.batch, p.count).Scan(&last, &p.first)
+	if err != nil {
+		return 0, fmt.Errorf("append events and place log entries: %w", err)
+	}
+	return last, nil
 }
 
 // appendLogLocked appends a registry change's entries as one batch: the
@@ -91,25 +212,42 @@ func appendLogLocked(ctx context.Context, tx sqlx.ExtContext, entries ...[]byte)
 	return err
 }
 
-// objectLogEntries encodes the entries of the fresh versions of s, in
-// bundle order: the order of their log_ordinal and of their events.
-func objectLogEntries(s *hub.NewSubmission, fresh map[versionKey]bool) ([][]byte, error) {
-	out := make([][]byte, 0, len(fresh))
+// objectLogBatch encodes the entries of the fresh versions of s, in
+// bundle order (the order of their log_ordinal and of their events), and
+// returns their bundle, written in place, and the entries, slices of it.
+func objectLogBatch(s *hub.NewSubmission, fresh map[versionKey]bool) ([]byte, [][]byte, error) {
+	bundle := make([]byte, 0, 600*len(fresh))
+	ends := make([]int, 0, len(fresh))
 	for i := range s.Objects {
 		o := &s.Objects[i]
 		if !fresh[versionKey{o.ID, o.Modified}] {
 			continue
 		}
-		e, err := translog.ObjectEntry(translog.ObjectVersion{
+		start := len(bundle) + 2
+		var err error
+		bundle, err = translog.AppendObjectEntry(append(bundle, 0, 0), translog.ObjectVersion{
 			ID: o.ID, Modified: o.Modified, SHA256: o.SHA256, KID: o.KID, Signature: o.Signature,
 			Creator: o.CreatedBy, Submission: s.ID, Received: s.Received,
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, e)
+		n := len(bundle) - start
+		if n > translog.MaxEntryBytes {
+			return nil, nil, fmt.Errorf("%w: object %s: %d bytes, more than %d", translog.ErrEntry, o.ID, n, translog.MaxEntryBytes)
+		}
+		binary.BigEndian.PutUint16(bundle[start-2:], uint16(n))
+		ends = append(ends, len(bundle))
 	}
-	return out, nil
+	entries := make([][]byte, len(ends))
+	for i, end := range ends {
+		start := 2
+		if i > 0 {
+			start = ends[i-1] + 2
+		}
+		entries[i] = bundle[start:end:end]
+	}
+	return bundle, entries, nil
 }
 
 // keyThumbprint is the RFC 7638 SHA-256 thumbprint a key entry names.
@@ -383,16 +521,23 @@ func (r round) AppendHashes(ctx context.Context, start int64, hashes []tlog.Hash
 	for i := range hashes {
 		run = append(run, hashes[i][:]...)
 	}
-	// A run left behind by a rolled-back tree (none in normal operation)
-	// is replaced.
-	if _, err := r.tx.ExecContext(ctx, `DELETE FROM log_hash_runs WHERE start >= $1`, start); err != nil {
+	// One statement, one round trip: the runs left behind by a
+	// rolled-back tree (none in normal operation) are deleted, then the
+	// new run is inserted (it reads the deletion's count, so it comes
+	// after it, and a run deleted by this transaction no longer holds its
+	// start), then the size is recorded (it reads the insertion's count).
+	res, err := r.tx.ExecContext(ctx, `
+		WITH gone AS (DELETE FROM log_hash_runs WHERE start >= $1 RETURNING start),
+		     run AS (
+		         INSERT INTO log_hash_runs (start, data)
+		         SELECT $1, $2 FROM (SELECT count(*) FROM gone) g
+		         RETURNING start)
+		UPDATE log_tree SET size = $3 FROM (SELECT count(*) FROM run) r`, start, run, size)
+	if err != nil {
 		return fmt.Errorf("store log hashes: %w", err)
 	}
-	if _, err := r.tx.ExecContext(ctx, `INSERT INTO log_hash_runs (start, data) VALUES ($1, $2)`, start, run); err != nil {
-		return fmt.Errorf("store log hashes: %w", err)
-	}
-	if _, err := r.tx.ExecContext(ctx, `UPDATE log_tree SET size = $1`, size); err != nil {
-		return fmt.Errorf("store log tree size: %w", err)
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("store log tree size: %d rows updated (%v)", n, err)
 	}
 	return nil
 }

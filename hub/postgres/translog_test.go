@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -315,3 +316,158 @@ func newSubmissionLike(s *hub.NewSubmission) *hub.NewSubmission {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, hub.ErrNotFound) }
+
+// A bundle travels as text, as it is when it is ASCII without NUL, else in
+// bytea's escape format: whatever the entries hold (every byte value,
+// backslashes, length prefixes with a zero, a backslash or a high byte,
+// an empty entry), the stored bundle is exactly translog.EncodeBundle of
+// them.
+func TestWriteBatchStoresExactBundle(t *testing.T) {
+	db := pgtest.New(t)
+	all := make([]byte, 0, 512)
+	for i := range 512 {
+		all = append(all, byte(i))
+	}
+	ascii := func(n int, fill byte) []byte { return bytes.Repeat([]byte{fill}, n) }
+	object, err := translog.ObjectEntry(translog.ObjectVersion{ID: "indicator--0c000000-0000-4000-8000-000001000001",
+		Modified: "2026-01-01T00:00:00.123Z", KID: "kid-1", Signature: "eyJhbGciOiJFZERTQSJ9..c2ln",
+		Creator: submitter, Submission: "submission--1", Received: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		entries [][]byte
+		asIs    bool
+	}{
+		{[][]byte{object, object, object}, true},
+		{[][]byte{ascii(0x0141, 'a'), ascii(0x015c, '\\'), ascii(0x7f7f, 0x7f), ascii(0x0101, '\x01')}, true},
+		{[][]byte{[]byte(`{"kind":"object"}`)}, false}, // a NUL in the length
+		{[][]byte{all, []byte(`\\x41\101\`), {}, []byte("\\"), []byte("é\u2028\x00\x7f\x80\xff")}, false},
+		{[][]byte{ascii(0x5c, '\\'), ascii(0x100, 'b'), ascii(0x7f, 'c'), ascii(0x80, 'd'), ascii(0xff, 'e')}, false},
+		{[][]byte{ascii(0x0180, 'f')}, false}, // a high byte in the length
+		{[][]byte{ascii(0x0141, 'g'), []byte("é")}, false},
+		{[][]byte{make([]byte, translog.MaxEntryBytes)}, false},
+	}
+	for i, c := range cases {
+		if got := postgres.LogBundleSentAsIs(c.entries); got != c.asIs {
+			t.Fatalf("case %d: sent as it is %v, want %v", i, got, c.asIs)
+		}
+		tx, err := db.SQLX().Beginx()
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := fmt.Sprintf("registry--case%d", i)
+		if err := postgres.WriteLogBatch(context.Background(), tx, batch, c.entries); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		var got []byte
+		if err := tx.Get(&got, `SELECT entries FROM log_bundles WHERE batch = $1`, batch); err != nil {
+			t.Fatal(err)
+		}
+		_ = tx.Rollback()
+		want, err := translog.EncodeBundle(c.entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("case %d: stored %d bytes, want the %d of the bundle", i, len(got), len(want))
+		}
+	}
+	tx, err := db.SQLX().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := postgres.WriteLogBatch(context.Background(), tx, "registry--big", [][]byte{make([]byte, translog.MaxEntryBytes+1)}); !errors.Is(err, translog.ErrEntry) {
+		t.Fatalf("an entry over MaxEntryBytes: %v, want ErrEntry", err)
+	}
+}
+
+// A tree rolled back below hashes already stored (none in normal
+// operation; a restore, or the tamper test's rewrite) is hashed again
+// from there: the runs stored at and after the new round's start are
+// replaced, whether one starts exactly there or later, and the result is
+// the tree of the entries.
+func TestSequencerReplacesRunsOfRolledBackTree(t *testing.T) {
+	ctx := context.Background()
+	db := ingestDB(t)
+	keys, err := translog.EnsureKeys(ctx, db, "test.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := &translog.Sequencer{Store: db, Origin: keys.Origin, Signers: keys.Signers, Interval: time.Nanosecond}
+	// One round per submission: runs start at the stored-hash index of
+	// sizes 0, 3, 4 and 6.
+	sizes := []int{3, 1, 2, 2}
+	total := 0
+	for i, n := range sizes {
+		objs := make([]hub.StoredObject, n)
+		for j := range objs {
+			objs[j] = version(fmt.Sprintf("indicator--0d000000-0000-4000-8000-%06d%06d", i, j), t1, "x")
+		}
+		if _, err := db.StoreSubmission(ctx, newSubmission(submitter, objs...)); err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		sequenceAll(t, seq, db, int64(total))
+	}
+	var runs int
+	if err := db.SQLX().Get(&runs, `SELECT count(*) FROM log_hash_runs`); err != nil || runs != len(sizes) {
+		t.Fatalf("%d hash runs (%v), want %d", runs, err, len(sizes))
+	}
+	entries, err := db.Entries(ctx, 0, total)
+	if err != nil || len(entries) != total {
+		t.Fatalf("Entries: %d, %v", len(entries), err)
+	}
+	want := memoryTree(t, entries)
+	for _, back := range []int64{4, 3, 5} { // a run starts at 4's index and later; at 3's, between
+		if _, err := db.SQLX().Exec(`UPDATE log_tree SET size = $1`, back); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQLX().Exec(`DELETE FROM log_checkpoints WHERE size > $1`, back); err != nil {
+			t.Fatal(err)
+		}
+		res, err := seq.Step(ctx)
+		if err != nil || res.Size != int64(total) || res.Hashed != total-int(back) {
+			t.Fatalf("rolled back to %d: %+v, %v", back, res, err)
+		}
+		msg, err := (&translog.Log{Store: db, Keys: keys.Verifiers, VerifierKeys: keys.VKeys}).Checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := translog.OpenCheckpoint(msg, keys.Verifiers[0])
+		if err != nil || cp.Size != int64(total) || cp.Hash != want {
+			t.Fatalf("rolled back to %d: checkpoint %d %s (%v), want %d and the in-memory root", back, cp.Size, cp.Hash, err, total)
+		}
+		var later int
+		if err := db.SQLX().Get(&later, `SELECT count(*) FROM log_hash_runs WHERE start > $1`, tlog.StoredHashIndex(0, back)); err != nil || later != 0 {
+			t.Fatalf("rolled back to %d: %d runs left after the new one (%v)", back, later, err)
+		}
+	}
+}
+
+// A bundle is sent as it is only when every byte is ASCII but NUL,
+// wherever the first other byte stands.
+func TestLogBundleSentAsIsOnlyWhenASCII(t *testing.T) {
+	entry := bytes.Repeat([]byte{'a'}, 0x0141) // a length prefix of two ASCII bytes
+	if !postgres.LogBundleSentAsIs([][]byte{entry, entry}) {
+		t.Fatal("an ASCII bundle is escaped")
+	}
+	for _, c := range []byte{0x00, 0x80, 0xc3, 0xff} {
+		for _, i := range append(rangeOf(0, 20), rangeOf(len(entry)-20, len(entry))...) {
+			e := bytes.Clone(entry)
+			e[i] = c
+			if postgres.LogBundleSentAsIs([][]byte{entry, e}) {
+				t.Fatalf("byte %#x at %d of the second entry: sent as it is", c, i)
+			}
+		}
+	}
+}
+
+func rangeOf(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}

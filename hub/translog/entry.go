@@ -44,53 +44,71 @@ type ObjectVersion struct {
 // whoever may not see the object, so the result can be neither computed
 // nor confirmed by them.
 func Blind(field, signature, value string) string {
-	k := blindKey(signature)
-	return blind(&k, field, value)
+	var scratch [256]byte
+	k := blindKey(scratch[:0], signature)
+	return string(appendBlind(nil, scratch[:0], &k, field, value))
 }
 
-func blindKey(signature string) [32]byte {
-	return sha256.Sum256([]byte("jag-log/v1\n" + signature))
+// blindKey is SHA-256("jag-log/v1\n" || signature), hashed from scratch
+// (grown when too small).
+func blindKey(scratch []byte, signature string) [32]byte {
+	return sha256.Sum256(append(append(scratch, "jag-log/v1\n"...), signature...))
 }
 
-func blind(k *[32]byte, field, value string) string {
-	h := sha256.New()
-	h.Write(k[:])
-	h.Write([]byte(field + "\n" + value))
-	var sum [32]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+// appendBlind appends the blinded form of value for field (see Blind) to
+// dst in hex, hashing from scratch.
+func appendBlind(dst, scratch []byte, k *[32]byte, field, value string) []byte {
+	scratch = append(scratch, k[:]...)
+	scratch = append(scratch, field...)
+	scratch = append(scratch, '\n')
+	scratch = append(scratch, value...)
+	sum := sha256.Sum256(scratch)
+	return hex.AppendEncode(dst, sum[:])
 }
 
 // ObjectEntry encodes the entry of an object version: RFC 8785 canonical
 // JSON of kind, id, version, sha256, kid, signature, creator, submission
 // and received, with id, kid, creator and submission blinded (see Blind)
 // and signature replaced by its SHA-256. Ingest encodes one per version,
-// so the members are written in their canonical (sorted) order directly;
-// TestObjectEntryCanonical checks the result against auth/jcs.
+// so the members are written in their canonical (sorted) order directly,
+// hashing from one scratch buffer; TestObjectEntryCanonical checks the
+// result against auth/jcs.
 func ObjectEntry(v ObjectVersion) ([]byte, error) {
+	return AppendObjectEntry(make([]byte, 0, 640), v)
+}
+
+// AppendObjectEntry appends ObjectEntry(v) to b: ingest writes the
+// entries of a submission back to back.
+func AppendObjectEntry(b []byte, v ObjectVersion) ([]byte, error) {
 	if v.Signature == "" {
 		return nil, fmt.Errorf("%w: object %s has no signature", ErrEntry, v.ID)
 	}
 	if !plainJSON(v.Modified) {
 		// Not a STIX timestamp: let the canonicaliser escape it.
-		return objectEntrySlow(v)
+		e, err := objectEntrySlow(v)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, e...), nil
 	}
-	k := blindKey(v.Signature)
-	sig := sha256.Sum256([]byte(v.Signature))
-	b := make([]byte, 0, 640)
+	var buf [512]byte // scratch for the hashes' input; grown by append if too small
+	scratch := buf[:0]
+	k := blindKey(scratch, v.Signature)
+	sig := sha256.Sum256(append(scratch, v.Signature...))
 	b = append(b, `{"creator":"`...)
-	b = append(b, blind(&k, "creator", v.Creator)...)
+	b = appendBlind(b, scratch, &k, "creator", v.Creator)
 	b = append(b, `","id":"`...)
-	b = append(b, blind(&k, "id", v.ID)...)
+	b = appendBlind(b, scratch, &k, "id", v.ID)
 	b = append(b, `","kid":"`...)
-	b = append(b, blind(&k, "kid", v.KID)...)
+	b = appendBlind(b, scratch, &k, "kid", v.KID)
 	b = append(b, `","kind":"object","received":"`...)
-	b = append(b, formatTime(v.Received)...)
+	b = appendTime(b, v.Received)
 	b = append(b, `","sha256":"`...)
 	b = hex.AppendEncode(b, v.SHA256[:])
 	b = append(b, `","signature":"`...)
 	b = hex.AppendEncode(b, sig[:])
 	b = append(b, `","submission":"`...)
-	b = append(b, blind(&k, "submission", v.Submission)...)
+	b = appendBlind(b, scratch, &k, "submission", v.Submission)
 	b = append(b, `","version":"`...)
 	b = append(b, v.Modified...)
 	b = append(b, `"}`...)
@@ -99,17 +117,18 @@ func ObjectEntry(v ObjectVersion) ([]byte, error) {
 
 // objectEntrySlow is ObjectEntry through the generic canonicaliser.
 func objectEntrySlow(v ObjectVersion) ([]byte, error) {
-	k := blindKey(v.Signature)
+	k := blindKey(nil, v.Signature)
+	blind := func(field, value string) string { return string(appendBlind(nil, nil, &k, field, value)) }
 	sig := sha256.Sum256([]byte(v.Signature))
 	return encode(map[string]any{
 		"kind":       KindObject,
-		"id":         blind(&k, "id", v.ID),
+		"id":         blind("id", v.ID),
 		"version":    v.Modified,
 		"sha256":     hex.EncodeToString(v.SHA256[:]),
-		"kid":        blind(&k, "kid", v.KID),
+		"kid":        blind("kid", v.KID),
 		"signature":  hex.EncodeToString(sig[:]),
-		"creator":    blind(&k, "creator", v.Creator),
-		"submission": blind(&k, "submission", v.Submission),
+		"creator":    blind("creator", v.Creator),
+		"submission": blind("submission", v.Submission),
 		"received":   formatTime(v.Received),
 	})
 }
@@ -180,5 +199,10 @@ func encode(m map[string]any) ([]byte, error) {
 // formatTime is the receive-time format of receipts: RFC 3339, UTC, with
 // the fraction PostgreSQL keeps.
 func formatTime(t time.Time) string {
-	return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+	return string(appendTime(nil, t))
+}
+
+// appendTime appends formatTime(t) to b.
+func appendTime(b []byte, t time.Time) []byte {
+	return t.UTC().Truncate(time.Microsecond).AppendFormat(b, time.RFC3339Nano)
 }

@@ -92,7 +92,7 @@ func (s *Sequencer) round(ctx context.Context, r Round) (RoundResult, error) {
 	if err != nil {
 		return RoundResult{}, err
 	}
-	hr := &roundHashes{ctx: ctx, r: r, base: tlog.StoredHashIndex(0, n)}
+	hr := &roundHashes{ctx: ctx, r: r, size: n, base: tlog.StoredHashIndex(0, n)}
 	for i, leaf := range leaves {
 		hs, err := tlog.StoredHashesForRecordHash(n+int64(i), leaf, hr)
 		if err != nil {
@@ -146,10 +146,12 @@ func TreeHash(n int64, r tlog.HashReader) (tlog.Hash, error) {
 
 // roundHashes is the tlog.HashReader of a round: the hashes computed in
 // this round from memory, older ones from the store (the few on the
-// right edge of the tree that new hashes depend on).
+// right edge of the tree that new hashes depend on, read at the first
+// need in one query).
 type roundHashes struct {
 	ctx   context.Context
 	r     Round
+	size  int64       // tree size the round started from
 	base  int64       // stored-hash index of fresh[0]
 	fresh []tlog.Hash // computed this round
 	cache map[int64]tlog.Hash
@@ -173,6 +175,12 @@ func (h *roundHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if len(missing) == 0 {
 		return out, nil
 	}
+	if h.cache == nil {
+		// The first read from the store: with the roots of the complete
+		// subtrees of the tree the round started from, the only older
+		// hashes that new ones and the new root combine with.
+		missing = appendRightEdge(missing, h.size)
+	}
 	got, err := h.r.ReadHashes(h.ctx, missing)
 	if err != nil {
 		return nil, err
@@ -189,6 +197,17 @@ func (h *roundHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		}
 	}
 	return out, nil
+}
+
+// appendRightEdge appends the stored-hash indexes of the roots of the
+// complete subtrees a tree of size n is made of: one per bit set in n.
+func appendRightEdge(idx []int64, n int64) []int64 {
+	for l := 0; l < 63; l++ {
+		if n>>l&1 == 1 {
+			idx = append(idx, tlog.StoredHashIndex(l, n>>l-1))
+		}
+	}
+	return idx
 }
 
 // Run steps until ctx ends: at once again while a round fills its batch,
