@@ -39,6 +39,7 @@ type world struct {
 	authority *auth.Authority
 	tokens    map[string]string // name → access token, for post and tryPost
 	seq       atomic.Int64
+	idPrefix  uint32 // the clock when the world was made: ids differ across worlds and runs
 }
 
 // newWorld migrates the database at dbURL and registers orgs.
@@ -53,7 +54,7 @@ func newWorld(t testing.TB, dbURL string, orgs ...string) *world {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, dbURL: dbURL, db: db, keys: map[string]*jose.JSONWebKey{}, tokens: map[string]string{}}
+	w := &world{t: t, dbURL: dbURL, db: db, keys: map[string]*jose.JSONWebKey{}, tokens: map[string]string{}, idPrefix: uint32(time.Now().UnixNano())}
 	for _, org := range orgs {
 		p, err := auth.NewParticipant(org, "CERT "+org[10:18], "LU", "", time.Now())
 		if err != nil {
@@ -109,9 +110,11 @@ func (w *world) token(org, tier string, scopes ...string) string {
 	return tok
 }
 
-// uuid returns a fresh UUID-shaped suffix, distinct within the world.
+// uuid returns a fresh UUID-shaped suffix, distinct within the world and
+// increasing in the order of the calls (the hub orders a bundle's objects
+// by id).
 func (w *world) uuid() string {
-	return fmt.Sprintf("%08x-0000-4000-8000-%012x", time.Now().UnixNano()&0xffffffff, w.seq.Add(1))
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", w.idPrefix, w.seq.Add(1))
 }
 
 // id returns a fresh identifier of type typ.
