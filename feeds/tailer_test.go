@@ -219,7 +219,6 @@ func TestTailerFollowYieldsToArrivingSession(t *testing.T) {
 // While a session is attached the tailer keeps the ring, and a second
 // session resuming from a cursor inside it is served from the ring.
 func TestTailerRingWhileSessionsAttached(t *testing.T) {
-	t.Parallel()
 	h := newHarness(t, Config{RingSize: 100, BatchSize: 10})
 	a := h.dial("member-a")
 	a.subscribe("", nil)
